@@ -1,0 +1,2 @@
+export { ErrorCode, ExitCode, PhoenixError, exitCodeFor, formatPlace } from "./phoenix-error";
+export type { ErrorPlace } from "./phoenix-error";
