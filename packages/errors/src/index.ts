@@ -1,2 +1,2 @@
-export { ErrorCode, ExitCode, PhoenixError, exitCodeFor, formatPlace } from "./phoenix-error";
 export type { ErrorPlace } from "./phoenix-error";
+export { ErrorCode, ExitCode, exitCodeFor, formatPlace, PhoenixError } from "./phoenix-error";

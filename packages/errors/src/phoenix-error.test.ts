@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode, PhoenixError, exitCodeFor } from "./phoenix-error";
+import { ErrorCode, exitCodeFor, PhoenixError } from "./phoenix-error";
 
 describe("PhoenixError", () => {
   it.each([
-    [{ file: "etc/phoenix_vm_configs.json", path: "$[0].vmid" }, "etc/phoenix_vm_configs.json at $[0].vmid: bad"],
+    [
+      { file: "etc/phoenix_vm_configs.json", path: "$[0].vmid" },
+      "etc/phoenix_vm_configs.json at $[0].vmid: bad",
+    ],
     [{ node: "gpu-1", command: "swarm.join" }, "node gpu-1, command swarm.join: bad"],
     [{}, "bad"],
   ])("describes %j", (place, text) => {
