@@ -1,0 +1,10 @@
+export type { NvidiaSmiOptions, NvidiaSmiResult } from "./nvidia-smi";
+export { NVIDIA_SMI_TIMEOUT_MS, runNvidiaSmi } from "./nvidia-smi";
+export type { NvidiaSmiFailure, NvidiaSmiFailureReason } from "./nvidia-smi-failure";
+export { classifyNvidiaSmiFailure } from "./nvidia-smi-failure";
+export type { NvidiaSmiListGpu, NvidiaSmiListMig } from "./nvidia-smi-list";
+export { parseNvidiaSmiList, withMigProfiles } from "./nvidia-smi-list";
+export type { NvidiaSmiGpu, NvidiaSmiMigDevice, NvidiaSmiReport } from "./nvidia-smi-xml";
+export { parseNvidiaSmiXml } from "./nvidia-smi-xml";
+export type { SimulatedNvidiaSmi } from "./simulated-nvidia-smi";
+export { nvidiaSmiFixture, writeSimulatedNvidiaSmi } from "./simulated-nvidia-smi";
