@@ -1,0 +1,89 @@
+import { create, EventSchema, NodeRole, timestampFromDate } from "@phoenix/proto";
+import { Command } from "commander";
+import { describe, expect, it } from "vitest";
+import { bashCompletion } from "./completion";
+import { formatEvent, parseSince } from "./events";
+import { roleCell, userLabels } from "./nodes";
+import { parseScale } from "./services";
+
+describe("parseScale", () => {
+  it.each([
+    [["web=3"], [{ service: "web", replicas: 3 }]],
+    [
+      ["dev1_app_web=0", "dev1_app_api=12"],
+      [
+        { service: "dev1_app_web", replicas: 0 },
+        { service: "dev1_app_api", replicas: 12 },
+      ],
+    ],
+  ])("%j", (args, want) => expect(parseScale(args)).toEqual(want));
+
+  it.each([[["web"]], [["web=-1"]], [["=3"]], [["web=three"]], [[]], [["web=100000"]]])(
+    "refuses %j",
+    (args) => {
+      expect(() => parseScale(args)).toThrow();
+    },
+  );
+});
+
+describe("parseSince", () => {
+  const now = Date.parse("2026-11-22T12:00:00Z");
+  it.each([
+    ["120", { afterSeq: 119n }],
+    ["0", { afterSeq: 0n }],
+    ["10m", { sinceTime: new Date("2026-11-22T11:50:00Z") }],
+    ["2h", { sinceTime: new Date("2026-11-22T10:00:00Z") }],
+    ["2026-11-21T08:00:00Z", { sinceTime: new Date("2026-11-21T08:00:00Z") }],
+  ])("%s", (text, want) => expect(parseSince(text, now)).toEqual(want));
+  it("no --since is no filter", () => expect(parseSince(undefined)).toEqual({}));
+  it.each(["yesterday", "10 minutes", "-5", "2026-13-45"])("refuses %s", (text) => {
+    expect(() => parseSince(text, now)).toThrow(/--since/);
+  });
+});
+
+describe("node cells", () => {
+  it.each([
+    [NodeRole.MANAGER, NodeRole.MANAGER, "manager"],
+    [NodeRole.WORKER, NodeRole.MANAGER, "worker→manager"],
+    [NodeRole.UNSPECIFIED, NodeRole.WORKER, "-→worker"],
+    [NodeRole.WORKER, NodeRole.UNSPECIFIED, "worker"],
+  ])("role %i desired %i is %s", (role, desiredRole, want) =>
+    expect(roleCell({ role, desiredRole })).toBe(want),
+  );
+
+  it("shows the model's labels and hides hardware facts unless asked", () => {
+    const labels = { "phoenix.gpu.count": "1", gpu: "true", zone: "rack1" };
+    expect(userLabels(labels)).toBe("gpu=true,zone=rack1");
+    expect(userLabels(labels, true)).toBe("gpu=true,phoenix.gpu.count=1,zone=rack1");
+    expect(userLabels({})).toBe("-");
+  });
+});
+
+describe("formatEvent", () => {
+  it("prints time, seq, type, subject and the payload's facts", () => {
+    const ev = create(EventSchema, {
+      seq: 7n,
+      time: timestampFromDate(new Date("2026-11-22T12:00:00Z")),
+      type: "node.labels_changed",
+      subject: "gpu-worker-01",
+      data: {
+        case: "nodeLabelsChanged",
+        value: { guest: "gpu-worker-01", nodeId: "n1", added: { gpu: "true" } },
+      },
+    });
+    expect(formatEvent(ev)).toBe(
+      '2026-11-22T12:00:00.000Z  #7  node.labels_changed      gpu-worker-01  nodeId=n1 added={"gpu":"true"}',
+    );
+  });
+});
+
+describe("bashCompletion", () => {
+  it("completes subcommands and flags per command path", () => {
+    const p = new Command("phoenix").option("--coordinator <a>");
+    p.command("nodes").command("inspect <node>").option("--json");
+    const script = bashCompletion(p);
+    expect(script).toContain('"") words="nodes --coordinator --help"');
+    expect(script).toContain('"nodes inspect") words="--json --help"');
+    expect(script).toContain("complete -F _phoenix phoenix");
+  });
+});

@@ -1,0 +1,31 @@
+import { ListStacksResponseSchema, timestampDate, toJson } from "@phoenix/proto";
+import type { CommandContext } from "../context";
+import { formatAge } from "../output";
+
+/** `phoenix stacks ls` */
+export async function list(ctx: CommandContext): Promise<number> {
+  const { out } = ctx;
+  const res = await ctx.client().listStacks({}, { timeoutMs: ctx.connection().timeoutMs });
+  if (out.json) {
+    out.printJson(toJson(ListStacksResponseSchema, res));
+    return 0;
+  }
+  if (res.stacks.length === 0) {
+    out.line("No stack environments deployed.");
+    return 0;
+  }
+  out.table(
+    ["NAMESPACE", "STACK", "ENV", "SERVICES", "TASKS", "STATUS", "PINNED", "DEPLOYED"],
+    res.stacks.map((s) => [
+      s.namespace,
+      s.stack,
+      s.env,
+      String(s.services),
+      `${s.running}/${s.desired}`,
+      s.status === "deployed" ? out.green(s.status) : out.red(s.status),
+      s.pinned ? "yes" : "-",
+      formatAge(s.deployedAt ? timestampDate(s.deployedAt) : undefined),
+    ]),
+  );
+  return 0;
+}
