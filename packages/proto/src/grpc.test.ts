@@ -9,6 +9,7 @@ import { clientCredentials, serverCredentials } from "./credentials";
 import { AgentService } from "./gen/phoenix/v1/agent_pb";
 import { ClusterService } from "./gen/phoenix/v1/cluster_pb";
 import { addService, createClient, type ServiceImpl } from "./grpc";
+import { cleanDetails } from "./status";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const notUsed = () => {
@@ -316,4 +317,18 @@ describe("grpc binding with TLS and a self-made CA", () => {
       /cannot read key file .*nope\.key/,
     );
   });
+});
+
+describe("cleanDetails", () => {
+  it.each([
+    [
+      "No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: ",
+      "connect ECONNREFUSED 127.0.0.1:1",
+    ],
+    ["Deadline exceeded after 0.101s", "Deadline exceeded after 0.101s"],
+    [
+      "Name resolution failed for target dns:nohost:1. Resolution note: ",
+      "Name resolution failed for target dns:nohost:1.",
+    ],
+  ])("%s", (details, want) => expect(cleanDetails(details)).toBe(want));
 });

@@ -94,6 +94,14 @@ export function errorFromStatus(err: unknown): PhoenixError {
     }
   }
   const code = fromGrpc[se.code as Status] ?? ErrorCode.INTERNAL;
-  const message = se.details || se.message || Status[se.code] || "unknown error";
+  const message = cleanDetails(se.details || se.message || Status[se.code] || "unknown error");
   return new PhoenixError(code, message, { cause: err });
+}
+
+/** grpc-js connection errors read "No connection established. Last error: Error: connect ECONNREFUSED ...
+ * Resolution note: "; keep the part a person needs. */
+export function cleanDetails(details: string): string {
+  const last = /Last error: (?:Error: )?(.*?)(?:\. Resolution note:.*)?$/s.exec(details);
+  const text = (last ? last[1]! : details).replace(/\s*Resolution note:\s*$/, "").trim();
+  return text || details.trim();
 }
