@@ -1,0 +1,454 @@
+import { ErrorCode, type ErrorPlace, PhoenixError } from "@phoenix/errors";
+import { durationMs, type StackApplyCommand } from "@phoenix/proto";
+import type Dockerode from "dockerode";
+import { checkAborted } from "./abort";
+import {
+  createEngine,
+  dockerMessage,
+  type Engine,
+  type EngineNetwork,
+  type EngineService,
+  type EngineServiceSpec,
+} from "./engine";
+import { inNamespace, isSharedNetwork, SPEC_HASH_LABEL } from "./labels";
+import { type ObjectPlan, planObjects } from "./object-versions";
+import { checkNamespace, requireManager } from "./preflight";
+import { type ObjectRef, resolveServiceSpec, serviceHash } from "./resolve-service";
+import { specHash } from "./spec-hash";
+import { StackApplyError, type StackApplyResultInit } from "./stack-apply-error";
+import { type NetworkSpec, parseStackSpecs, type StackSpecs } from "./stack-specs";
+import { evaluateService, type ServiceProgress } from "./task-state";
+import { type WaitTarget, waitForServices, waitTasksGone } from "./wait-tasks";
+
+/** Context of a stack command: the command's deadline/cancel signal and a progress line sink. */
+export interface StackContext {
+  signal: AbortSignal;
+  progress: (msg: string) => void;
+}
+
+/** How long a deploy waits for its tasks when the command gives no timeout. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 120_000;
+
+type ServiceAction = "created" | "updated" | "unchanged" | "removed" | "rolled-back";
+
+// What the deploy did to one service, with what it takes to undo it.
+interface ServiceChange {
+  name: string;
+  id: string;
+  action: ServiceAction;
+  /** The stored spec before this deploy (updated or pruned services). */
+  previous?: EngineServiceSpec;
+  /** When the deploy wrote it, Docker's clock (epoch ms). */
+  since: number;
+  progress?: ServiceProgress;
+}
+
+/**
+ * Applies a stack's specs the way `docker stack deploy` does, idempotently: check manager →
+ * prune services → networks → secrets → configs → services → wait → remove what was replaced or
+ * pruned. A re-apply of the same specs makes no Docker write. On failure the previous specs are
+ * restored when the command asks for it; the failure is thrown as a StackApplyError.
+ */
+export async function applyStack(
+  docker: Dockerode,
+  cmd: StackApplyCommand,
+  ctx: StackContext,
+): Promise<StackApplyResultInit> {
+  const ns = checkNamespace(cmd.namespace);
+  const place: ErrorPlace = { stack: ns };
+  const specs = parseStackSpecs(cmd.specsJson, ns);
+  const engine = createEngine(docker, ctx.signal, place);
+  await requireManager(engine, place);
+  return new StackApply(engine, ns, specs, cmd, ctx).run();
+}
+
+class StackApply {
+  private readonly place: ErrorPlace;
+  private readonly changes: ServiceChange[] = [];
+  private readonly pruned: ServiceChange[] = [];
+  private readonly createdNetworks: { name: string; id: string }[] = [];
+  private readonly createdObjects: { kind: "secret" | "config"; name: string; id: string }[] = [];
+  private readonly removed: string[] = [];
+  private rolledBack = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly ns: string,
+    private readonly specs: StackSpecs,
+    private readonly cmd: StackApplyCommand,
+    private readonly ctx: StackContext,
+  ) {
+    this.place = { stack: ns };
+  }
+
+  async run(): Promise<StackApplyResultInit> {
+    const { engine, ns } = this;
+    let secrets: ObjectPlan;
+    let configs: ObjectPlan;
+    let networksToPrune: EngineNetwork[];
+    try {
+      const [services, networks, allSecrets, allConfigs] = await Promise.all([
+        engine.listServices(ns),
+        engine.listNetworks(),
+        engine.listObjects("secret"),
+        engine.listObjects("config"),
+      ]);
+      if (this.cmd.prune) await this.pruneServices(services);
+      const networkRefs = await this.applyNetworks(networks);
+      networksToPrune = this.cmd.prune ? this.undeclaredNetworks(networks) : [];
+      secrets = planObjects("secret", this.specs.secrets, allSecrets, ns);
+      configs = planObjects("config", this.specs.configs, allConfigs, ns);
+      const secretRefs = await this.applyObjects("secret", secrets, allSecrets);
+      const configRefs = await this.applyObjects("config", configs, allConfigs);
+      await this.applyServices(services, { networks: networkRefs, secrets: secretRefs, configs: configRefs });
+    } catch (err) {
+      throw await this.fail(PhoenixError.from(err, ErrorCode.DOCKER));
+    }
+
+    const failure = await this.waitOrSnapshot();
+    if (failure) throw await this.fail(failure);
+
+    await this.removeReplaced(secrets, configs);
+    if (this.cmd.prune) await this.pruneLeftovers(secrets, configs, networksToPrune);
+    return this.result();
+  }
+
+  private progress(msg: string): void {
+    this.ctx.progress(msg);
+  }
+
+  private step(): void {
+    checkAborted(this.ctx.signal, this.place);
+  }
+
+  private async pruneServices(existing: EngineService[]): Promise<void> {
+    const declared = new Set(this.specs.services.map((s) => s.Name));
+    for (const svc of existing) {
+      if (declared.has(svc.Spec.Name)) continue;
+      this.step();
+      await this.engine.removeService(svc.ID);
+      this.pruned.push({ name: svc.Spec.Name, id: svc.ID, action: "removed", previous: svc.Spec, since: 0 });
+      this.removed.push(svc.Spec.Name);
+      this.progress(`service ${svc.Spec.Name}: removed (no longer declared)`);
+    }
+  }
+
+  private async applyNetworks(existing: EngineNetwork[]): Promise<Map<string, ObjectRef>> {
+    const refs = new Map<string, ObjectRef>();
+    // Swarm-scoped networks win over a local network of the same name, as they do for Docker.
+    const ordered = [...existing].sort((a, b) => Number(a.Scope === "swarm") - Number(b.Scope === "swarm"));
+    for (const n of ordered) {
+      refs.set(n.Name, { name: n.Name, id: n.Id });
+      refs.set(n.Id, { name: n.Name, id: n.Id });
+    }
+    for (const spec of this.specs.networks) {
+      const hash = networkHash(spec);
+      const found = refs.get(spec.Name);
+      if (found) {
+        const current = existing.find((n) => n.Id === found.id);
+        const stored = current?.Labels?.[SPEC_HASH_LABEL];
+        if (stored && stored !== hash && !isSharedNetwork(current?.Labels ?? undefined)) {
+          this.progress(
+            `network ${spec.Name}: its settings changed; Docker cannot change a network in place, remove the stack to recreate it`,
+          );
+        }
+        continue;
+      }
+      this.step();
+      const body = {
+        ...spec,
+        Driver: spec.Driver ?? "overlay",
+        Labels: { ...spec.Labels, [SPEC_HASH_LABEL]: hash },
+      };
+      const id = await this.engine.createNetwork(body);
+      refs.set(spec.Name, { name: spec.Name, id });
+      this.createdNetworks.push({ name: spec.Name, id });
+      this.progress(`network ${spec.Name}: created`);
+    }
+    return refs;
+  }
+
+  private undeclaredNetworks(existing: EngineNetwork[]): EngineNetwork[] {
+    const declared = new Set(this.specs.networks.map((n) => n.Name));
+    return existing.filter(
+      (n) =>
+        inNamespace(n.Labels ?? undefined, this.ns) &&
+        !isSharedNetwork(n.Labels ?? undefined) &&
+        !declared.has(n.Name),
+    );
+  }
+
+  private async applyObjects(
+    kind: "secret" | "config",
+    plan: ObjectPlan,
+    existing: { ID: string; Spec: { Name: string } }[],
+  ): Promise<Map<string, ObjectRef>> {
+    const refs = new Map<string, ObjectRef>();
+    for (const o of existing) refs.set(o.Spec.Name, { name: o.Spec.Name, id: o.ID });
+    for (const version of plan.versions) {
+      if (version.create) {
+        this.step();
+        version.id = await this.engine.createObject(kind, version.create);
+        this.createdObjects.push({ kind, name: version.name, id: version.id });
+        this.progress(`${kind} ${version.name}: created`);
+      }
+      refs.set(version.declared, { name: version.name, id: version.id ?? "" });
+    }
+    return refs;
+  }
+
+  private async applyServices(
+    existing: EngineService[],
+    refs: Parameters<typeof resolveServiceSpec>[1],
+  ): Promise<void> {
+    const byName = new Map(existing.map((s) => [s.Spec.Name, s]));
+    for (const spec of this.specs.services) {
+      const body = resolveServiceSpec(spec, refs, this.ns) as EngineServiceSpec;
+      const current = byName.get(spec.Name);
+      if (current && serviceHash(current.Spec) === serviceHash(body)) {
+        this.changes.push({
+          name: spec.Name,
+          id: current.ID,
+          action: "unchanged",
+          since: Number.POSITIVE_INFINITY,
+        });
+        continue;
+      }
+      this.step();
+      if (!current) {
+        const id = await this.engine.createService(body);
+        const since = await this.writtenAt(id);
+        this.changes.push({ name: spec.Name, id, action: "created", since });
+        this.progress(`service ${spec.Name}: created`);
+        continue;
+      }
+      // Keep Docker's force-update counter unless the spec sets it, as `docker stack deploy`
+      // does: otherwise every deploy would restart tasks whose spec did not change.
+      if (
+        body.TaskTemplate.ForceUpdate === undefined &&
+        current.Spec.TaskTemplate.ForceUpdate !== undefined
+      ) {
+        body.TaskTemplate.ForceUpdate = current.Spec.TaskTemplate.ForceUpdate;
+      }
+      await this.engine.updateService(current.ID, current.Version.Index, body);
+      const since = await this.writtenAt(current.ID);
+      this.changes.push({
+        name: spec.Name,
+        id: current.ID,
+        action: "updated",
+        previous: current.Spec,
+        since,
+      });
+      this.progress(`service ${spec.Name}: updated`);
+    }
+  }
+
+  private async writtenAt(id: string): Promise<number> {
+    const svc = await this.engine.inspectService(id);
+    return Date.parse(svc.UpdatedAt);
+  }
+
+  /** Waits for the services this deploy wrote (when asked) and records every service's state. */
+  private async waitOrSnapshot(): Promise<PhoenixError | undefined> {
+    const written = this.changes.filter((c) => c.action !== "unchanged");
+    if (this.cmd.wait && written.length > 0) {
+      const timeoutMs = this.cmd.waitTimeout ? durationMs(this.cmd.waitTimeout) : 0;
+      const limit = timeoutMs > 0 ? timeoutMs : DEFAULT_WAIT_TIMEOUT_MS;
+      const targets: WaitTarget[] = written.map((c) => ({ id: c.id, name: c.name, since: c.since }));
+      const waited = await waitForServices(this.engine, targets, {
+        ns: this.ns,
+        timeoutMs: limit,
+        signal: this.ctx.signal,
+        progress: (m) => this.progress(m),
+        place: this.place,
+      });
+      for (const c of written) c.progress = waited.progress.get(c.id);
+      await this.snapshot(this.changes.filter((c) => c.action === "unchanged"));
+      if (waited.outcome === "failed") return this.deployFailed();
+      if (waited.outcome === "timeout") return this.timedOut(limit);
+      return undefined;
+    }
+    await this.snapshot(this.changes);
+    return undefined;
+  }
+
+  private async snapshot(changes: ServiceChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    const [services, tasks] = await Promise.all([this.engine.listServices(this.ns), this.engine.listTasks()]);
+    for (const c of changes) {
+      const svc = services.find((s) => s.ID === c.id);
+      if (svc) c.progress = evaluateService(svc, tasks, c.since);
+    }
+  }
+
+  private deployFailed(): PhoenixError {
+    const failed = this.changes.filter((c) => c.progress?.state === "failed");
+    const details = failed.map(
+      (c) =>
+        new PhoenixError(ErrorCode.DEPLOY_FAILED, c.progress?.error || "tasks failed", {
+          place: { stack: this.ns, service: c.name },
+        }),
+    );
+    const first = failed[0];
+    const what = first ? `service ${first.name}: ${first.progress?.error || "tasks failed"}` : "tasks failed";
+    return new PhoenixError(ErrorCode.DEPLOY_FAILED, `deploy of stack ${this.ns} failed: ${what}`, {
+      place: { stack: this.ns, ...(first ? { service: first.name } : {}) },
+      details,
+    });
+  }
+
+  private timedOut(limitMs: number): PhoenixError {
+    const late = this.changes.filter((c) => c.progress?.state === "pending");
+    const describe = (c: ServiceChange) =>
+      `${c.name} ${c.progress?.running ?? 0}/${c.progress?.desired ?? 0} running${c.progress?.error ? ` (${c.progress.error})` : ""}`;
+    const details = late.map(
+      (c) =>
+        new PhoenixError(ErrorCode.TIMEOUT, describe(c), {
+          place: { stack: this.ns, service: c.name },
+        }),
+    );
+    const first = late[0];
+    return new PhoenixError(
+      ErrorCode.TIMEOUT,
+      `tasks of stack ${this.ns} did not all run within ${Math.round(limitMs / 1000)} s: ${late.map(describe).join("; ")}`,
+      { place: { stack: this.ns, ...(first ? { service: first.name } : {}) }, details },
+    );
+  }
+
+  /** Rolls back when asked (not after a cancel) and returns the error to throw, with the report. */
+  private async fail(err: PhoenixError): Promise<StackApplyError> {
+    let message = err.message;
+    const cancelled = this.ctx.signal.aborted;
+    if (this.cmd.rollbackOnFailure && !cancelled) {
+      try {
+        if (await this.rollback()) message += "; rolled back to the previous specs";
+      } catch (rollbackErr) {
+        message += `; rollback failed: ${PhoenixError.from(rollbackErr, ErrorCode.DOCKER).message}`;
+      }
+    }
+    return new StackApplyError(err.code, message, {
+      place: err.place,
+      details: err.details,
+      cause: err,
+      result: this.result(),
+    });
+  }
+
+  /** Restores every service this deploy changed and removes what it created; false if nothing changed. */
+  private async rollback(): Promise<boolean> {
+    const { engine } = this;
+    const touched = [...this.changes.filter((c) => c.action !== "unchanged"), ...this.pruned];
+    if (touched.length === 0 && this.createdNetworks.length === 0 && this.createdObjects.length === 0)
+      return false;
+    this.progress(`stack ${this.ns}: rolling back`);
+    const gone = new Set<string>();
+    for (const c of [...touched].reverse()) {
+      if (c.action === "created") {
+        await engine.removeService(c.id);
+        gone.add(c.id);
+      } else if (c.action === "updated" && c.previous) {
+        const now = await engine.inspectService(c.id);
+        await engine.updateService(c.id, now.Version.Index, c.previous);
+      } else if (c.action === "removed" && c.previous) {
+        c.id = await engine.createService(c.previous);
+        this.removed.splice(this.removed.indexOf(c.name), 1);
+      }
+      c.action = "rolled-back";
+      this.progress(`service ${c.name}: rolled back`);
+    }
+    for (const o of [...this.createdObjects].reverse()) {
+      await engine.removeObject(o.kind, o.id);
+      this.progress(`${o.kind} ${o.name}: removed`);
+    }
+    if (this.createdNetworks.length > 0) {
+      await waitTasksGone(engine, gone, { timeoutMs: 60_000, signal: this.ctx.signal, place: this.place });
+      for (const n of [...this.createdNetworks].reverse()) {
+        await engine.removeNetwork(n.id);
+        this.progress(`network ${n.name}: removed`);
+      }
+    }
+    this.rolledBack = true;
+    return true;
+  }
+
+  /** Removes the old versions of rotated secrets and configs, now that no service of the stack uses them. */
+  private async removeReplaced(secrets: ObjectPlan, configs: ObjectPlan): Promise<void> {
+    for (const [kind, plan] of [
+      ["secret", secrets],
+      ["config", configs],
+    ] as const) {
+      for (const o of plan.replaced) await this.removeObject(kind, o.ID, o.Spec.Name);
+    }
+  }
+
+  private async pruneLeftovers(
+    secrets: ObjectPlan,
+    configs: ObjectPlan,
+    networks: EngineNetwork[],
+  ): Promise<void> {
+    for (const [kind, plan] of [
+      ["secret", secrets],
+      ["config", configs],
+    ] as const) {
+      for (const o of plan.undeclared) await this.removeObject(kind, o.ID, o.Spec.Name);
+    }
+    if (networks.length === 0) return;
+    const gone = await waitTasksGone(this.engine, new Set(this.pruned.map((p) => p.id)), {
+      timeoutMs: 60_000,
+      signal: this.ctx.signal,
+      place: this.place,
+    });
+    for (const n of networks) {
+      this.step();
+      try {
+        await this.engine.removeNetwork(n.Id);
+        this.removed.push(n.Name);
+        this.progress(`network ${n.Name}: removed (no longer declared)`);
+      } catch (err) {
+        if (gone) throw err;
+        this.progress(`network ${n.Name}: kept for now, tasks still use it (${dockerMessage(err)})`);
+      }
+    }
+  }
+
+  private async removeObject(kind: "secret" | "config", id: string, name: string): Promise<void> {
+    this.step();
+    try {
+      await this.engine.removeObject(kind, id);
+    } catch (err) {
+      // A service outside this stack (or one left unpruned) may still use it: keep it, say so.
+      const message = PhoenixError.from(err).message;
+      if (!/in use/i.test(message)) throw err;
+      this.progress(`${kind} ${name}: kept, ${message}`);
+      return;
+    }
+    this.removed.push(name);
+    this.progress(`${kind} ${name}: removed`);
+  }
+
+  private result(): StackApplyResultInit {
+    const services = [...this.changes, ...this.pruned].map((c) => ({
+      name: c.name,
+      action: c.action,
+      state: c.progress?.state ?? "",
+      running: c.progress?.running ?? 0,
+      desired: c.progress?.desired ?? 0,
+      error: c.progress?.error ?? "",
+    }));
+    return {
+      services,
+      networksCreated: this.createdNetworks.map((n) => n.name),
+      objectsCreated: this.createdObjects.map((o) => o.name),
+      removed: [...this.removed],
+      dockerWrites: this.engine.writes,
+      rolledBack: this.rolledBack,
+    };
+  }
+}
+
+/** Hash of a network's declared settings, stored in a label to notice a later change. */
+function networkHash(spec: NetworkSpec): string {
+  const labels = { ...spec.Labels };
+  delete labels[SPEC_HASH_LABEL];
+  return specHash({ ...spec, Labels: labels });
+}
