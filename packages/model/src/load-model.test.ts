@@ -1,0 +1,62 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadModel } from "./load-model";
+
+const EXAMPLE = fileURLToPath(new URL("../../../deploy/examples/model", import.meta.url));
+
+describe("loadModel", () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+  });
+
+  it("loads the example model of deploy/examples", async () => {
+    const result = await loadModel(EXAMPLE);
+    if (!result.ok) throw new Error(result.errors.map((e) => e.describe()).join("\n"));
+    const { model } = result;
+    expect(model.cluster.environments).toEqual(["dev1", "test", "production"]);
+    expect(model.guests.map((g) => [g.kind, g.vmid, g.name, g.swarmRole])).toEqual([
+      ["vm", 1001, "portainer", "manager"],
+      ["vm", 1002, "drphoenix", "worker"],
+      ["lxc", 950, "vllmqwen", "worker"],
+      ["lxc", 960, "dockerlxc", "worker"],
+    ]);
+    expect(Object.keys(model.stacks).sort()).toEqual([
+      "portainer",
+      "qdrant_service",
+      "thinkheads_ai_app",
+      "traefik",
+    ]);
+    // Proxmox keys survive untouched
+    expect(model.guests[0]!.config.network_config).toEqual({ ip: "10.0.0.101/24", gw: "10.0.0.1" });
+    expect(model.stacks.portainer!.compose.services).toEqual(["agent", "portainer"]);
+  });
+
+  it("reports files it cannot find or parse, all at once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "phoenix-model-"));
+    dirs.push(dir);
+    await mkdir(join(dir, "etc"));
+    await mkdir(join(dir, "stacks", "web"), { recursive: true });
+    await writeFile(join(dir, "etc", "phoenix_cluster.json"), '{"name": "lab", "environments": ["dev1"]}');
+    await writeFile(
+      join(dir, "etc", "phoenix_vm_configs.json"),
+      '{"vms": [\n  {"vmid": 101, "name": "a",}\n]}',
+    );
+    await writeFile(join(dir, "stacks", "web", "docker-compose.yml"), "services:\n  web:\n    image: x\n");
+    const result = await loadModel(dir);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => e.describe())).toEqual([
+      "etc/phoenix_vm_configs.json: invalid JSON: expected a double-quoted property name, found '}' (line 2, column 29)",
+      "stacks/web: missing phoenix.json",
+    ]);
+  });
+
+  it("says so when the directory does not exist", async () => {
+    const result = await loadModel(join(tmpdir(), "phoenix-no-such-model-dir"));
+    expect(result.ok ? [] : result.errors.map((e) => e.message)).toEqual(["model directory not found"]);
+  });
+});

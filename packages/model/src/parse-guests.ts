@@ -1,0 +1,124 @@
+import { parseLabel } from "./docker-names";
+import { guestEntrySchema, lxcMapEntrySchema } from "./guest-schema";
+import type { JsonPathSegment } from "./json-path";
+import { formatJsonPath } from "./json-path";
+import type { ModelProblems } from "./model-problems";
+import type { Guest, GuestKind, NodeAvailability, SwarmRole } from "./model-types";
+
+const ROLES: readonly SwarmRole[] = ["manager", "worker", "auto", "none"];
+const AVAILABILITIES: readonly NodeAvailability[] = ["active", "pause", "drain"];
+
+const PATHS = new WeakMap<Guest, readonly JsonPathSegment[]>();
+
+/** The JSON path segments of a guest's entry in its file. */
+export function guestPath(guest: Guest): JsonPathSegment[] {
+  return [...(PATHS.get(guest) ?? [])];
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+/**
+ * Builds a Guest from an entry, taking each field only where it has the right type. Entries
+ * with problems still take part in the cross-file checks, so every error shows at once.
+ */
+function toGuest(
+  kind: GuestKind,
+  entry: Record<string, unknown>,
+  vmid: number,
+  file: string,
+  path: string,
+): Guest {
+  const role = ROLES.find((r) => r === entry.swarm_role) ?? "none";
+  const availability = AVAILABILITIES.find((a) => a === entry.swarm_availability);
+  const nodeLabels = stringList(entry.node_labels).flatMap((text) => {
+    const parsed = parseLabel(text);
+    return parsed.ok ? [parsed.label] : [];
+  });
+  return {
+    kind,
+    vmid,
+    name: typeof entry.name === "string" ? entry.name : "",
+    swarmRole: role,
+    ...(availability ? { swarmAvailability: availability } : {}),
+    nodeLabels,
+    dockerStacks: stringList(entry.docker_stacks),
+    config: entry,
+    source: { file, path },
+  };
+}
+
+function readEntry(
+  kind: GuestKind,
+  entry: unknown,
+  path: JsonPathSegment[],
+  file: string,
+  problems: ModelProblems,
+  keyVmid?: number,
+): Guest | undefined {
+  const schema = keyVmid === undefined ? guestEntrySchema : lxcMapEntrySchema;
+  const result = schema.safeParse(entry);
+  if (!result.success) problems.addZodIssues(file, path, result.error.issues);
+  if (!isRecord(entry)) return undefined;
+  if (keyVmid !== undefined && entry.vmid !== undefined && entry.vmid !== keyVmid)
+    problems.add(file, [...path, "vmid"], `vmid must equal the CTID key ${keyVmid}`);
+  const vmid = keyVmid ?? entry.vmid;
+  if (typeof vmid !== "number" || !Number.isInteger(vmid)) return undefined;
+  const guest = toGuest(kind, entry, vmid, file, formatJsonPath(path));
+  PATHS.set(guest, path);
+  return guest;
+}
+
+/**
+ * Reads etc/phoenix_vm_configs.json (`{ "vms": [...] }` or an array) or
+ * etc/phoenix_lxc_configs.json (`{ "lxc_configs": { "<ctid>": {...} } }`, an array there, or
+ * an array) into guests, reporting each problem at its JSON path.
+ */
+export function readGuestFile(
+  kind: GuestKind,
+  value: unknown,
+  file: string,
+  problems: ModelProblems,
+): Guest[] {
+  const listKey = kind === "vm" ? "vms" : "lxc_configs";
+  let list: unknown = value;
+  let base: JsonPathSegment[] = [];
+  if (isRecord(value)) {
+    if (value.$schema !== undefined && typeof value.$schema !== "string")
+      problems.add(file, ["$schema"], "expected string");
+    list = value[listKey] ?? [];
+    base = [listKey];
+  } else if (!Array.isArray(value)) {
+    problems.add(file, [], `expected an object with "${listKey}" or an array of guests`);
+    return [];
+  }
+
+  const guests: Guest[] = [];
+  if (Array.isArray(list)) {
+    list.forEach((entry, i) => {
+      const g = readEntry(kind, entry, [...base, i], file, problems);
+      if (g) guests.push(g);
+    });
+  } else if (kind === "lxc" && isRecord(list)) {
+    for (const [key, entry] of Object.entries(list)) {
+      if (!/^[1-9][0-9]{2,8}$/.test(key)) {
+        problems.add(file, [...base, key], `key ${JSON.stringify(key)} is not a CTID (100 to 999999999)`);
+        continue;
+      }
+      const g = readEntry(kind, entry, [...base, key], file, problems, Number(key));
+      if (g) guests.push(g);
+    }
+  } else {
+    problems.add(
+      file,
+      base,
+      kind === "lxc" ? "expected a map of CTID to container, or an array" : "expected an array",
+    );
+  }
+  return guests;
+}
