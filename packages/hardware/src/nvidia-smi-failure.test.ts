@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyNvidiaSmiFailure, oneLine } from "./nvidia-smi-failure";
+import { classifyNvidiaSmiFailure } from "./nvidia-smi-failure";
 
 describe("classifyNvidiaSmiFailure", () => {
   it.each([
@@ -44,22 +44,5 @@ describe("classifyNvidiaSmiFailure", () => {
       message:
         "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.",
     });
-  });
-});
-
-describe("oneLine", () => {
-  it.each([
-    ["a\nb\n", "a; b"],
-    ["first.\n\n  second  \n", "first. second"],
-    ["tabs\tand   spaces", "tabs and spaces"],
-    ["", ""],
-  ])("%j → %j", (text, line) => {
-    expect(oneLine(text)).toBe(line);
-  });
-
-  it("cuts very long output", () => {
-    const line = oneLine("x".repeat(1000), 50);
-    expect(line).toHaveLength(50);
-    expect(line.endsWith("…")).toBe(true);
   });
 });

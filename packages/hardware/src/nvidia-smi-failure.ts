@@ -1,3 +1,5 @@
+import { oneLine } from "./one-line";
+
 /** Why nvidia-smi could not report GPUs. */
 export type NvidiaSmiFailureReason =
   | "driver-not-loaded"
@@ -36,14 +38,4 @@ export function classifyNvidiaSmiFailure(
   const said = oneLine(text);
   const status = exitCode === undefined ? (spawnErrorCode ?? "unknown status") : `exit status ${exitCode}`;
   return { state: "error", reason, message: said ? said : `nvidia-smi failed (${status}) without output` };
-}
-
-/** Joins the non-empty lines of a message into one line: "line one; line two". */
-export function oneLine(text: string, maxLength = 300): string {
-  const lines = text
-    .split(/\r?\n/)
-    .map((l) => l.trim().replace(/\s+/g, " "))
-    .filter((l) => l !== "");
-  const joined = lines.map((l, i) => (i < lines.length - 1 && !/[.!?;:]$/.test(l) ? `${l};` : l)).join(" ");
-  return joined.length > maxLength ? `${joined.slice(0, maxLength - 1)}…` : joined;
 }

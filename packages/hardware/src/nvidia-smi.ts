@@ -1,8 +1,9 @@
 import { readdir } from "node:fs/promises";
 import { PhoenixError } from "@phoenix/errors";
-import { classifyNvidiaSmiFailure, type NvidiaSmiFailureReason, oneLine } from "./nvidia-smi-failure";
+import { classifyNvidiaSmiFailure, type NvidiaSmiFailureReason } from "./nvidia-smi-failure";
 import { parseNvidiaSmiList, withMigProfiles } from "./nvidia-smi-list";
 import { type NvidiaSmiReport, parseNvidiaSmiXml } from "./nvidia-smi-xml";
+import { oneLine } from "./one-line";
 
 /** Where and how to run nvidia-smi. */
 export interface NvidiaSmiOptions {
