@@ -1,0 +1,221 @@
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import {
+  AgentConnectedSchema,
+  create,
+  type Event,
+  NodeLabelsChangedSchema,
+  StackDeployedSchema,
+} from "@phoenix/proto";
+import { afterEach, describe, expect, it } from "vitest";
+import { createEventBus, type EventBus, type EventBusOptions } from "./event-bus";
+import { type NatsServerProcess, natsServerProcess } from "./nats-server-process";
+import { type EventJson, replayStream, subscribeEvents } from "./subscribe";
+import { captureLogger } from "./test-logger";
+
+const connected = (guest: string): Event["data"] => ({
+  case: "agentConnected",
+  value: create(AgentConnectedSchema, { guest, hostname: guest }),
+});
+const labels = (guest: string): Event["data"] => ({
+  case: "nodeLabelsChanged",
+  value: create(NodeLabelsChangedSchema, {
+    guest,
+    nodeId: `id-${guest}`,
+    added: { "phoenix.gpu.present": "true" },
+  }),
+});
+const deployed = (stack: string): Event["data"] => ({
+  case: "stackDeployed",
+  value: create(StackDeployedSchema, { stack, env: "dev1", namespace: `dev1_${stack}` }),
+});
+
+/** Polls until check returns a truthy value, or fails after ms naming what it waited for. */
+async function until<T>(what: string, check: () => T | Promise<T>, ms = 15_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function collect<T>(it: AsyncIterable<T>, n: number): Promise<T[]> {
+  const out: T[] = [];
+  if (n === 0) return out;
+  for await (const x of it) {
+    out.push(x);
+    if (out.length >= n) break;
+  }
+  return out;
+}
+
+async function streamInfo(url: string, name: string) {
+  const nc = await connect({ servers: url });
+  try {
+    return await (await jetstreamManager(nc)).streams.info(name);
+  } finally {
+    await nc.close();
+  }
+}
+
+const servers: NatsServerProcess[] = [];
+const buses: EventBus[] = [];
+async function server(opts?: { jetstream?: boolean }, start = true) {
+  const s = await natsServerProcess(opts);
+  servers.push(s);
+  if (start) await s.start();
+  return s;
+}
+async function bus(opts: Partial<EventBusOptions> & { natsUrl: string }) {
+  const b = await createEventBus({ cluster: "homelab", logger: captureLogger().logger, ...opts });
+  buses.push(b);
+  return b;
+}
+const seqs = (evs: EventJson[]) => evs.map((e) => Number(e.seq));
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+afterEach(async () => {
+  await Promise.all(buses.splice(0).map((b) => b.close()));
+  await Promise.all(servers.splice(0).map((s) => s.dispose()));
+});
+
+describe("event bus on a real nats-server", () => {
+  it("publishes on phoenix.<cluster>.<kind>.<action> into a stream it creates, with Nats-Msg-Id", async () => {
+    const nats = await server();
+    const everything = subscribeEvents(nats.url);
+    const labelsOnly = subscribeEvents(nats.url, "phoenix.homelab.node.labels_changed");
+    await Promise.all([everything.ready, labelsOnly.ready]);
+    const b = await bus({ natsUrl: nats.url });
+    const sent = [
+      b.emit(connected("gpu-1"), "gpu-1"),
+      b.emit(labels("gpu-1"), "gpu-1"),
+      b.emit(deployed("web"), "dev1_web"),
+    ];
+
+    const got = await collect(everything, 3);
+    expect(got.map((e) => [e.type, e.subject, e.cluster, e.id])).toEqual(
+      sent.map((e) => [e.type, e.subject, "homelab", e.id]),
+    );
+    expect(got[1]!.nodeLabelsChanged).toEqual({
+      guest: "gpu-1",
+      nodeId: "id-gpu-1",
+      added: { "phoenix.gpu.present": "true" },
+    });
+    expect((await collect(labelsOnly, 1)).map((e) => e.type)).toEqual(["node.labels_changed"]);
+    await Promise.all([everything.close(), labelsOnly.close()]);
+
+    await until("the buffer to empty", () => b.stats().buffered === 0);
+    expect(b.stats()).toMatchObject({ natsConnected: true, dropped: 0, lastSeq: 3n });
+    const info = await streamInfo(nats.url, "PHOENIX_HOMELAB");
+    expect(info.config.subjects).toEqual(["phoenix.homelab.>"]);
+    expect(info.state.messages).toBe(3);
+    const nc = await connect({ servers: nats.url });
+    const stored = await (await jetstreamManager(nc)).streams.getMessage("PHOENIX_HOMELAB", { seq: 2 });
+    await nc.close();
+    expect(stored!.subject).toBe("phoenix.homelab.node.labels_changed");
+    expect(stored!.header.get("Nats-Msg-Id")).toBe(sent[1]!.id);
+    expect(seqs(await collect(replayStream(nats.url, "PHOENIX_HOMELAB"), 10))).toEqual([1, 2, 3]);
+  });
+
+  it("reuses a stream that already exists, keeping its settings; honours prefix and stream name", async () => {
+    const nats = await server();
+    const nc = await connect({ servers: nats.url });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: "OPS_EVENTS", subjects: ["ops.lab.>"], max_msgs: 5 });
+    await nc.close();
+
+    const b = await bus({
+      natsUrl: nats.url,
+      cluster: "lab",
+      subjectPrefix: "ops",
+      streamName: "OPS_EVENTS",
+    });
+    for (const g of ["a", "b", "c", "d", "e", "f", "g"]) b.emit(connected(g), g);
+    await until("the buffer to empty", () => b.stats().buffered === 0);
+    const info = await streamInfo(nats.url, "OPS_EVENTS");
+    expect(info.config.max_msgs).toBe(5);
+    expect(info.state.messages).toBe(5);
+    expect(info.state.last_seq).toBe(7);
+    expect(seqs(await collect(replayStream(nats.url, "OPS_EVENTS"), 10))).toEqual([3, 4, 5, 6, 7]);
+  });
+
+  it("buffers while NATS is down at start and delivers everything in order once it is up", async () => {
+    const nats = await server(undefined, false);
+    const started = Date.now();
+    const b = await bus({ natsUrl: nats.url });
+    expect(Date.now() - started).toBeLessThan(2000); // did not wait for NATS
+    for (let i = 1; i <= 40; i++) b.emit(connected(`g${i}`), `g${i}`);
+    expect(b.stats()).toMatchObject({ natsConnected: false, buffered: 40, dropped: 0, lastSeq: 40n });
+
+    await nats.start();
+    await until("the buffer to empty", () => b.stats().buffered === 0);
+    expect(b.stats().natsConnected).toBe(true);
+    expect(seqs(await collect(replayStream(nats.url, "PHOENIX_HOMELAB"), 100))).toEqual(range(1, 40));
+  });
+
+  it("loses nothing when NATS is killed mid-way and restarted", async () => {
+    const nats = await server();
+    const cap = captureLogger();
+    const b = await bus({ natsUrl: nats.url, logger: cap.logger });
+    for (let i = 1; i <= 20; i++) b.emit(connected(`g${i}`), `g${i}`);
+    await until("the first events to reach NATS", () => b.stats().buffered === 0);
+
+    // Events keep coming while the server dies: some are in flight when it goes.
+    for (let i = 21; i <= 30; i++) b.emit(labels(`g${i}`), `g${i}`);
+    await nats.stop("SIGKILL");
+    for (let i = 31; i <= 50; i++) b.emit(labels(`g${i}`), `g${i}`);
+    await until("the bus to notice NATS is gone", () => !b.stats().natsConnected);
+    expect(b.stats().buffered).toBeGreaterThanOrEqual(20);
+    expect(cap.text()).toMatch(/NATS disconnected; buffering events/);
+
+    await nats.start();
+    await until("the buffer to empty after the restart", () => b.stats().buffered === 0);
+    const replayed = await collect(replayStream(nats.url, "PHOENIX_HOMELAB"), 100);
+    expect(seqs(replayed)).toEqual(range(1, 50));
+    expect(new Set(replayed.map((e) => e.id)).size).toBe(50);
+    expect(b.stats().dropped).toBe(0);
+  });
+
+  it("drops the oldest beyond the buffer bound, counts them and logs how many (no payload)", async () => {
+    const nats = await server(undefined, false);
+    const cap = captureLogger();
+    const b = await bus({ natsUrl: nats.url, bufferLimit: 10, logger: cap.logger });
+    for (let i = 1; i <= 25; i++) b.emit(connected(`secret-guest-${i}`), `secret-guest-${i}`);
+    expect(b.stats()).toMatchObject({ buffered: 10, dropped: 15 });
+    const line = await until("the drop log line", () =>
+      cap.lines.find((l) => typeof l.msg === "string" && l.msg.includes("dropped")),
+    );
+    expect(line).toMatchObject({ level: 40, dropped: 15, droppedTotal: 15, bufferLimit: 10 });
+    expect(line.msg).toMatch(/dropped the 15 oldest/);
+    expect(cap.text()).not.toMatch(/secret-guest/);
+
+    await nats.start();
+    await until("the buffer to empty", () => b.stats().buffered === 0);
+    expect(seqs(await collect(replayStream(nats.url, "PHOENIX_HOMELAB"), 100))).toEqual(range(16, 25));
+  });
+
+  it("publishes to core subscribers when the server has no JetStream", async () => {
+    const nats = await server({ jetstream: false });
+    const sub = subscribeEvents(nats.url);
+    await sub.ready;
+    const cap = captureLogger();
+    const b = await bus({ natsUrl: nats.url, logger: cap.logger });
+    b.emit(deployed("web"), "dev1_web");
+    expect((await collect(sub, 1)).map((e) => e.type)).toEqual(["stack.deployed"]);
+    await sub.close();
+    await until("the buffer to empty", () => b.stats().buffered === 0);
+    expect(cap.text()).toMatch(/no JetStream/);
+  });
+
+  it("closes promptly while still waiting for a server that never comes", async () => {
+    const nats = await server(undefined, false);
+    const b = await createEventBus({ cluster: "homelab", natsUrl: nats.url, logger: captureLogger().logger });
+    b.emit(connected("a"), "a");
+    const started = Date.now();
+    await b.close();
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(b.stats()).toMatchObject({ natsConnected: false, buffered: 1 });
+  });
+});
