@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpuModel, schedulingFlags } from "./fingerprint-cpu";
+import { cpuModel, parseCpuinfoMhz, schedulingFlags } from "./fingerprint-cpu";
 
 describe("schedulingFlags", () => {
   it("keeps the flags that matter, sorted, once", () => {
@@ -30,5 +30,14 @@ describe("cpuModel", () => {
     ["ARM", "", "ARM"],
   ])("%j + %j", (manufacturer, brand, model) => {
     expect(cpuModel(manufacturer, brand)).toBe(model);
+  });
+});
+
+describe("parseCpuinfoMhz", () => {
+  it.each([
+    ["processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu MHz\t\t: 2445.406\n", 2445.406],
+    ["processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd\n", 0],
+  ])("%j", (text, mhz) => {
+    expect(parseCpuinfoMhz(text)).toBe(mhz);
   });
 });

@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { CpuSchema, create } from "@phoenix/proto";
 import type { Fingerprinter, HardwareOptions } from "./fingerprinter";
 
@@ -55,22 +57,36 @@ export function cpuModel(manufacturer: string, brand: string): string {
   return b ? `${m} ${b}` : m;
 }
 
+/** The first "cpu MHz" of /proc/cpuinfo, 0 when there is none (arm64 kernels do not print it). */
+export function parseCpuinfoMhz(cpuinfo: string): number {
+  return Number(cpuinfo.match(/^cpu MHz\s*:\s*([\d.]+)/m)?.[1] ?? 0);
+}
+
+async function cpuinfoMhz(root: string): Promise<number> {
+  try {
+    return parseCpuinfoMhz(await readFile(join(root, "proc/cpuinfo"), "utf8"));
+  } catch {
+    return 0;
+  }
+}
+
 /** Processor vendor, model, cores, threads, clock and scheduling flags, read once through systeminformation. */
-export function createCpuFingerprinter(_opts: HardwareOptions): Fingerprinter {
+export function createCpuFingerprinter(opts: HardwareOptions): Fingerprinter {
   return {
     name: "cpu",
     periodic: false,
     async fingerprint() {
       const si = (await import("systeminformation")).default;
       const [cpu, flags, current] = await Promise.all([si.cpu(), si.cpuFlags(), si.cpuCurrentSpeed()]);
-      const ghz = cpu.speed || cpu.speedMax || current.avg || 0;
+      // Nominal speed when the CPU reports one; in many VMs only /proc/cpuinfo's "cpu MHz" exists.
+      const mhz = (cpu.speed || cpu.speedMax || current.avg) * 1000 || (await cpuinfoMhz(opts.root ?? "/"));
       return {
         cpu: create(CpuSchema, {
           vendor: cpu.vendor || cpu.manufacturer,
           model: cpuModel(cpu.manufacturer, cpu.brand),
           cores: cpu.physicalCores || cpu.cores,
           threads: cpu.cores,
-          mhz: Math.round(ghz * 1000),
+          mhz: Math.round(mhz),
           flags: schedulingFlags(flags || cpu.flags),
         }),
       };
