@@ -1,4 +1,4 @@
-import { swarmNameProblem } from "./docker-names";
+import { projectNameProblem, swarmNameProblem } from "./docker-names";
 import type { ModelProblems } from "./model-problems";
 import type { ClusterConfig, Guest, Stack } from "./model-types";
 import { environmentNetworkName, stackNamespace } from "./naming";
@@ -110,8 +110,9 @@ function checkStack(stack: Stack, cluster: ClusterConfig | undefined, problems: 
   }
 
   const services = asRecord(stack.compose.document.services) ?? {};
+  const nameIsValid = projectNameProblem(stack.name) === undefined; // else already reported
   for (const svc of stack.compose.services) {
-    for (const env of cluster?.environments ?? []) {
+    for (const env of nameIsValid ? (cluster?.environments ?? []) : []) {
       const full = `${stackNamespace(env, stack.name)}_${svc}`;
       const problem = swarmNameProblem(full);
       if (problem) {
@@ -220,12 +221,14 @@ export function checkModel(
   guests: readonly Guest[],
   stacks: readonly Stack[],
   problems: ModelProblems,
+  opts: { guestsComplete: boolean },
 ): void {
   checkUniqueGuests(guests, problems);
   checkStackAssignments(guests, new Map(stacks.map((s) => [s.name, s])), problems);
   for (const stack of stacks) checkStack(stack, cluster, problems);
   if (cluster) {
     checkEnvironments(cluster, problems);
-    checkManagers(cluster, guests, problems);
+    // counting managers over a partly unreadable guest list would only add false alarms
+    if (opts.guestsComplete) checkManagers(cluster, guests, problems);
   }
 }

@@ -74,6 +74,12 @@ function readEntry(
   return guest;
 }
 
+/** Guests read from a file, and whether every entry of it could be read (else cross-checks on counts are skipped). */
+export interface GuestFileResult {
+  guests: Guest[];
+  complete: boolean;
+}
+
 /**
  * Reads etc/phoenix_vm_configs.json (`{ "vms": [...] }` or an array) or
  * etc/phoenix_lxc_configs.json (`{ "lxc_configs": { "<ctid>": {...} } }`, an array there, or
@@ -84,7 +90,7 @@ export function readGuestFile(
   value: unknown,
   file: string,
   problems: ModelProblems,
-): Guest[] {
+): GuestFileResult {
   const listKey = kind === "vm" ? "vms" : "lxc_configs";
   let list: unknown = value;
   let base: JsonPathSegment[] = [];
@@ -95,23 +101,27 @@ export function readGuestFile(
     base = [listKey];
   } else if (!Array.isArray(value)) {
     problems.add(file, [], `expected an object with "${listKey}" or an array of guests`);
-    return [];
+    return { guests: [], complete: false };
   }
 
   const guests: Guest[] = [];
+  let complete = true;
   if (Array.isArray(list)) {
     list.forEach((entry, i) => {
       const g = readEntry(kind, entry, [...base, i], file, problems);
       if (g) guests.push(g);
+      else complete = false;
     });
   } else if (kind === "lxc" && isRecord(list)) {
     for (const [key, entry] of Object.entries(list)) {
       if (!/^[1-9][0-9]{2,8}$/.test(key)) {
         problems.add(file, [...base, key], `key ${JSON.stringify(key)} is not a CTID (100 to 999999999)`);
+        complete = false;
         continue;
       }
       const g = readEntry(kind, entry, [...base, key], file, problems, Number(key));
       if (g) guests.push(g);
+      else complete = false;
     }
   } else {
     problems.add(
@@ -119,6 +129,7 @@ export function readGuestFile(
       base,
       kind === "lxc" ? "expected a map of CTID to container, or an array" : "expected an array",
     );
+    complete = false;
   }
-  return guests;
+  return { guests, complete };
 }

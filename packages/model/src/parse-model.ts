@@ -62,16 +62,24 @@ export function parseModel(files: Readonly<Record<string, string>>): ModelResult
   }
 
   const guests: Guest[] = [];
+  let guestsComplete = true;
   for (const [kind, file] of [
     ["vm", MODEL_FILES.vms],
     ["lxc", MODEL_FILES.lxcs],
   ] as const) {
+    if (files[file] === undefined) continue;
     const doc = parseJson(file);
-    if (doc) guests.push(...readGuestFile(kind, doc.value, file, problems));
+    if (!doc) {
+      guestsComplete = false;
+      continue;
+    }
+    const read = readGuestFile(kind, doc.value, file, problems);
+    guests.push(...read.guests);
+    guestsComplete &&= read.complete;
   }
 
   const stacks: Stack[] = readStacks(files, problems, parseJson);
-  checkModel(cluster, guests, stacks, problems);
+  checkModel(cluster, guests, stacks, problems, { guestsComplete });
 
   if (problems.count > 0 || !cluster) return { ok: false, errors: problems.toErrors() };
   const byName: Record<string, Stack> = {};
