@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createEventBus, type EventBus, type EventBusOptions } from "./event-bus";
 import { type NatsServerProcess, natsServerProcess } from "./nats-server-process";
 import { type EventJson, replayStream, subscribeEvents } from "./subscribe";
-import { captureLogger } from "./test-logger";
+import { captureLogger, collect, until } from "./test-support";
 
 const connected = (guest: string): Event["data"] => ({
   case: "agentConnected",
@@ -29,27 +29,6 @@ const deployed = (stack: string): Event["data"] => ({
   case: "stackDeployed",
   value: create(StackDeployedSchema, { stack, env: "dev1", namespace: `dev1_${stack}` }),
 });
-
-/** Polls until check returns a truthy value, or fails after ms naming what it waited for. */
-async function until<T>(what: string, check: () => T | Promise<T>, ms = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function collect<T>(it: AsyncIterable<T>, n: number): Promise<T[]> {
-  const out: T[] = [];
-  if (n === 0) return out;
-  for await (const x of it) {
-    out.push(x);
-    if (out.length >= n) break;
-  }
-  return out;
-}
 
 async function streamInfo(url: string, name: string) {
   const nc = await connect({ servers: url });
@@ -139,6 +118,30 @@ describe("event bus on a real nats-server", () => {
     expect(info.state.messages).toBe(5);
     expect(info.state.last_seq).toBe(7);
     expect(seqs(await collect(replayStream(nats.url, "OPS_EVENTS"), 10))).toEqual([3, 4, 5, 6, 7]);
+  });
+
+  it("adds its subjects to an existing stream that lacks them, and uses a stream that already keeps them", async () => {
+    const nats = await server();
+    const nc = await connect({ servers: nats.url });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: "PHOENIX_HOMELAB", subjects: ["audit.>"] });
+    await jsm.streams.add({ name: "EVERYTHING", subjects: ["ops.>"] });
+    await nc.close();
+
+    const home = await bus({ natsUrl: nats.url });
+    home.emit(connected("a"), "a");
+    const other = await bus({ natsUrl: nats.url, cluster: "dc2", subjectPrefix: "ops" });
+    other.emit(connected("b"), "b");
+    await until("both buffers to empty", () => home.stats().buffered + other.stats().buffered === 0);
+    expect((await streamInfo(nats.url, "PHOENIX_HOMELAB")).config.subjects).toEqual([
+      "audit.>",
+      "phoenix.homelab.>",
+    ]);
+    expect((await collect(replayStream(nats.url, "PHOENIX_HOMELAB"), 10)).map((e) => e.subject)).toEqual([
+      "a",
+    ]);
+    // ops.dc2.> overlaps EVERYTHING's subjects, so PHOENIX_DC2 cannot exist: its events are kept there.
+    expect((await collect(replayStream(nats.url, "EVERYTHING"), 10)).map((e) => e.subject)).toEqual(["b"]);
   });
 
   it("buffers while NATS is down at start and delivers everything in order once it is up", async () => {

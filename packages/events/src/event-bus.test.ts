@@ -12,7 +12,7 @@ import {
 } from "@phoenix/proto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEventBus, type EventBus } from "./event-bus";
-import { captureLogger } from "./test-logger";
+import { captureLogger, collect as take } from "./test-support";
 
 const connected = (guest: string): Event["data"] => ({
   case: "agentConnected",
@@ -26,17 +26,6 @@ const deployed = (ns: string): Event["data"] => ({
   case: "stackDeployed",
   value: create(StackDeployedSchema, { stack: ns, env: "dev1", namespace: `dev1_${ns}` }),
 });
-
-/** Reads an async iterable until it ends, or until n items when n is given. */
-async function take(it: AsyncIterable<Event>, n = Number.POSITIVE_INFINITY): Promise<Event[]> {
-  const out: Event[] = [];
-  if (n === 0) return out;
-  for await (const ev of it) {
-    out.push(ev);
-    if (out.length >= n) break;
-  }
-  return out;
-}
 
 let dir: string;
 const buses: EventBus[] = [];

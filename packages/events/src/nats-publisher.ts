@@ -18,12 +18,22 @@ export interface NatsPublisherOptions {
   /** Called with the number of waiting events the bound dropped while one was being retried. */
   onDropped: (count: number) => void;
   logger: Logger;
+  /** Retry timing; the defaults suit a coordinator, tests shorten them. */
+  retry?: Partial<RetryTiming>;
+}
+
+/** How the publisher waits and when it gives an event up. */
+export interface RetryTiming {
+  /** First wait after a failed publish, doubled per failure up to maxMs. */
+  minMs: number;
+  maxMs: number;
+  /** Failed attempts, with the connection up, after which one event is given up. */
+  maxRefusals: number;
 }
 
 const RECONNECT_WAIT_MS = 1000;
 const PUBLISH_TIMEOUT_MS = 3000;
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 5000;
+const DEFAULT_RETRY: RetryTiming = { minMs: 100, maxMs: 5000, maxRefusals: 8 };
 
 /** The URL without user and password, for log lines. */
 export function redactUrl(url: string): string {
@@ -37,6 +47,7 @@ export function redactUrl(url: string): string {
  */
 export class NatsPublisher {
   readonly #o: NatsPublisherOptions;
+  readonly #retry: RetryTiming;
   readonly #wake = new Wakeup();
   #nc: NatsConnection | undefined;
   #connected = false;
@@ -47,6 +58,7 @@ export class NatsPublisher {
 
   constructor(opts: NatsPublisherOptions) {
     this.#o = opts;
+    this.#retry = { ...DEFAULT_RETRY, ...opts.retry };
   }
 
   /** True while a connection to a server is up. */
@@ -106,7 +118,7 @@ export class NatsPublisher {
       } catch (err) {
         if (this.#closing) return;
         log.error({ url, err: (err as Error).message }, "NATS connect failed; retrying");
-        await this.#wake.wait(RETRY_MAX_MS);
+        await this.#wake.wait(this.#retry.maxMs);
         continue;
       }
       this.#nc = nc;
@@ -149,9 +161,11 @@ export class NatsPublisher {
     const js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
     let mode: "jetstream" | "core" | undefined;
     let failures = 0;
+    let refused = 0;
+    let refusedId = "";
     while (!closed && !this.#closing) {
       if (!this.#connected) {
-        await this.#wake.wait(RETRY_MAX_MS);
+        await this.#wake.wait(this.#retry.maxMs);
         continue;
       }
       if (this.#recheck) {
@@ -165,7 +179,7 @@ export class NatsPublisher {
         failures++;
         if (failures === 1)
           log.warn({ err: (err as Error).message }, "JetStream stream check failed; retrying");
-        await this.#wake.wait(backoff(failures));
+        await this.#wake.wait(this.#backoff(failures));
         continue;
       }
       const ev = this.#o.buffer.take();
@@ -178,21 +192,45 @@ export class NatsPublisher {
         this.#o.buffer.done();
         if (failures > 0) log.info({ waiting: this.#o.buffer.size }, "publishing to NATS again");
         failures = 0;
+        refused = 0;
         this.#wake.notify();
       } catch (err) {
-        const dropped = this.#o.buffer.giveBack(ev);
-        if (dropped > 0) this.#o.onDropped(dropped);
         failures++;
         mode = undefined;
+        // Failures while the connection stays up count against this event: one the server
+        // keeps refusing must not hold back every event behind it.
+        refused = this.#connected && refusedId === ev.id ? refused + 1 : this.#connected ? 1 : 0;
+        refusedId = ev.id;
+        if (refused >= this.#retry.maxRefusals) {
+          this.#o.buffer.discard();
+          this.#o.onDropped(1);
+          refused = 0;
+          log.error(
+            {
+              seq: String(ev.seq),
+              type: ev.type,
+              attempts: this.#retry.maxRefusals,
+              err: (err as Error).message,
+            },
+            "NATS kept refusing an event; dropped it",
+          );
+          continue;
+        }
+        const dropped = this.#o.buffer.giveBack(ev);
+        if (dropped > 0) this.#o.onDropped(dropped);
         if (failures === 1) {
           log.warn(
             { err: (err as Error).message, waiting: this.#o.buffer.size },
             "NATS publish failed; retrying",
           );
         }
-        if (this.#connected) await this.#wake.wait(backoff(failures));
+        if (this.#connected) await this.#wake.wait(this.#backoff(failures));
       }
     }
+  }
+
+  #backoff(failures: number): number {
+    return Math.min(this.#retry.maxMs, this.#retry.minMs * 2 ** Math.min(failures - 1, 10));
   }
 
   async #ensureStream(
@@ -213,19 +251,24 @@ export class NatsPublisher {
       if (err.code === 10059) return undefined; // stream not found
       throw err;
     });
-    if (!info) {
-      try {
+    try {
+      if (!info) {
         await jsm.streams.add({ name, subjects: [subject] });
         log.info({ stream: name, subject }, "created JetStream stream");
-      } catch (err) {
-        // Another coordinator may have created it meanwhile; that one is fine.
-        await jsm.streams.info(name).catch(() => Promise.reject(err));
+      } else if (!info.config.subjects?.includes(subject)) {
+        await jsm.streams.update(name, { subjects: [...(info.config.subjects ?? []), subject] });
+        log.warn({ stream: name, subject }, "added the event subjects to the existing JetStream stream");
+      } else {
+        log.debug({ stream: name, messages: info.state.messages }, "using the existing JetStream stream");
       }
-    } else if (!info.config.subjects?.includes(subject)) {
-      await jsm.streams.update(name, { subjects: [...(info.config.subjects ?? []), subject] });
-      log.warn({ stream: name, subject }, "added the event subjects to the existing JetStream stream");
-    } else {
-      log.debug({ stream: name, messages: info.state.messages }, "using the existing JetStream stream");
+    } catch (err) {
+      if ((err as { code?: number }).code === 10065) {
+        // Subjects overlap: another stream already keeps these events; publishing stores them there.
+        log.warn({ stream: name, subject }, "event subjects are kept by another JetStream stream; using it");
+        return "jetstream";
+      }
+      // Another coordinator may have created the stream meanwhile; that one is fine.
+      if (info || !(await jsm.streams.info(name).catch(() => undefined))) throw err;
     }
     return "jetstream";
   }
@@ -256,8 +299,4 @@ export class NatsPublisher {
       clearTimeout(timer);
     }
   }
-}
-
-function backoff(failures: number): number {
-  return Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(failures - 1, 10));
 }

@@ -42,6 +42,15 @@ describe("PublishBuffer", () => {
     expect(b.dropped).toBe(1);
   });
 
+  it("counts an item in flight that is given up as dropped", () => {
+    const b = new PublishBuffer<number>(5);
+    for (const n of [1, 2]) b.push(n);
+    expect(b.take()).toBe(1);
+    b.discard();
+    expect([b.size, b.dropped]).toEqual([1, 1]);
+    expect(drain(b)).toEqual([2]);
+  });
+
   it("stays correct over many items (internal compaction)", () => {
     const b = new PublishBuffer<number>(5000);
     for (let i = 0; i < 20_000; i++) b.push(i);

@@ -53,6 +53,12 @@ export class PublishBuffer<T> {
     this.#inFlight = false;
   }
 
+  /** The item in flight is given up: counted as dropped. */
+  discard(): void {
+    this.#inFlight = false;
+    this.#dropped++;
+  }
+
   /** The item in flight was not delivered: it is again the oldest waiting. Returns how many were dropped. */
   giveBack(item: T): number {
     this.#inFlight = false;
