@@ -1,0 +1,61 @@
+import type { PhoenixError } from "@phoenix/errors";
+import { invalidModelError, loadModel, type Model } from "@phoenix/model";
+import type { Logger } from "./logger";
+
+/** The model directory as the coordinator reads it: freshly for plans and syncs, cached for hot paths. */
+export interface ModelSource {
+  readonly dir: string;
+  /**
+   * Reads and validates the model when the cached one is older than maxAgeMs (0: always).
+   * Throws one INVALID_MODEL error listing every problem; the last good model stays cached.
+   */
+  load(maxAgeMs?: number): Promise<Model>;
+  /** The last model that validated, if any. */
+  readonly current: Model | undefined;
+  /** Why the model on disk did not validate at the last read; undefined when it did. */
+  readonly error: PhoenixError | undefined;
+}
+
+/** Creates the model source of a directory. */
+export function createModelSource(dir: string, logger: Logger): ModelSource {
+  let current: Model | undefined;
+  let error: PhoenixError | undefined;
+  let loadedAt = 0;
+  let inFlight: Promise<Model> | undefined;
+
+  const read = async (): Promise<Model> => {
+    const result = await loadModel(dir);
+    loadedAt = Date.now();
+    if (result.ok) {
+      if (error) logger.info({ dir }, "the model validates again");
+      current = result.model;
+      error = undefined;
+      return current;
+    }
+    const err = invalidModelError(result.errors);
+    if (!error || error.details.length !== err.details.length) {
+      logger.warn({ dir, problems: result.errors.map((e) => e.describe()) }, "the model does not validate");
+    }
+    error = err;
+    throw err;
+  };
+
+  return {
+    dir,
+    load(maxAgeMs = 0) {
+      if (current && !error && maxAgeMs > 0 && Date.now() - loadedAt < maxAgeMs)
+        return Promise.resolve(current);
+      // Callers that ask at the same moment share one read.
+      inFlight ??= read().finally(() => {
+        inFlight = undefined;
+      });
+      return inFlight;
+    },
+    get current() {
+      return current;
+    },
+    get error() {
+      return error;
+    },
+  };
+}
