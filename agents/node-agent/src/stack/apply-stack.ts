@@ -4,7 +4,6 @@ import type Dockerode from "dockerode";
 import { checkAborted } from "./abort";
 import {
   createEngine,
-  dockerMessage,
   type Engine,
   type EngineNetwork,
   type EngineService,
@@ -70,6 +69,7 @@ class StackApply {
   private readonly createdObjects: { kind: "secret" | "config"; name: string; id: string }[] = [];
   private readonly removed: string[] = [];
   private rolledBack = false;
+  private settled = false;
 
   constructor(
     private readonly engine: Engine,
@@ -82,35 +82,37 @@ class StackApply {
   }
 
   async run(): Promise<StackApplyResultInit> {
-    const { engine, ns } = this;
-    let secrets: ObjectPlan;
-    let configs: ObjectPlan;
-    let networksToPrune: EngineNetwork[];
     try {
-      const [services, networks, allSecrets, allConfigs] = await Promise.all([
-        engine.listServices(ns),
-        engine.listNetworks(),
-        engine.listObjects("secret"),
-        engine.listObjects("config"),
-      ]);
-      if (this.cmd.prune) await this.pruneServices(services);
-      const networkRefs = await this.applyNetworks(networks);
-      networksToPrune = this.cmd.prune ? this.undeclaredNetworks(networks) : [];
-      secrets = planObjects("secret", this.specs.secrets, allSecrets, ns);
-      configs = planObjects("config", this.specs.configs, allConfigs, ns);
-      const secretRefs = await this.applyObjects("secret", secrets, allSecrets);
-      const configRefs = await this.applyObjects("config", configs, allConfigs);
-      await this.applyServices(services, { networks: networkRefs, secrets: secretRefs, configs: configRefs });
+      await this.apply();
     } catch (err) {
       throw await this.fail(PhoenixError.from(err, ErrorCode.DOCKER));
     }
+    return this.result();
+  }
+
+  private async apply(): Promise<void> {
+    const { engine, ns } = this;
+    const [services, networks, allSecrets, allConfigs] = await Promise.all([
+      engine.listServices(ns),
+      engine.listNetworks(),
+      engine.listObjects("secret"),
+      engine.listObjects("config"),
+    ]);
+    if (this.cmd.prune) await this.pruneServices(services);
+    const networkRefs = await this.applyNetworks(networks);
+    const secrets = planObjects("secret", this.specs.secrets, allSecrets, ns);
+    const configs = planObjects("config", this.specs.configs, allConfigs, ns);
+    const secretRefs = await this.applyObjects("secret", secrets, allSecrets);
+    const configRefs = await this.applyObjects("config", configs, allConfigs);
+    await this.applyServices(services, { networks: networkRefs, secrets: secretRefs, configs: configRefs });
 
     const failure = await this.waitOrSnapshot();
-    if (failure) throw await this.fail(failure);
+    if (failure) throw failure;
+    // From here on the new specs run: a failure to clean up is reported, never rolled back.
+    this.settled = true;
 
     await this.removeReplaced(secrets, configs);
-    if (this.cmd.prune) await this.pruneLeftovers(secrets, configs, networksToPrune);
-    return this.result();
+    if (this.cmd.prune) await this.pruneLeftovers(secrets, configs, this.undeclaredNetworks(networks));
   }
 
   private progress(msg: string): void {
@@ -319,7 +321,7 @@ class StackApply {
   private async fail(err: PhoenixError): Promise<StackApplyError> {
     let message = err.message;
     const cancelled = this.ctx.signal.aborted;
-    if (this.cmd.rollbackOnFailure && !cancelled) {
+    if (this.cmd.rollbackOnFailure && !cancelled && !this.settled) {
       try {
         if (await this.rollback()) message += "; rolled back to the previous specs";
       } catch (rollbackErr) {
@@ -406,7 +408,9 @@ class StackApply {
         this.progress(`network ${n.Name}: removed (no longer declared)`);
       } catch (err) {
         if (gone) throw err;
-        this.progress(`network ${n.Name}: kept for now, tasks still use it (${dockerMessage(err)})`);
+        this.progress(
+          `network ${n.Name}: kept for now, tasks still use it (${PhoenixError.from(err).message})`,
+        );
       }
     }
   }

@@ -1,5 +1,6 @@
-import { ErrorCode, type ErrorPlace, PhoenixError } from "@phoenix/errors";
+import { type ErrorPlace, PhoenixError } from "@phoenix/errors";
 import type Dockerode from "dockerode";
+import { dockerError } from "../docker";
 import { abortError } from "./abort";
 import { NAMESPACE_LABEL } from "./labels";
 
@@ -96,12 +97,21 @@ export function createEngine(docker: Dockerode, signal: AbortSignal, place: Erro
       return (await fn()) as T;
     } catch (err) {
       if (signal.aborted) throw abortError(signal, where);
-      throw dockerError(what, err, where);
+      throw dockerFailure(what, err, where);
     }
   };
   const write = <T = unknown>(what: string, fn: () => Promise<unknown>, where?: ErrorPlace): Promise<T> => {
     writes++;
     return call<T>(what, fn, where);
+  };
+  // Removing what is already gone (a concurrent remove, a network Docker still lists while its
+  // last container stops) is a success: the object is not there any more.
+  const remove = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+    try {
+      await write(what, fn);
+    } catch (err) {
+      if (!(err instanceof PhoenixError && isNotFound(err))) throw err;
+    }
   };
   const nsFilter = (ns?: string) => (ns ? { label: [`${NAMESPACE_LABEL}=${ns}`] } : {});
   const body = (spec: object) => ({ _query: {}, _body: spec, abortSignal: signal });
@@ -144,7 +154,7 @@ export function createEngine(docker: Dockerode, signal: AbortSignal, place: Erro
       );
     },
     removeService: async (id) => {
-      await write(`remove service ${id}`, () => docker.getService(id).remove({ abortSignal: signal }));
+      await remove(`remove service ${id}`, () => docker.getService(id).remove({ abortSignal: signal }));
     },
     listTasks: () => call<EngineTask[]>("list tasks", () => docker.listTasks({ abortSignal: signal })),
     listNetworks: () =>
@@ -157,7 +167,7 @@ export function createEngine(docker: Dockerode, signal: AbortSignal, place: Erro
       return res.id ?? res.Id ?? "";
     },
     removeNetwork: async (id) => {
-      await write(`remove network ${id}`, () => docker.getNetwork(id).remove({ abortSignal: signal }));
+      await remove(`remove network ${id}`, () => docker.getNetwork(id).remove({ abortSignal: signal }));
     },
     listObjects: (kind, ns) => {
       const opts = { filters: nsFilter(ns), abortSignal: signal };
@@ -176,7 +186,7 @@ export function createEngine(docker: Dockerode, signal: AbortSignal, place: Erro
       return res.ID ?? res.id ?? "";
     },
     removeObject: async (kind, id) => {
-      await write(`remove ${kind} ${id}`, () =>
+      await remove(`remove ${kind} ${id}`, () =>
         kind === "secret"
           ? docker.getSecret(id).remove({ abortSignal: signal })
           : docker.getConfig(id).remove({ abortSignal: signal }),
@@ -185,21 +195,13 @@ export function createEngine(docker: Dockerode, signal: AbortSignal, place: Erro
   };
 }
 
-/** Docker's own message of a failed call (`err.json.message`), without the HTTP prefix. */
-export function dockerMessage(err: unknown): string {
-  const e = err as { json?: { message?: unknown }; reason?: unknown; message?: unknown };
-  if (e?.json && typeof e.json.message === "string") return e.json.message;
-  if (typeof e?.message === "string") return e.message;
-  return String(err);
+function isNotFound(err: PhoenixError): boolean {
+  const status = (err.cause as { statusCode?: unknown } | undefined)?.statusCode;
+  return status === 404 || (status === 500 && / not found$/.test(err.message));
 }
 
-/** HTTP status of a failed Docker call, when there was one. */
-export function dockerStatus(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown })?.statusCode;
-  return typeof code === "number" ? code : undefined;
-}
-
-function dockerError(what: string, err: unknown, place: ErrorPlace): PhoenixError {
-  if (err instanceof PhoenixError) return err;
-  return new PhoenixError(ErrorCode.DOCKER, `cannot ${what}: ${dockerMessage(err)}`, { place, cause: err });
+/** A failed Docker call as a PhoenixError at `place`, with the agent's usual code mapping. */
+function dockerFailure(what: string, err: unknown, place: ErrorPlace): PhoenixError {
+  const e = dockerError(err, `cannot ${what}`);
+  return new PhoenixError(e.code, e.message, { place, cause: err });
 }

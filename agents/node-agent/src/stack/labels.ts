@@ -5,10 +5,11 @@ export const NAMESPACE_LABEL = "com.docker.stack.namespace";
 export const SPEC_HASH_LABEL = "com.phoenix.spec-hash";
 
 /**
- * Label keys that mark a network as shared by several stacks (an environment network).
- * A stack's apply or remove never deletes a network carrying one of them.
+ * Label keys that mark a network as shared by several stacks (packages/stacks labels an
+ * environment network `phoenix.managed`, `phoenix.environment`, `phoenix.role`). A stack's
+ * apply or remove never deletes a network carrying one of them.
  */
-export const SHARED_NETWORK_LABELS: readonly string[] = ["com.phoenix.environment"];
+export const SHARED_NETWORK_LABELS: readonly string[] = ["phoenix.managed", "phoenix.environment"];
 
 /** True when the labels mark an object of the namespace `ns`. */
 export function inNamespace(labels: Record<string, string> | undefined, ns: string): boolean {

@@ -24,16 +24,26 @@ export function isJob(svc: EngineService): boolean {
 }
 
 /**
+ * The task template as a task carries it: Docker reports `Runtime` on the service's template
+ * only, so it is left out of the comparison.
+ */
+export function taskTemplateKey(template: unknown): string {
+  if (template === null || typeof template !== "object") return canonicalJson(template);
+  const { Runtime: _runtime, ...rest } = template as Record<string, unknown>;
+  return canonicalJson(rest);
+}
+
+/**
  * Tasks that run the service's current spec: same task template (and, for jobs, the current job
  * iteration). Tasks of earlier specs, being replaced by a rolling update, are left out.
  */
 export function currentTasks(svc: EngineService, tasks: readonly EngineTask[]): EngineTask[] {
-  const template = canonicalJson(svc.Spec.TaskTemplate);
+  const template = taskTemplateKey(svc.Spec.TaskTemplate);
   const iteration = svc.JobStatus?.JobIteration?.Index;
   return tasks.filter(
     (t) =>
       t.ServiceID === svc.ID &&
-      canonicalJson(t.Spec) === template &&
+      taskTemplateKey(t.Spec) === template &&
       (!isJob(svc) || iteration === undefined || t.JobIteration?.Index === iteration),
   );
 }
