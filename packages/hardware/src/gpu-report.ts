@@ -34,6 +34,7 @@ function gpuMessage(g: NvidiaSmiGpu) {
         profile: d.profile ?? "",
         memoryMib: BigInt(d.memoryMib ?? 0),
         multiprocessorCount: d.multiprocessorCount ?? 0,
+        uuid: d.uuid ?? "",
       }),
     ),
   });
