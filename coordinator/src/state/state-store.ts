@@ -1,0 +1,241 @@
+import { chmod, mkdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { ErrorCode, PhoenixError } from "@phoenix/errors";
+import { formatJsonPath } from "@phoenix/model";
+import { z } from "zod";
+import { removeStaleTempFiles, writeFileAtomic } from "./atomic-write";
+
+/** What the coordinator keeps across restarts: adopted guests, deployed environments, deploy history. */
+export interface CoordinatorState {
+  version: 1;
+  /** Guests adopted by policy (not in the model), by agent id. */
+  adopted: Record<string, { name: string; vmid?: number; hostname: string; adoptedAt: string }>;
+  /** Stack environments deployed with `swarm deploy`, by namespace "<env>_<stack>". */
+  environments: Record<
+    string,
+    {
+      stack: string;
+      env: string;
+      namespace: string;
+      deployedAt: string;
+      specHash: string;
+      status: "deployed" | "failed";
+      services: string[];
+    }
+  >;
+  /** Deploys, removals and syncs, newest last, at most STATE_HISTORY_LIMIT. */
+  history: Array<{
+    at: string;
+    action: "deploy" | "remove" | "sync";
+    stack?: string;
+    env?: string;
+    ok: boolean;
+    error?: string;
+    dockerWrites?: number;
+  }>;
+  lastSync?: string;
+}
+
+/** The coordinator's state, kept in a directory and replaced atomically on every update. */
+export interface StateStore {
+  /** The state as last written (frozen). */
+  get(): Readonly<CoordinatorState>;
+  /**
+   * Applies a synchronous change to a copy and writes it atomically; updates run one at a time
+   * in call order. When the change or the write fails, the state and the file stay as they
+   * were and the promise rejects with a PhoenixError.
+   */
+  update(mutate: (draft: CoordinatorState) => void): Promise<void>;
+  /** The state directory (absolute). */
+  readonly dir: string;
+}
+
+/** Name of the state file inside the state directory. */
+export const STATE_FILE = "state.json";
+/** Entries of CoordinatorState.history kept (the oldest go first). */
+export const STATE_HISTORY_LIMIT = 1000;
+
+const time = z.iso.datetime({ offset: true });
+const name = z.string().min(1);
+const stateSchema = z.object({
+  version: z.literal(1),
+  adopted: z.record(
+    z.string(),
+    z.object({ name, vmid: z.number().int().positive().optional(), hostname: name, adoptedAt: time }),
+  ),
+  environments: z.record(
+    z.string(),
+    z.object({
+      stack: name,
+      env: name,
+      namespace: name,
+      deployedAt: time,
+      specHash: z.string(),
+      status: z.enum(["deployed", "failed"]),
+      services: z.array(z.string()),
+    }),
+  ),
+  history: z.array(
+    z.object({
+      at: time,
+      action: z.enum(["deploy", "remove", "sync"]),
+      stack: z.string().optional(),
+      env: z.string().optional(),
+      ok: z.boolean(),
+      error: z.string().optional(),
+      dockerWrites: z.number().int().nonnegative().optional(),
+    }),
+  ),
+  lastSync: time.optional(),
+});
+
+// The schema and the interface must describe the same thing.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaMatchesInterface: Same<z.infer<typeof stateSchema>, CoordinatorState> = true;
+void schemaMatchesInterface;
+
+function emptyState(): CoordinatorState {
+  return { version: 1, adopted: {}, environments: {}, history: [] };
+}
+
+/** The problems of a value that is not a valid state, one PhoenixError per problem, with its JSON path. */
+function stateProblems(value: unknown, file: string): PhoenixError[] {
+  const r = stateSchema.safeParse(value);
+  if (r.success) return [];
+  return r.error.issues.map(
+    (i) =>
+      new PhoenixError(ErrorCode.INVALID_CONFIG, i.message, {
+        place: { file, path: formatJsonPath(i.path) },
+      }),
+  );
+}
+
+function corrupt(file: string, why: string, details: PhoenixError[] = [], cause?: unknown): PhoenixError {
+  return new PhoenixError(
+    ErrorCode.INVALID_CONFIG,
+    `the coordinator state file is corrupt (${why}); it was left as it is: restore it, or move it away to start from an empty state`,
+    { place: { file }, details, cause },
+  );
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+async function readState(file: string): Promise<CoordinatorState | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new PhoenixError(
+      ErrorCode.INVALID_CONFIG,
+      `cannot read the coordinator state: ${(err as Error).message}`,
+      {
+        place: { file },
+        cause: err,
+      },
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw corrupt(file, `not JSON: ${(err as Error).message}`, [], err);
+  }
+  const version = (value as { version?: unknown } | null)?.version;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw corrupt(file, "not a JSON object");
+  }
+  if (version !== 1) throw corrupt(file, `unsupported version ${JSON.stringify(version)}, expected 1`);
+  const problems = stateProblems(value, file);
+  if (problems.length > 0) {
+    throw corrupt(file, `${problems.length} invalid ${problems.length === 1 ? "value" : "values"}`, problems);
+  }
+  return value as CoordinatorState;
+}
+
+/**
+ * Opens (creating it, mode 0700) the state directory and its state file. Temp files of an
+ * interrupted write are removed; a corrupt state file is refused with one PhoenixError naming
+ * it, and is not overwritten.
+ */
+export async function openStateStore(dir: string): Promise<StateStore> {
+  const abs = resolve(dir);
+  const file = join(abs, STATE_FILE);
+  try {
+    if (await mkdir(abs, { recursive: true, mode: 0o700 })) await chmod(abs, 0o700);
+    await removeStaleTempFiles(file);
+  } catch (err) {
+    throw new PhoenixError(
+      ErrorCode.INVALID_CONFIG,
+      `cannot use the state directory: ${(err as Error).message}`,
+      { place: { file: abs }, cause: err },
+    );
+  }
+
+  let current: CoordinatorState;
+  const write = async (state: CoordinatorState) => {
+    try {
+      await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`);
+    } catch (err) {
+      throw new PhoenixError(
+        ErrorCode.INTERNAL,
+        `cannot write the coordinator state: ${(err as Error).message}`,
+        {
+          place: { file },
+          cause: err,
+        },
+      );
+    }
+  };
+
+  const loaded = await readState(file);
+  if (loaded) {
+    current = deepFreeze(loaded);
+  } else {
+    // Written at once, so an unwritable directory shows at startup rather than at the first deploy.
+    current = emptyState();
+    await write(current);
+    deepFreeze(current);
+  }
+
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    dir: abs,
+    get: () => current,
+    update(mutate) {
+      const run = tail.then(async () => {
+        const draft = structuredClone(current) as CoordinatorState;
+        let result: unknown;
+        try {
+          result = mutate(draft);
+        } catch (err) {
+          throw PhoenixError.from(err);
+        }
+        if (result instanceof Promise) {
+          result.catch(() => {});
+          throw new PhoenixError(ErrorCode.INTERNAL, "a state update must change the draft synchronously");
+        }
+        if (Array.isArray(draft.history) && draft.history.length > STATE_HISTORY_LIMIT) {
+          draft.history = draft.history.slice(-STATE_HISTORY_LIMIT);
+        }
+        const problems = stateProblems(draft, file);
+        if (problems.length > 0) {
+          throw new PhoenixError(ErrorCode.INTERNAL, "refusing to write an invalid coordinator state", {
+            place: { file },
+            details: problems,
+          });
+        }
+        await write(draft);
+        current = deepFreeze(draft);
+      });
+      tail = run.catch(() => {});
+      return run;
+    },
+  };
+}
