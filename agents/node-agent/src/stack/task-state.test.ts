@@ -151,7 +151,14 @@ describe("evaluateService", () => {
     ],
   ];
   it.each(cases)("%s", (_what, svc, tasks, expected) => {
-    expect(evaluateService(svc, tasks, since)).toMatchObject(expected);
+    expect(evaluateService(svc, tasks, since, T0 + 60_000)).toMatchObject(expected);
+  });
+
+  it("gives a global service a moment before its zero wanted tasks count as done", () => {
+    const fresh = service({ ServiceStatus: { DesiredTasks: 0 } }, { Global: {} });
+    expect(evaluateService(fresh, [], since, T0 + 1_000).state).toBe("pending");
+    expect(evaluateService(fresh, [], since, T0 + 10_000)).toMatchObject({ state: "running", desired: 0 });
+    expect(evaluateService(fresh, [], Number.POSITIVE_INFINITY, T0).state).toBe("running");
   });
 
   it("only reports (never fails) when since is Infinity", () => {

@@ -61,6 +61,12 @@ const newestFirst = (a: EngineTask, b: EngineTask) =>
   time(b.Status.Timestamp ?? b.CreatedAt) - time(a.Status.Timestamp ?? a.CreatedAt);
 
 /**
+ * How long a global service that wants no task yet is given for Docker to place its tasks
+ * before "no node matches" is accepted as its steady state.
+ */
+export const GLOBAL_SETTLE_MS = 5_000;
+
+/**
  * The state of one service for the deploy that wrote it at `since` (epoch ms, Docker's clock):
  * failures of tasks created before `since` belong to earlier deploys and are ignored; pass
  * `Infinity` to only report the state without judging failures.
@@ -69,6 +75,7 @@ export function evaluateService(
   svc: EngineService,
   tasks: readonly EngineTask[],
   since: number,
+  now: number = Date.now(),
 ): ServiceProgress {
   const desired = desiredTasks(svc);
   const mine = currentTasks(svc, tasks).sort(newestFirst);
@@ -85,7 +92,13 @@ export function evaluateService(
     const error = (failed && taskError(failed)) || update?.Message || "update failed";
     return { state: "failed", running, desired, error };
   }
-  if (running >= desired) return { state: job ? "complete" : "running", running, desired, error: "" };
+  // Docker counts a global service's wanted tasks from the tasks it made: right after a write
+  // that count is still 0, so give the orchestrator a moment before believing it.
+  const global = Boolean(svc.Spec.Mode?.Global || svc.Spec.Mode?.GlobalJob);
+  const settling = global && desired === 0 && Number.isFinite(since) && now - since < GLOBAL_SETTLE_MS;
+  if (running >= desired && !settling) {
+    return { state: job ? "complete" : "running", running, desired, error: "" };
+  }
   const waiting = mine.find((t) => t.Status.Err);
   return { state: "pending", running, desired, error: waiting?.Status.Err ?? "" };
 }
