@@ -1,0 +1,11 @@
+export { sandboxRoot, TEST_IMAGE } from "./constants";
+export { default as sweepStaleSandboxesGlobalSetup } from "./global-setup";
+export type { Guest, GuestSpec } from "./guest";
+export { type Footprint, findLeftovers, footprint } from "./leftovers";
+export type { RunOptions, RunResult } from "./run-command";
+export type { Sandbox, SandboxOptions } from "./sandbox";
+export { attachSandbox, createSandbox } from "./sandbox";
+export type { SandboxState } from "./state";
+export type { GuestStatus, SandboxStatus } from "./status";
+export { downAllSandboxes, downSandbox, isStale, listSandboxes, sweepStaleSandboxes } from "./sweep";
+export { useSandbox } from "./use-sandbox";
