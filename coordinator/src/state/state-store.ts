@@ -1,38 +1,50 @@
 import { chmod, mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
+import { removeStaleTempFiles, writeFileAtomic } from "@phoenix/events";
 import { formatJsonPath } from "@phoenix/model";
 import { z } from "zod";
-import { removeStaleTempFiles, writeFileAtomic } from "./atomic-write";
+
+/** A guest adopted by policy (it was not in the model). */
+export interface AdoptedGuest {
+  name: string;
+  vmid?: number;
+  hostname: string;
+  adoptedAt: string;
+}
+
+/** A stack environment deployed with `swarm deploy`. */
+export interface EnvironmentRecord {
+  stack: string;
+  env: string;
+  /** "<env>_<stack>". */
+  namespace: string;
+  deployedAt: string;
+  specHash: string;
+  status: "deployed" | "failed";
+  services: string[];
+}
+
+/** One deploy, removal or sync, as the deploy history keeps it. */
+export interface HistoryEntry {
+  at: string;
+  action: "deploy" | "remove" | "sync";
+  stack?: string;
+  env?: string;
+  ok: boolean;
+  error?: string;
+  dockerWrites?: number;
+}
 
 /** What the coordinator keeps across restarts: adopted guests, deployed environments, deploy history. */
 export interface CoordinatorState {
   version: 1;
-  /** Guests adopted by policy (not in the model), by agent id. */
-  adopted: Record<string, { name: string; vmid?: number; hostname: string; adoptedAt: string }>;
-  /** Stack environments deployed with `swarm deploy`, by namespace "<env>_<stack>". */
-  environments: Record<
-    string,
-    {
-      stack: string;
-      env: string;
-      namespace: string;
-      deployedAt: string;
-      specHash: string;
-      status: "deployed" | "failed";
-      services: string[];
-    }
-  >;
-  /** Deploys, removals and syncs, newest last, at most STATE_HISTORY_LIMIT. */
-  history: Array<{
-    at: string;
-    action: "deploy" | "remove" | "sync";
-    stack?: string;
-    env?: string;
-    ok: boolean;
-    error?: string;
-    dockerWrites?: number;
-  }>;
+  /** Adopted guests by agent id. */
+  adopted: Record<string, AdoptedGuest>;
+  /** Deployed environments by namespace "<env>_<stack>". */
+  environments: Record<string, EnvironmentRecord>;
+  /** Newest last, at most STATE_HISTORY_LIMIT entries. */
+  history: HistoryEntry[];
   lastSync?: string;
 }
 

@@ -6,9 +6,12 @@ import {
   AgentConnectedSchema,
   create,
   type Event,
+  EventSchema,
   NodeLabelsChangedSchema,
+  NodeRole,
   StackDeployedSchema,
   timestampMs,
+  toJson,
 } from "@phoenix/proto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEventBus, type EventBus } from "./event-bus";
@@ -57,6 +60,19 @@ describe("emit", () => {
     expect(timestampMs(a.time!)).toBeGreaterThanOrEqual(before);
     expect(c.data.case === "nodeLabelsChanged" && c.data.value.added).toEqual({ gpu: "true" });
     expect(b.stats()).toEqual({ natsConnected: false, buffered: 0, dropped: 0, lastSeq: 2n });
+  });
+
+  it("takes the payload as plain data too", async () => {
+    const b = await bus();
+    const ev = b.emit(
+      { case: "nodeJoined", value: { guest: "w1", nodeId: "n1", role: NodeRole.WORKER } },
+      "w1",
+    );
+    expect(ev.type).toBe("node.joined");
+    expect(ev.data.case === "nodeJoined" && ev.data.value.$typeName).toBe("phoenix.v1.NodeJoined");
+    expect(toJson(EventSchema, ev)).toMatchObject({
+      nodeJoined: { guest: "w1", nodeId: "n1", role: "NODE_ROLE_WORKER" },
+    });
   });
 
   it("refuses an empty payload", async () => {

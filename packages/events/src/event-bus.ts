@@ -4,12 +4,14 @@ import { dirname } from "node:path";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { create, type Event, EventSchema, timestampNow } from "@phoenix/proto";
 import type { Logger } from "pino";
+import { removeStaleTempFiles } from "./atomic-write";
 import { EventHistory, matchesTypes } from "./event-history";
 import {
   checkSubjectParts,
   clusterSubjects,
   DEFAULT_SUBJECT_PREFIX,
   defaultStreamName,
+  type EventPayload,
   eventSubject,
   eventType,
 } from "./event-type";
@@ -63,11 +65,12 @@ export interface EventBusStats {
 /** The coordinator's event bus: records every state change, serves it to watchers and publishes it to NATS. */
 export interface EventBus {
   /**
-   * Records an event: assigns id (unique), seq (+1) and time; publishes to NATS in the
+   * Records an event: assigns id (unique), seq (+1) and time (the payload may be created
+   * messages or plain data); publishes to NATS in the
    * background (never blocks or throws when NATS is down). The type derives from the
    * payload case (nodeLabelsChanged → "node.labels_changed").
    */
-  emit(data: Event["data"], subject: string): Event;
+  emit(data: EventPayload, subject: string): Event;
   /**
    * Replays events with seq > afterSeq (or time >= sinceTime; neither: nothing), then, with
    * follow, yields new ones until the signal aborts or the bus closes. A follower that falls
@@ -106,6 +109,7 @@ export async function createEventBus(opts: EventBusOptions): Promise<EventBus> {
   let writer: HistoryFileWriter | undefined;
   if (opts.historyFile) {
     await mkdir(dirname(opts.historyFile), { recursive: true, mode: 0o700 });
+    await removeStaleTempFiles(opts.historyFile);
     const loaded = await loadHistoryFile(opts.historyFile, historyLimit, log);
     history = new EventHistory(historyLimit, loaded.events);
     const kept = history;
@@ -157,7 +161,7 @@ export async function createEventBus(opts: EventBusOptions): Promise<EventBus> {
   const newEvent = new Wakeup();
   let closed = false;
 
-  const emit = (data: Event["data"], subject: string): Event => {
+  const emit = (data: EventPayload, subject: string): Event => {
     const type = eventType(data);
     const ev = create(EventSchema, {
       id: randomUUID(),

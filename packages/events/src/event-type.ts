@@ -1,5 +1,11 @@
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
-import type { Event } from "@phoenix/proto";
+import type { Event, EventSchema, MessageInitShape } from "@phoenix/proto";
+
+/**
+ * The payload of an event: `Event["data"]` with created messages, or the same as plain data
+ * (`{ case: "nodeJoined", value: { guest, nodeId, role } }`).
+ */
+export type EventPayload = Event["data"] | NonNullable<MessageInitShape<typeof EventSchema>["data"]>;
 
 /** The default first token of every Phoenix subject. */
 export const DEFAULT_SUBJECT_PREFIX = "phoenix";
@@ -9,7 +15,7 @@ export const DEFAULT_SUBJECT_PREFIX = "phoenix";
  * oneof case is the kind, the rest in snake_case the action
  * (nodeLabelsChanged → "node.labels_changed").
  */
-export function eventType(data: Event["data"]): string {
+export function eventType(data: EventPayload): string {
   const name = data.case;
   if (name === undefined) {
     throw new PhoenixError(ErrorCode.INVALID_ARGUMENT, "an event needs a payload (Event.data is empty)");

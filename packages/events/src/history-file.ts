@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { open, readFile } from "node:fs/promises";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { type Event, EventSchema, fromJsonString, toJsonString } from "@phoenix/proto";
 import type { Logger } from "pino";
+import { writeFileAtomic } from "./atomic-write";
 
 /** What a history file held: its events (oldest first, at most the limit) and whether to rewrite it. */
 export interface LoadedHistory {
@@ -152,31 +151,5 @@ export class HistoryFileWriter {
         return;
       }
     }
-  }
-}
-
-/** Writes a file so that it is either the old or the new content: temp file, fsync, rename, fsync dir. */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    const fh = await open(tmp, "wx", 0o600);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  const dh = await open(dir, "r");
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
   }
 }

@@ -1,3 +1,4 @@
+export { removeStaleTempFiles, writeFileAtomic } from "./atomic-write";
 export type { EventBus, EventBusOptions, EventBusStats, WatchOptions } from "./event-bus";
 export { createEventBus } from "./event-bus";
 export {

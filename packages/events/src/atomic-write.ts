@@ -8,7 +8,8 @@ function tempPathFor(path: string): string {
 }
 
 /**
- * Replaces a file so that a crash at any moment leaves either the old or the new content:
+ * Replaces a file so that a crash at any moment leaves either the old or the new content
+ * (the event history and the coordinator state use it):
  * write a temp file in the same directory, fsync it, rename it over the file, fsync the directory.
  * On failure the temp file is removed and the old file is untouched.
  */
