@@ -1,0 +1,377 @@
+import { PhoenixError } from "@phoenix/errors";
+import { create, durationFromMs, StackApplyCommandSchema, StackRemoveCommandSchema } from "@phoenix/proto";
+import type Dockerode from "dockerode";
+import { beforeAll, describe, expect, it } from "vitest";
+import { TEST_IMAGE, useSandbox } from "../../../../test/sandbox";
+import { applyStack, NAMESPACE_LABEL, removeStack, SPEC_HASH_LABEL, StackApplyError } from "./index";
+
+// One guest is a whole swarm here: every behaviour of apply and remove shows on a single manager.
+const sandbox = useSandbox({ name: "stack-apply", guests: 1, nats: false });
+let docker: Dockerode;
+
+const b64 = (text: string) => Buffer.from(text).toString("base64");
+const SECOND = 1_000_000_000;
+
+/** Hand-written specs in Engine API shape, as packages/stacks renders them for namespace `ns`. */
+function stackSpecs(
+  ns: string,
+  opts: {
+    secret?: string;
+    config?: string;
+    webImage?: string;
+    webEnv?: string[];
+    worker?: boolean;
+    extra?: object[];
+    envNetwork?: string;
+  } = {},
+) {
+  const L = { [NAMESPACE_LABEL]: ns };
+  const net = `${ns}_default`;
+  const networks: object[] = [{ Name: net, Driver: "overlay", Labels: L, Attachable: true }];
+  if (opts.envNetwork) {
+    networks.push({
+      Name: opts.envNetwork,
+      Driver: "overlay",
+      Attachable: true,
+      Labels: {
+        "phoenix.environment": "dev1",
+        "phoenix.managed": "true",
+        "phoenix.role": "environment-network",
+      },
+    });
+  }
+  const file = (name: string) => ({ Name: name, UID: "0", GID: "0", Mode: 0o444 });
+  const service = (name: string, extra: { Image?: string; Env?: string[] } = {}) => ({
+    Name: `${ns}_${name}`,
+    Labels: L,
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: extra.Image ?? TEST_IMAGE,
+        Labels: L,
+        Command: ["sleep", "3600"],
+        Env: extra.Env,
+        StopGracePeriod: SECOND,
+        Secrets: [{ SecretName: `${ns}_token`, File: file("token") }],
+        Configs: [{ ConfigName: `${ns}_conf`, File: file("/etc/app.conf") }],
+      },
+      Networks: [{ Target: net, Aliases: [name] }, ...(opts.envNetwork ? [{ Target: opts.envNetwork }] : [])],
+    },
+    Mode: { Replicated: { Replicas: 1 } },
+  });
+  const services: object[] = [service("web", { Image: opts.webImage, Env: opts.webEnv })];
+  if (opts.worker !== false) services.push(service("worker"));
+  services.push(...(opts.extra ?? []));
+  return JSON.stringify({
+    networks,
+    secrets: [{ Name: `${ns}_token`, Labels: L, Data: b64(opts.secret ?? "s3cr3t-one") }],
+    configs: [{ Name: `${ns}_conf`, Labels: L, Data: b64(opts.config ?? "level=info\n") }],
+    services,
+  });
+}
+
+const lines: string[] = [];
+const ctx = () => ({ signal: AbortSignal.timeout(150_000), progress: (m: string) => void lines.push(m) });
+
+function apply(
+  ns: string,
+  specsJson: string,
+  more: Partial<{ rollbackOnFailure: boolean; waitTimeoutMs: number }> = {},
+) {
+  const cmd = create(StackApplyCommandSchema, {
+    namespace: ns,
+    specsJson,
+    prune: true,
+    wait: true,
+    rollbackOnFailure: more.rollbackOnFailure ?? false,
+    ...(more.waitTimeoutMs ? { waitTimeout: durationFromMs(more.waitTimeoutMs) } : {}),
+  });
+  return applyStack(docker, cmd, ctx());
+}
+
+async function applyFailure(ns: string, specsJson: string, more: Parameters<typeof apply>[2] = {}) {
+  const err = await apply(ns, specsJson, more).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(StackApplyError);
+  return err as StackApplyError;
+}
+
+const byName = (r: { services?: { name?: string; action?: string }[] }) =>
+  Object.fromEntries((r.services ?? []).map((s) => [s.name, s.action]));
+
+async function names(kind: "services" | "secrets" | "configs" | "networks", ns: string): Promise<string[]> {
+  const filters = { label: [`${NAMESPACE_LABEL}=${ns}`] };
+  type Named = { Spec?: { Name?: string }; Name?: string };
+  const list: Named[] =
+    kind === "services"
+      ? await docker.listServices({ filters })
+      : kind === "secrets"
+        ? await docker.listSecrets({ filters })
+        : kind === "configs"
+          ? await docker.listConfigs({ filters })
+          : ((await docker.listNetworks({ filters })) as Named[]);
+  return list.map((o) => o.Spec?.Name ?? o.Name ?? "").sort();
+}
+
+const inspectSpec = async (name: string) => (await docker.getService(name).inspect()).Spec;
+
+it("refuses with NO_MANAGER on a guest that is not a swarm manager", async () => {
+  docker = sandbox.guest(0).docker;
+  await expect(apply("a_app", stackSpecs("a_app"))).rejects.toMatchObject({
+    code: "NO_MANAGER",
+    place: { stack: "a_app" },
+  });
+  await expect(
+    removeStack(docker, create(StackRemoveCommandSchema, { namespace: "a_app" }), ctx()),
+  ).rejects.toMatchObject({ code: "NO_MANAGER" });
+});
+
+describe("on a one-node swarm", () => {
+  const ns = "dev1_app";
+
+  beforeAll(async () => {
+    const g = sandbox.guest(0);
+    docker = g.docker;
+    await docker.swarmInit({ ListenAddr: `${g.ip}:2377`, AdvertiseAddr: g.ip });
+  });
+
+  it("creates networks, secrets, configs and services and waits until they run", async () => {
+    const result = await apply(ns, stackSpecs(ns));
+    expect(byName(result)).toEqual({ dev1_app_web: "created", dev1_app_worker: "created" });
+    for (const s of result.services ?? [])
+      expect(s).toMatchObject({ state: "running", running: 1, desired: 1 });
+    expect(result.networksCreated).toEqual(["dev1_app_default"]);
+    expect(result.objectsCreated).toEqual(["dev1_app_token", "dev1_app_conf"]);
+    expect(result.dockerWrites).toBe(5);
+    expect(await names("services", ns)).toEqual(["dev1_app_web", "dev1_app_worker"]);
+    const spec = await inspectSpec("dev1_app_web");
+    expect(spec.Labels?.[SPEC_HASH_LABEL]).toMatch(/^[0-9a-f]{64}$/);
+    expect(lines).toContain("service dev1_app_web: 1/1 running");
+  });
+
+  it("changes nothing when the same specs are applied again: zero Docker writes", async () => {
+    const before = await docker.getService("dev1_app_web").inspect();
+    const result = await apply(ns, stackSpecs(ns));
+    expect(result.dockerWrites).toBe(0);
+    expect(byName(result)).toEqual({ dev1_app_web: "unchanged", dev1_app_worker: "unchanged" });
+    expect(result.services?.map((s) => s.state)).toEqual(["running", "running"]);
+    expect(result.networksCreated).toEqual([]);
+    expect(result.objectsCreated).toEqual([]);
+    expect(result.removed).toEqual([]);
+    expect((await docker.getService("dev1_app_web").inspect()).Version.Index).toBe(before.Version.Index);
+  });
+
+  it("updates only the service whose spec changed", async () => {
+    const worker = await docker.getService("dev1_app_worker").inspect();
+    const result = await apply(ns, stackSpecs(ns, { webEnv: ["MODE=fast"] }));
+    expect(byName(result)).toEqual({ dev1_app_web: "updated", dev1_app_worker: "unchanged" });
+    expect(result.dockerWrites).toBe(1);
+    expect(result.services?.[0]).toMatchObject({ state: "running", running: 1, desired: 1 });
+    expect((await inspectSpec("dev1_app_web")).TaskTemplate?.ContainerSpec?.Env).toEqual(["MODE=fast"]);
+    expect((await docker.getService("dev1_app_worker").inspect()).Version.Index).toBe(worker.Version.Index);
+  });
+
+  it("rotates a changed config and secret: new versioned objects, services switched, old ones gone", async () => {
+    const result = await apply(
+      ns,
+      stackSpecs(ns, { webEnv: ["MODE=fast"], config: "level=debug\n", secret: "s3cr3t-two" }),
+    );
+    expect(byName(result)).toEqual({ dev1_app_web: "updated", dev1_app_worker: "updated" });
+    const [secret] = await names("secrets", ns);
+    const [config] = await names("configs", ns);
+    expect(secret).toMatch(/^dev1_app_token-[0-9a-f]{8}$/);
+    expect(config).toMatch(/^dev1_app_conf-[0-9a-f]{8}$/);
+    expect(result.objectsCreated).toEqual([secret, config]);
+    expect(result.removed).toEqual(expect.arrayContaining(["dev1_app_token", "dev1_app_conf"]));
+    expect(await names("secrets", ns)).toHaveLength(1);
+    expect(await names("configs", ns)).toHaveLength(1);
+    for (const svc of ["dev1_app_web", "dev1_app_worker"]) {
+      const c = (await inspectSpec(svc)).TaskTemplate?.ContainerSpec;
+      expect(c?.Secrets?.map((s: { SecretName?: string }) => s.SecretName)).toEqual([secret]);
+      expect(c?.Configs?.map((s: { ConfigName?: string }) => s.ConfigName)).toEqual([config]);
+    }
+    // The running task sees the new config content.
+    const task = (
+      await docker.listTasks({ filters: { service: ["dev1_app_web"], "desired-state": ["running"] } })
+    )[0];
+    const container = docker.getContainer(task.Status.ContainerStatus.ContainerID);
+    const exec = await container.exec({ Cmd: ["cat", "/etc/app.conf"], AttachStdout: true });
+    const out = await new Promise<string>((resolve, reject) => {
+      exec.start({}, (err, stream) => {
+        if (err || !stream) return reject(err);
+        let text = "";
+        stream.on("data", (b: Buffer) => {
+          text += b.toString("latin1");
+        });
+        stream.on("end", () => resolve(text));
+      });
+    });
+    expect(out).toContain("level=debug");
+  });
+
+  it("prunes a service the stack no longer declares", async () => {
+    const result = await apply(
+      ns,
+      stackSpecs(ns, { webEnv: ["MODE=fast"], config: "level=debug\n", secret: "s3cr3t-two", worker: false }),
+    );
+    expect(byName(result)).toEqual({ dev1_app_web: "unchanged", dev1_app_worker: "removed" });
+    expect(result.removed).toEqual(["dev1_app_worker"]);
+    expect(result.dockerWrites).toBe(1);
+    expect(await names("services", ns)).toEqual(["dev1_app_web"]);
+  });
+
+  it("reports a job as complete", async () => {
+    const job = {
+      Name: `${ns}_migrate`,
+      Labels: { [NAMESPACE_LABEL]: ns },
+      TaskTemplate: {
+        ContainerSpec: { Image: TEST_IMAGE, Command: ["true"] },
+        RestartPolicy: { Condition: "none" },
+      },
+      Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+    };
+    const result = await apply(
+      ns,
+      stackSpecs(ns, {
+        webEnv: ["MODE=fast"],
+        config: "level=debug\n",
+        secret: "s3cr3t-two",
+        worker: false,
+        extra: [job],
+      }),
+    );
+    expect(result.services?.find((s) => s.name === `${ns}_migrate`)).toMatchObject({
+      action: "created",
+      state: "complete",
+      running: 1,
+      desired: 1,
+    });
+  });
+
+  it("fails a deploy whose image does not exist with the task's error, and rolls back to the previous specs", async () => {
+    const current = {
+      webEnv: ["MODE=fast"],
+      config: "level=debug\n",
+      secret: "s3cr3t-two",
+      worker: false,
+    };
+    await apply(ns, stackSpecs(ns, current)); // drops the job, to start from services only
+    const before = await inspectSpec("dev1_app_web");
+    const secretsBefore = await names("secrets", ns);
+    const extra = {
+      Name: `${ns}_extra`,
+      Labels: { [NAMESPACE_LABEL]: ns },
+      TaskTemplate: {
+        ContainerSpec: { Image: TEST_IMAGE, Command: ["sleep", "3600"], StopGracePeriod: SECOND },
+      },
+      Mode: { Replicated: { Replicas: 1 } },
+    };
+    const failing = stackSpecs(ns, {
+      ...current,
+      webImage: "nope:latest",
+      secret: "s3cr3t-three",
+      extra: [extra],
+    });
+    const err = await applyFailure(ns, failing, { rollbackOnFailure: true });
+
+    expect(err.code).toBe("DEPLOY_FAILED");
+    expect(err.place).toEqual({ stack: ns, service: "dev1_app_web" });
+    expect(err.message).toContain("No such image: nope:latest");
+    expect(err.message).toContain("rolled back");
+    expect(err.details.map((d) => [d.place.service, d.message])).toEqual([
+      ["dev1_app_web", expect.stringContaining("No such image: nope:latest")],
+    ]);
+    expect(err.result.rolledBack).toBe(true);
+    expect(byName(err.result)).toEqual({ dev1_app_web: "rolled-back", dev1_app_extra: "rolled-back" });
+    expect(err.result.services?.find((s) => s.name === "dev1_app_web")).toMatchObject({
+      state: "failed",
+      error: expect.stringContaining("No such image: nope:latest"),
+    });
+    expect(err.message).not.toContain("s3cr3t");
+
+    expect(await inspectSpec("dev1_app_web")).toEqual(before);
+    expect(await names("services", ns)).toEqual(["dev1_app_web"]);
+    expect(await names("secrets", ns)).toEqual(secretsBefore);
+  });
+
+  it("reports a failed deploy without rolling back when not asked to", async () => {
+    const err = await applyFailure(
+      ns,
+      stackSpecs(ns, {
+        webEnv: ["MODE=fast"],
+        config: "level=debug\n",
+        secret: "s3cr3t-two",
+        worker: false,
+        webImage: "nope:latest",
+      }),
+    );
+    expect(err.code).toBe("DEPLOY_FAILED");
+    expect(err.result.rolledBack).toBe(false);
+    expect(byName(err.result)).toEqual({ dev1_app_web: "updated" });
+    expect((await inspectSpec("dev1_app_web")).TaskTemplate?.ContainerSpec?.Image).toBe("nope:latest");
+  });
+
+  it("times out with the reason tasks cannot start", async () => {
+    const stuck = {
+      Name: `${ns}_stuck`,
+      Labels: { [NAMESPACE_LABEL]: ns },
+      TaskTemplate: {
+        ContainerSpec: { Image: TEST_IMAGE, Command: ["sleep", "3600"] },
+        Placement: { Constraints: ["node.labels.nowhere == true"] },
+      },
+      Mode: { Replicated: { Replicas: 1 } },
+    };
+    const err = await applyFailure(
+      ns,
+      stackSpecs(ns, {
+        webEnv: ["MODE=fast"],
+        config: "level=debug\n",
+        secret: "s3cr3t-two",
+        worker: false,
+        extra: [stuck],
+      }),
+      { waitTimeoutMs: 3_000 },
+    );
+    expect(err.code).toBe("TIMEOUT");
+    expect(err.place.service).toBe(`${ns}_stuck`);
+    expect(err.message).toMatch(/did not all run within 3 s: dev1_app_stuck 0\/1 running \(no suitable node/);
+  });
+
+  it("removes one namespace entirely and leaves another namespace and the shared network alone", async () => {
+    const other = "test_app";
+    const env = "phoenix_env_dev1";
+    await apply(ns, stackSpecs(ns, { envNetwork: env }));
+    await apply(other, stackSpecs(other, { envNetwork: env }));
+    const otherBefore = await Promise.all(
+      (["services", "secrets", "configs", "networks"] as const).map((k) => names(k, other)),
+    );
+    lines.length = 0;
+    const result = await removeStack(docker, create(StackRemoveCommandSchema, { namespace: ns }), ctx());
+    expect(result.removed).toEqual(
+      expect.arrayContaining(["dev1_app_web", "dev1_app_worker", "dev1_app_default"]),
+    );
+    expect(result.removed).not.toContain(env);
+    for (const kind of ["services", "secrets", "configs", "networks"] as const) {
+      expect(await names(kind, ns)).toEqual([]);
+    }
+    expect(
+      await Promise.all(
+        (["services", "secrets", "configs", "networks"] as const).map((k) => names(k, other)),
+      ),
+    ).toEqual(otherBefore);
+    expect((await docker.listNetworks({ filters: { name: [env] } })).map((n) => n.Name)).toEqual([env]);
+
+    const again = await removeStack(docker, create(StackRemoveCommandSchema, { namespace: ns }), ctx());
+    expect(again.removed).toEqual([]);
+  });
+
+  it("rejects specs of another namespace before touching Docker", async () => {
+    const err = await apply("x_app", stackSpecs("y_app")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PhoenixError);
+    expect(err).toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining('namespace "y_app"'),
+    });
+  });
+});
