@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import {
@@ -7,7 +10,7 @@ import {
   NodeLabelsChangedSchema,
   StackDeployedSchema,
 } from "@phoenix/proto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEventBus, type EventBus, type EventBusOptions } from "./event-bus";
 import { type NatsServerProcess, natsServerProcess } from "./nats-server-process";
 import { type EventJson, replayStream, subscribeEvents } from "./subscribe";
@@ -39,6 +42,10 @@ async function streamInfo(url: string, name: string) {
   }
 }
 
+let tmp: string;
+beforeEach(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "phoenix-events-nats-"));
+});
 const servers: NatsServerProcess[] = [];
 const buses: EventBus[] = [];
 async function server(opts?: { jetstream?: boolean }, start = true) {
@@ -58,6 +65,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 afterEach(async () => {
   await Promise.all(buses.splice(0).map((b) => b.close()));
   await Promise.all(servers.splice(0).map((s) => s.dispose()));
+  await rm(tmp, { recursive: true, force: true });
 });
 
 describe("event bus on a real nats-server", () => {
@@ -179,6 +187,35 @@ describe("event bus on a real nats-server", () => {
     expect(seqs(replayed)).toEqual(range(1, 50));
     expect(new Set(replayed.map((e) => e.id)).size).toBe(50);
     expect(b.stats().dropped).toBe(0);
+  });
+
+  it("after a restart, sends what NATS had not taken, once, in order (history file)", async () => {
+    const nats = await server();
+    const historyFile = join(tmp, "events.jsonl");
+    const first = await bus({ natsUrl: nats.url, historyFile });
+    for (let i = 1; i <= 3; i++) first.emit(connected(`g${i}`), `g${i}`);
+    await until("the first events to reach NATS", () => first.stats().buffered === 0);
+    await nats.stop("SIGKILL");
+    await until("the bus to notice NATS is gone", () => !first.stats().natsConnected);
+    for (let i = 4; i <= 6; i++) first.emit(connected(`g${i}`), `g${i}`);
+    await first.close(); // 4..6 never reached NATS
+
+    await nats.start();
+    const cap = captureLogger();
+    const second = await bus({ natsUrl: nats.url, historyFile, logger: cap.logger });
+    second.emit(deployed("web"), "dev1_web");
+    await until("the buffer to empty", () => second.stats().natsConnected && second.stats().buffered === 0);
+    expect(seqs(await collect(replayStream(nats.url, "PHOENIX_HOMELAB"), 100))).toEqual(range(1, 7));
+    expect(cap.lines.find((l) => String(l.msg).startsWith("re-sending events"))).toMatchObject({
+      count: 3,
+      afterSeq: "3",
+    });
+    await second.close();
+
+    const third = await bus({ natsUrl: nats.url, historyFile });
+    third.emit(deployed("db"), "dev1_db");
+    await until("the buffer to empty", () => third.stats().natsConnected && third.stats().buffered === 0);
+    expect(seqs(await collect(replayStream(nats.url, "PHOENIX_HOMELAB"), 100))).toEqual(range(1, 8));
   });
 
   it("drops the oldest beyond the buffer bound, counts them and logs how many (no payload)", async () => {

@@ -34,7 +34,10 @@ export interface EventBusOptions {
   bufferLimit?: number;
   /** Events kept for replay through watch(), default 10,000. */
   historyLimit?: number;
-  /** When set, history is kept in this JSONL file, so seq and replay continue across restarts. */
+  /**
+   * When set, history is kept in this JSONL file, so seq and replay continue across restarts,
+   * and events NATS had not taken before a restart are sent after it.
+   */
   historyFile?: string;
   logger: Logger;
 }
@@ -125,6 +128,7 @@ export async function createEventBus(opts: EventBusOptions): Promise<EventBus> {
     history = new EventHistory(historyLimit);
   }
   let lastSeq = history.all().at(-1)?.seq ?? 0n;
+  const loadedSeq = lastSeq;
 
   const subjectOf = (ev: Event) => eventSubject(prefix, cluster, ev.type);
   let buffer: PublishBuffer<Event> | undefined;
@@ -154,6 +158,8 @@ export async function createEventBus(opts: EventBusOptions): Promise<EventBus> {
       buffer,
       onDropped: noteDropped,
       logger: log,
+      unsent:
+        loadedSeq > 0n ? (after) => history.after(after).filter((ev) => ev.seq <= loadedSeq) : undefined,
     });
     publisher.start();
   }

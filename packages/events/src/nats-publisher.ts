@@ -18,6 +18,11 @@ export interface NatsPublisherOptions {
   /** Called with the number of waiting events the bound dropped while one was being retried. */
   onDropped: (count: number) => void;
   logger: Logger;
+  /**
+   * Events recorded before this process started (from the history file) with seq > the given
+   * one; when set, those the stream lacks are sent first after the first connect.
+   */
+  unsent?: (afterSeq: bigint) => Event[];
   /** Retry timing; the defaults suit a coordinator, tests shorten them. */
   retry?: Partial<RetryTiming>;
 }
@@ -53,6 +58,7 @@ export class NatsPublisher {
   #connected = false;
   /** Set on every reconnect: the server may be another one, or may have lost the stream. */
   #recheck = false;
+  #caughtUp = false;
   #closing = false;
   #run: Promise<void> | undefined;
 
@@ -270,7 +276,35 @@ export class NatsPublisher {
       // Another coordinator may have created the stream meanwhile; that one is fine.
       if (info || !(await jsm.streams.info(name).catch(() => undefined))) throw err;
     }
+    await this.#catchUp(jsm);
     return "jetstream";
+  }
+
+  /**
+   * Once per process: queues (before anything newer) the events recorded before this process
+   * started that the stream does not have, e.g. those still buffered when the coordinator
+   * stopped while NATS was down.
+   */
+  async #catchUp(jsm: JetStreamManager): Promise<void> {
+    const { unsent, streamName, streamSubjects, logger: log } = this.#o;
+    if (this.#caughtUp || !unsent) return;
+    const last = await jsm.streams.getMessage(streamName, { last_by_subj: streamSubjects });
+    this.#caughtUp = true;
+    if (!last) return; // a new or emptied stream: no point to continue from
+    let storedSeq: bigint;
+    try {
+      storedSeq = BigInt(last.json<{ seq?: string }>().seq ?? "0");
+    } catch {
+      return;
+    }
+    const missing = unsent(storedSeq);
+    if (missing.length === 0) return;
+    const dropped = this.#o.buffer.prepend(missing);
+    if (dropped > 0) this.#o.onDropped(dropped);
+    log.info(
+      { count: missing.length, afterSeq: String(storedSeq) },
+      "re-sending events recorded before the restart that the stream does not have",
+    );
   }
 
   async #publish(

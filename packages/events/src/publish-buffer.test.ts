@@ -42,6 +42,14 @@ describe("PublishBuffer", () => {
     expect(b.dropped).toBe(1);
   });
 
+  it("puts items before the waiting ones, dropping the oldest beyond the limit", () => {
+    const b = new PublishBuffer<number>(4);
+    for (const n of [5, 6]) b.push(n);
+    expect(b.prepend([1, 2, 3, 4])).toBe(2);
+    expect([b.size, b.dropped]).toEqual([4, 2]);
+    expect(drain(b)).toEqual([3, 4, 5, 6]);
+  });
+
   it("counts an item in flight that is given up as dropped", () => {
     const b = new PublishBuffer<number>(5);
     for (const n of [1, 2]) b.push(n);

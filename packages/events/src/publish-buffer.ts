@@ -38,6 +38,20 @@ export class PublishBuffer<T> {
     return dropped;
   }
 
+  /** Puts items (oldest first) before every waiting one; returns how many of the oldest the bound dropped. */
+  prepend(items: readonly T[]): number {
+    this.#items = [...items, ...this.#items.slice(this.#head)];
+    this.#head = 0;
+    let dropped = 0;
+    while (this.size > this.limit && this.#items.length - this.#head > 0) {
+      this.#head++;
+      dropped++;
+    }
+    this.#dropped += dropped;
+    this.#compact();
+    return dropped;
+  }
+
   /** The oldest waiting item, now in flight; undefined when none waits or one is already in flight. */
   take(): T | undefined {
     if (this.#inFlight || this.#head >= this.#items.length) return undefined;
