@@ -129,6 +129,9 @@ it("refuses with NO_MANAGER on a guest that is not a swarm manager", async () =>
 
 describe("on a one-node swarm", () => {
   const ns = "dev1_app";
+  // The stack as it stands after the rotation and prune steps; later cases start from it.
+  const rotated = { webEnv: ["MODE=fast"], config: "level=debug\n", secret: "s3cr3t-two" };
+  const pruned = { ...rotated, worker: false };
 
   beforeAll(async () => {
     const g = sandbox.guest(0);
@@ -173,10 +176,7 @@ describe("on a one-node swarm", () => {
   });
 
   it("rotates a changed config and secret: new versioned objects, services switched, old ones gone", async () => {
-    const result = await apply(
-      ns,
-      stackSpecs(ns, { webEnv: ["MODE=fast"], config: "level=debug\n", secret: "s3cr3t-two" }),
-    );
+    const result = await apply(ns, stackSpecs(ns, rotated));
     expect(byName(result)).toEqual({ dev1_app_web: "updated", dev1_app_worker: "updated" });
     const [secret] = await names("secrets", ns);
     const [config] = await names("configs", ns);
@@ -211,10 +211,7 @@ describe("on a one-node swarm", () => {
   });
 
   it("prunes a service the stack no longer declares", async () => {
-    const result = await apply(
-      ns,
-      stackSpecs(ns, { webEnv: ["MODE=fast"], config: "level=debug\n", secret: "s3cr3t-two", worker: false }),
-    );
+    const result = await apply(ns, stackSpecs(ns, pruned));
     expect(byName(result)).toEqual({ dev1_app_web: "unchanged", dev1_app_worker: "removed" });
     expect(result.removed).toEqual(["dev1_app_worker"]);
     expect(result.dockerWrites).toBe(1);
@@ -231,16 +228,7 @@ describe("on a one-node swarm", () => {
       },
       Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
     };
-    const result = await apply(
-      ns,
-      stackSpecs(ns, {
-        webEnv: ["MODE=fast"],
-        config: "level=debug\n",
-        secret: "s3cr3t-two",
-        worker: false,
-        extra: [job],
-      }),
-    );
+    const result = await apply(ns, stackSpecs(ns, { ...pruned, extra: [job] }));
     expect(result.services?.find((s) => s.name === `${ns}_migrate`)).toMatchObject({
       action: "created",
       state: "complete",
@@ -250,13 +238,7 @@ describe("on a one-node swarm", () => {
   });
 
   it("fails a deploy whose image does not exist with the task's error, and rolls back to the previous specs", async () => {
-    const current = {
-      webEnv: ["MODE=fast"],
-      config: "level=debug\n",
-      secret: "s3cr3t-two",
-      worker: false,
-    };
-    await apply(ns, stackSpecs(ns, current)); // drops the job, to start from services only
+    await apply(ns, stackSpecs(ns, pruned)); // drops the job, to start from services only
     const before = await inspectSpec("dev1_app_web");
     const secretsBefore = await names("secrets", ns);
     const extra = {
@@ -268,7 +250,7 @@ describe("on a one-node swarm", () => {
       Mode: { Replicated: { Replicas: 1 } },
     };
     const failing = stackSpecs(ns, {
-      ...current,
+      ...pruned,
       webImage: "nope:latest",
       secret: "s3cr3t-three",
       extra: [extra],
@@ -296,16 +278,7 @@ describe("on a one-node swarm", () => {
   });
 
   it("reports a failed deploy without rolling back when not asked to", async () => {
-    const err = await applyFailure(
-      ns,
-      stackSpecs(ns, {
-        webEnv: ["MODE=fast"],
-        config: "level=debug\n",
-        secret: "s3cr3t-two",
-        worker: false,
-        webImage: "nope:latest",
-      }),
-    );
+    const err = await applyFailure(ns, stackSpecs(ns, { ...pruned, webImage: "nope:latest" }));
     expect(err.code).toBe("DEPLOY_FAILED");
     expect(err.result.rolledBack).toBe(false);
     expect(byName(err.result)).toEqual({ dev1_app_web: "updated" });
@@ -322,17 +295,9 @@ describe("on a one-node swarm", () => {
       },
       Mode: { Replicated: { Replicas: 1 } },
     };
-    const err = await applyFailure(
-      ns,
-      stackSpecs(ns, {
-        webEnv: ["MODE=fast"],
-        config: "level=debug\n",
-        secret: "s3cr3t-two",
-        worker: false,
-        extra: [stuck],
-      }),
-      { waitTimeoutMs: 3_000 },
-    );
+    const err = await applyFailure(ns, stackSpecs(ns, { ...pruned, extra: [stuck] }), {
+      waitTimeoutMs: 3_000,
+    });
     expect(err.code).toBe("TIMEOUT");
     expect(err.place.service).toBe(`${ns}_stuck`);
     expect(err.message).toMatch(/did not all run within 3 s: dev1_app_stuck 0\/1 running \(no suitable node/);
