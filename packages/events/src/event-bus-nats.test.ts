@@ -249,6 +249,13 @@ describe("event bus on a real nats-server", () => {
     expect(cap.text()).toMatch(/no JetStream/);
   });
 
+  it("replayStream names a stream that does not exist", async () => {
+    const nats = await server();
+    await expect(collect(replayStream(nats.url, "NOPE"))).rejects.toThrow(
+      /JetStream stream NOPE does not exist/,
+    );
+  });
+
   it("closes promptly while still waiting for a server that never comes", async () => {
     const nats = await server(undefined, false);
     const b = await createEventBus({ cluster: "homelab", natsUrl: nats.url, logger: captureLogger().logger });

@@ -28,28 +28,15 @@ export class PublishBuffer<T> {
   /** Adds an item; returns how many of the oldest waiting items were dropped to make room. */
   push(item: T): number {
     this.#items.push(item);
-    let dropped = 0;
-    while (this.size > this.limit && this.#items.length - this.#head > 1) {
-      this.#head++;
-      dropped++;
-    }
-    this.#dropped += dropped;
-    this.#compact();
-    return dropped;
+    // The item just added stays, even when the one in flight already fills the bound.
+    return this.#trim(1);
   }
 
   /** Puts items (oldest first) before every waiting one; returns how many of the oldest the bound dropped. */
   prepend(items: readonly T[]): number {
     this.#items = [...items, ...this.#items.slice(this.#head)];
     this.#head = 0;
-    let dropped = 0;
-    while (this.size > this.limit && this.#items.length - this.#head > 0) {
-      this.#head++;
-      dropped++;
-    }
-    this.#dropped += dropped;
-    this.#compact();
-    return dropped;
+    return this.#trim(0);
   }
 
   /** The oldest waiting item, now in flight; undefined when none waits or one is already in flight. */
@@ -79,12 +66,18 @@ export class PublishBuffer<T> {
     if (this.#head > 0) this.#items[--this.#head] = item;
     else this.#items.unshift(item);
     // With a limit of 1, a push while it was in flight leaves one too many.
+    return this.#trim(0);
+  }
+
+  /** Drops the oldest waiting items (keeping at least `keep`) until the bound holds; returns how many. */
+  #trim(keep: number): number {
     let dropped = 0;
-    while (this.size > this.limit) {
+    while (this.size > this.limit && this.#items.length - this.#head > keep) {
       this.#head++;
       dropped++;
     }
     this.#dropped += dropped;
+    this.#compact();
     return dropped;
   }
 

@@ -1,4 +1,5 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { ErrorCode, PhoenixError } from "@phoenix/errors";
 
 /** An event as it travels on NATS: the protobuf JSON form of phoenix.v1.Event (seq is a string). */
 export interface EventJson {
@@ -49,7 +50,8 @@ export function subscribeEvents(natsUrl: string, subject = "phoenix.>"): EventSu
 
 /**
  * Every event kept in a JetStream stream, oldest first, through an ordered consumer from
- * the start; ends once the events stored when it caught up have all been read.
+ * the start; ends once the events stored when it caught up have all been read. A missing
+ * stream is a PhoenixError (NOT_FOUND).
  */
 export async function* replayStream(natsUrl: string, streamName: string): AsyncGenerator<EventJson, void> {
   const { connect } = await import("@nats-io/transport-node");
@@ -57,7 +59,12 @@ export async function* replayStream(natsUrl: string, streamName: string): AsyncG
   const nc = await connect({ servers: natsUrl, name: "phoenix-events-replay" });
   try {
     const jsm = await jetstreamManager(nc);
-    const info = await jsm.streams.info(streamName);
+    const info = await jsm.streams.info(streamName).catch((err: { code?: number }) => {
+      if (err.code !== 10059) throw err;
+      throw new PhoenixError(ErrorCode.NOT_FOUND, `JetStream stream ${streamName} does not exist`, {
+        cause: err,
+      });
+    });
     if (info.state.messages === 0) return;
     const consumer = await jetstream(nc).consumers.get(streamName);
     const messages = await consumer.consume();
