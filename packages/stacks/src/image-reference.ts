@@ -16,9 +16,11 @@ export interface ImageReference {
   digest?: string;
 }
 
-/** Parses like `reference.ParseNormalizedNamed`; `undefined` for what Docker rejects. */
-export function parseImageReference(image: string): ImageReference | undefined {
-  if (/^[a-f0-9]{64}$/.test(image)) return undefined;
+/** Parses like `reference.ParseNormalizedNamed`; throws Docker's reason for what it rejects. */
+export function parseImageReference(image: string): ImageReference {
+  if (/^[a-f0-9]{64}$/.test(image)) {
+    throw new Error(`invalid repository name (${image}), cannot specify 64-byte hexadecimal strings`);
+  }
   const slash = image.indexOf("/");
   let domain = DEFAULT_DOMAIN;
   let remainder = image;
@@ -33,9 +35,13 @@ export function parseImageReference(image: string): ImageReference | undefined {
   if (domain === DEFAULT_DOMAIN && !remainder.includes("/")) remainder = `library/${remainder}`;
   const nameEnd = remainder.indexOf(":");
   const path = nameEnd < 0 ? remainder : remainder.slice(0, nameEnd);
-  if (path.toLowerCase() !== path) return undefined;
+  if (path.toLowerCase() !== path) {
+    throw new Error(`invalid reference format: repository name (${path}) must be lowercase`);
+  }
   const m = REFERENCE.exec(`${domain}/${remainder}`);
-  if (!m || (m[1] as string).length > 255) return undefined;
+  if (!m) throw new Error("invalid reference format");
+  if ((m[1] as string).length > 255)
+    throw new Error("invalid reference format: repository name must not be more than 255 characters");
   return { name: m[1] as string, tag: m[2], digest: m[3] };
 }
 
@@ -48,11 +54,11 @@ export function familiarName(name: string): string {
 
 /**
  * The image as the Docker client sends it in a service spec: familiar name, `:latest` added
- * when neither tag nor digest is given. A reference Docker cannot parse is left as it is.
+ * when neither tag nor digest is given. Throws Docker's reason for an invalid reference.
  */
 export function serviceImage(image: string): string {
+  if (image === "") throw new Error("no image: a Swarm service runs an image, it cannot build one");
   const ref = parseImageReference(image);
-  if (!ref) return image;
   const tag = ref.tag ?? (ref.digest ? undefined : "latest");
   return `${familiarName(ref.name)}${tag ? `:${tag}` : ""}${ref.digest ? `@${ref.digest}` : ""}`;
 }

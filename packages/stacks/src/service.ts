@@ -138,7 +138,8 @@ export function convertHealthcheck(h: HealthCheckSource | undefined): HealthConf
 
 /**
  * `deploy.restart_policy`, or else the legacy `restart:` (`always`/`unless-stopped` → any,
- * `on-failure[:n]` → on-failure, `no` → none), as Docker falls back to it.
+ * `on-failure[:n]` → on-failure with n attempts (0 = unlimited), `no` → none), as Docker
+ * falls back to it.
  */
 export function convertRestartPolicy(
   restart: string | undefined,
@@ -162,20 +163,18 @@ export function convertRestartPolicy(
     throw new Error("invalid restart policy format: maximum retry count must be an integer");
   }
   const max = count === "" ? 0 : Number(count);
-  if (max < 0) throw new Error("invalid restart policy: maximum retry count cannot be negative");
   switch (name) {
     case "no":
     case "":
       return undefined;
     case "always":
     case "unless-stopped":
-      return max > 0 ? { Condition: "any", MaxAttempts: max } : { Condition: "any" };
+      return { Condition: "any" };
     case "on-failure":
-      return max > 0 ? { Condition: "on-failure", MaxAttempts: max } : { Condition: "on-failure" };
+      if (max < 0) throw new Error("invalid restart policy: maximum retry count cannot be negative");
+      return { Condition: "on-failure", MaxAttempts: max };
     default:
-      throw new Error(
-        `invalid restart policy: unknown policy '${name}' (must be one of 'no', 'always', 'on-failure', or 'unless-stopped')`,
-      );
+      throw new Error(`unknown restart policy: ${restart}`);
   }
 }
 
@@ -401,8 +400,14 @@ function buildService(namespace: string, service: ServiceConfig, config: Compose
   const secrets = convertServiceSecrets(namespace, service.secrets, config.secrets);
   const configs = convertServiceConfigs(namespace, service, config.configs);
   const image = service.image ?? "";
+  let imageRef: string;
+  try {
+    imageRef = serviceImage(image);
+  } catch (e) {
+    throw new ConvertError(["services", service.name, "image"], (e as Error).message);
+  }
   const container: ContainerSpec = {
-    Image: serviceImage(image),
+    Image: imageRef,
     Labels: addStackLabel(namespace, service.labels),
   };
   if (service.entrypoint) container.Command = [...service.entrypoint];
