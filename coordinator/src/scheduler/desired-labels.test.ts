@@ -57,7 +57,7 @@ describe("desiredLabels", () => {
     expect(desiredLabels(gpu2!, gpuFacts("gpu2"), model)?.gpu).toBe("false");
   });
 
-  it.each([
+  it.each<[{ hardware?: boolean; gpu?: boolean }, string[]]>([
     [{ hardware: false }, ["gpu", "phoenix.stack.app", "zone", OWNED_LABELS_KEY]],
     [{ gpu: false }, ["phoenix.gpu.present", "phoenix.stack.app", "zone", OWNED_LABELS_KEY]],
     [{ hardware: false, gpu: false }, ["phoenix.stack.app", "zone", OWNED_LABELS_KEY]],

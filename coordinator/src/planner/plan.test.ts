@@ -1,0 +1,353 @@
+import { fileURLToPath } from "node:url";
+import { loadModel, type Model } from "@phoenix/model";
+import { beforeAll, describe, expect, it } from "vitest";
+import { desiredState } from "../scheduler/desired-state";
+import { OWNED_LABELS_KEY } from "../scheduler/label-ownership";
+import { agentOf, buildModel, cpuFacts, gpuFacts, nodeOf, observedOf } from "../scheduler/test-fleet";
+import { describePlan } from "./describe-step";
+import type { ObservedState } from "./observed-state";
+import { plan } from "./plan";
+import type { Plan } from "./plan-step";
+import { simulateApply } from "./simulate-apply";
+
+const EXAMPLE = fileURLToPath(new URL("../../../deploy/examples/model", import.meta.url));
+
+let example: Model;
+beforeAll(async () => {
+  const r = await loadModel(EXAMPLE);
+  if (!r.ok) throw new Error(r.errors.map((e) => e.describe()).join("\n"));
+  example = r.model;
+});
+
+/** Fresh guests of the example model: agents online, no swarm yet. */
+function freshExample(): ObservedState {
+  return observedOf({
+    guests: [
+      agentOf("portainer", { vmid: 1001, facts: cpuFacts("portainer", { vmid: 1001, kind: "vm" }) }),
+      agentOf("drphoenix", { vmid: 1002, facts: cpuFacts("drphoenix", { vmid: 1002, kind: "vm" }) }),
+      agentOf("vllmqwen", { vmid: 950, facts: gpuFacts("vllmqwen", { vmid: 950, kind: "lxc" }) }),
+      agentOf("dockerlxc", { vmid: 960, facts: cpuFacts("dockerlxc", { vmid: 960, kind: "lxc" }) }),
+    ],
+  });
+}
+
+const ids = (p: Plan) => p.steps.map((s) => s.id);
+const planFor = (model: Model, observed: ObservedState) => plan(desiredState(model, observed), observed);
+
+/** Plans, applies like a successful executor, and returns the state after. */
+function converge(model: Model, observed: ObservedState): ObservedState {
+  return simulateApply(observed, planFor(model, observed));
+}
+
+describe("plan on the example model", () => {
+  it("forms the swarm on fresh guests, labels every guest and deploys every stack, in dependency order", () => {
+    const p = planFor(example, freshExample());
+    expect(ids(p)).toEqual([
+      "init-swarm:portainer",
+      "join:dockerlxc",
+      "join:drphoenix",
+      "join:vllmqwen",
+      "labels:portainer",
+      "labels:drphoenix",
+      "labels:vllmqwen",
+      "labels:dockerlxc",
+      "create-network:dev1",
+      "create-network:test",
+      "create-network:production",
+      "deploy-stack:dev1/qdrant_service",
+      "deploy-stack:dev1/thinkheads_ai_app",
+      "deploy-stack:production/portainer",
+      "deploy-stack:production/qdrant_service",
+      "deploy-stack:production/thinkheads_ai_app",
+      "deploy-stack:production/traefik",
+      "deploy-stack:test/qdrant_service",
+      "deploy-stack:test/thinkheads_ai_app",
+    ]);
+    expect(p.notes).toEqual([]);
+    const gpu = p.steps.find((s) => s.id === "labels:vllmqwen");
+    expect(gpu).toMatchObject({
+      kind: "labels",
+      guest: { name: "vllmqwen", vmid: 950, hostname: "vllmqwen" },
+      remove: [],
+      set: {
+        gpu: "true",
+        "phoenix.gpu.present": "true",
+        "phoenix.gpu.product": "NVIDIA-GeForce-RTX-4090",
+        "phoenix.guest.kind": "lxc",
+        "phoenix.stack.thinkheads_ai_app": "true",
+        "phoenix.stack.portainer": "true",
+        zone: "rack2",
+        [OWNED_LABELS_KEY]: "gpu,zone",
+      },
+    });
+    expect(gpu && "nodeId" in gpu).toBe(false);
+    expect(p.steps.find((s) => s.id === "deploy-stack:dev1/thinkheads_ai_app")).toMatchObject({
+      namespace: "dev1_thinkheads_ai_app",
+      pinConstraint: "node.labels.phoenix.stack.thinkheads_ai_app == true",
+      update: false,
+    });
+  });
+
+  it("reads as one line per step for `phoenix plan`", () => {
+    const text = describePlan(planFor(example, freshExample())).split("\n");
+    expect(text.slice(0, 5)).toEqual([
+      "  1. initialise the swarm on portainer (vmid 1001)",
+      "  2. join dockerlxc (vmid 960) to the swarm as worker",
+      "  3. join drphoenix (vmid 1002) to the swarm as worker",
+      "  4. join vllmqwen (vmid 950) to the swarm as worker",
+      "  5. label portainer (vmid 1001) once joined: set phoenix.cpu.arch=amd64, phoenix.cpu.cores=4, phoenix.memory.gib=16, phoenix.guest.kind=vm, phoenix.guest.vmid=1001, phoenix.stack.traefik=true, phoenix.stack.portainer=true, zone=rack1, ingress=true, phoenix.owned-labels=ingress,zone",
+    ]);
+    expect(text.slice(8)).toEqual([
+      "  9. create overlay network phoenix_dev1 for environment dev1",
+      " 10. create overlay network phoenix_test for environment test",
+      " 11. create overlay network phoenix_production for environment production",
+      " 12. deploy stack qdrant_service in dev1 as dev1_qdrant_service",
+      " 13. deploy stack thinkheads_ai_app in dev1 as dev1_thinkheads_ai_app",
+      " 14. deploy stack portainer in production as production_portainer",
+      " 15. deploy stack qdrant_service in production as production_qdrant_service",
+      " 16. deploy stack thinkheads_ai_app in production as production_thinkheads_ai_app",
+      " 17. deploy stack traefik in production as production_traefik",
+      " 18. deploy stack qdrant_service in test as test_qdrant_service",
+      " 19. deploy stack thinkheads_ai_app in test as test_thinkheads_ai_app",
+    ]);
+  });
+
+  it("plans nothing once the fleet is converged", () => {
+    const after = converge(example, freshExample());
+    const again = planFor(example, after);
+    expect(again).toEqual({ steps: [], notes: [] });
+    expect(describePlan(again)).toBe("Nothing to do: the fleet matches the model.");
+  });
+
+  it.each<[string, (o: ObservedState) => void, string[]]>([
+    [
+      "a GPU taken out of its guest",
+      (o) => {
+        o.guests.find((g) => g.name === "vllmqwen")!.facts = cpuFacts("vllmqwen", { kind: "lxc" });
+      },
+      ["labels:vllmqwen"],
+    ],
+    [
+      "a stack deployed with other specs",
+      (o) => void (o.stacks[0]!.specHash = "old"),
+      ["deploy-stack:dev1/qdrant_service"],
+    ],
+    [
+      "a stack Phoenix deployed that nothing wants any more",
+      (o) => void o.stacks.push({ stack: "legacy", env: "test", specHash: "x" }),
+      ["remove-stack:test/legacy"],
+    ],
+    [
+      "an environment network deleted by hand",
+      (o) => void (o.networks = o.networks.filter((n) => n !== "phoenix_test")),
+      ["create-network:test"],
+    ],
+    [
+      "an operator's own label on a node",
+      (o) => void Object.assign(o.swarm.nodes[1]!.labels as Record<string, string>, { team: "ml" }),
+      [],
+    ],
+    [
+      "a Phoenix label changed by hand",
+      (o) => void Object.assign(o.swarm.nodes[0]!.labels as Record<string, string>, { zone: "rack9" }),
+      ["labels:portainer"],
+    ],
+    [
+      "a stale node left by a rebuilt guest",
+      (o) => void o.swarm.nodes.push(nodeOf("old-drphoenix", "drphoenix", { state: "down" })),
+      ["remove-node:old-drphoenix"],
+    ],
+  ])("after %s, plans only the fix", (_, drift, expected) => {
+    const observed = converge(example, freshExample());
+    drift(observed);
+    const p = planFor(example, observed);
+    expect(ids(p)).toEqual(expected);
+    expect(planFor(example, simulateApply(observed, p)).steps).toEqual([]);
+  });
+
+  it("takes the GPU labels away, and only those", () => {
+    const observed = converge(example, freshExample());
+    observed.guests.find((g) => g.name === "vllmqwen")!.facts = cpuFacts("vllmqwen", {
+      kind: "lxc",
+      cores: 8,
+      memoryBytes: 40 * 2 ** 30,
+    });
+    const step = planFor(example, observed).steps[0]!;
+    expect(step).toMatchObject({
+      kind: "labels",
+      nodeId: "node-vllmqwen",
+      set: { [OWNED_LABELS_KEY]: "zone" },
+    });
+    expect(step.kind === "labels" && step.remove).toEqual([
+      "gpu",
+      "phoenix.cuda.driver-version.full",
+      "phoenix.cuda.runtime-version.full",
+      "phoenix.gpu.compute.major",
+      "phoenix.gpu.compute.minor",
+      "phoenix.gpu.count",
+      "phoenix.gpu.family",
+      "phoenix.gpu.memory",
+      "phoenix.gpu.present",
+      "phoenix.gpu.product",
+      "phoenix.mig.capable",
+    ]);
+  });
+
+  it("joins and labels a guest whose agent connects after the sync", () => {
+    const observed = freshExample();
+    const late = observed.guests.pop()!;
+    const first = converge(example, observed);
+    expect(planFor(example, first).notes).toEqual([
+      {
+        guest: "dockerlxc",
+        message: "not in the swarm: its agent has not connected yet; it joins when it does",
+      },
+    ]);
+    first.guests.push(late);
+    expect(ids(planFor(example, first))).toEqual(["join:dockerlxc", "labels:dockerlxc"]);
+  });
+});
+
+describe("plan: what it will not do", () => {
+  const model = () =>
+    buildModel({
+      guests: [
+        { vmid: 1001, name: "m1", role: "manager" },
+        { vmid: 1002, name: "w1" },
+      ],
+      stacks: { web: ["dev1"] },
+    });
+
+  it("does not start a second swarm when one exists but no manager can be read", () => {
+    const observed = observedOf({
+      guests: [agentOf("m1", { online: false }), agentOf("w1", { nodeId: "x", state: "active" })],
+    });
+    expect(planFor(model(), observed)).toEqual({
+      steps: [],
+      notes: [
+        {
+          message:
+            "a swarm exists (w1 report membership) but no manager could be read; nothing is planned until a manager's agent answers",
+        },
+      ],
+    });
+  });
+
+  it("waits for a manager to initialise the swarm on", () => {
+    const observed = observedOf({ guests: [agentOf("m1", { online: false }), agentOf("w1")] });
+    expect(planFor(model(), observed)).toEqual({
+      steps: [],
+      notes: [{ message: "the swarm is not initialised and no guest that should be a manager is online" }],
+    });
+  });
+
+  it("leaves a guest of another swarm alone, and says so", () => {
+    const observed = converge(model(), observedOf({ guests: [agentOf("m1"), agentOf("w1")] }));
+    observed.guests[1] = agentOf("w1", { nodeId: "elsewhere", clusterId: "other" });
+    observed.swarm.nodes = observed.swarm.nodes.filter((n) => n.hostname !== "w1");
+    const p = planFor(model(), observed);
+    expect(ids(p)).toEqual([]);
+    expect(p.notes).toEqual([
+      { guest: "w1", message: "not in the swarm: it is a member of another swarm (cluster other)" },
+    ]);
+  });
+
+  it.each<[string, "locked" | "pending" | "error", string]>([
+    ["locked", "locked", "not in the swarm: its engine's swarm is locked (autolock): unlock it first"],
+    ["pending", "pending", "not in the swarm: its engine is joining the swarm right now"],
+    ["in error", "error", "not in the swarm: its engine reports a swarm error: see `docker info` on it"],
+  ])("does not join an engine whose swarm state is %s", (_, state, message) => {
+    const observed = converge(
+      model(),
+      observedOf({ guests: [agentOf("m1"), agentOf("w1", { online: false })] }),
+    );
+    observed.guests[1] = agentOf("w1", { state });
+    expect(planFor(model(), observed).notes).toEqual([{ guest: "w1", message }]);
+  });
+
+  it("moves the manager role one step at a time: promote, then demote", () => {
+    const observed = converge(model(), observedOf({ guests: [agentOf("m1"), agentOf("w1")] }));
+    const swapped = buildModel({
+      guests: [
+        { vmid: 1001, name: "m1", role: "worker" },
+        { vmid: 1002, name: "w1", role: "manager" },
+      ],
+      stacks: { web: ["dev1"] },
+    });
+    const p = planFor(swapped, observed);
+    expect(ids(p)).toEqual(["promote:w1", "demote:m1"]);
+    expect(planFor(swapped, simulateApply(observed, p)).steps).toEqual([]);
+  });
+
+  it("lets a guest whose role becomes none leave, and pins availability when the model says so", () => {
+    const observed = converge(model(), observedOf({ guests: [agentOf("m1"), agentOf("w1")] }));
+    const changed = buildModel({
+      guests: [
+        { vmid: 1001, name: "m1", role: "manager", availability: "drain", stacks: ["web"] },
+        { vmid: 1002, name: "w1", role: "none" },
+      ],
+      stacks: { web: ["dev1"] },
+    });
+    const p = planFor(changed, observed);
+    expect(ids(p)).toEqual([
+      "leave:w1",
+      "labels:m1",
+      "availability:m1",
+      "create-network:dev1",
+      "deploy-stack:dev1/web",
+    ]);
+    expect(planFor(changed, simulateApply(observed, p)).steps).toEqual([]);
+  });
+
+  it("keeps stacks deployed with `phoenix swarm deploy` and adopts guests the model does not list", () => {
+    const observed = converge(model(), observedOf({ guests: [agentOf("m1"), agentOf("w1")] }));
+    observed.guests.push(agentOf("newbox", { facts: gpuFacts("newbox") }));
+    const desired = desiredState(model(), observed, {
+      adopted: [{ name: "newbox", hostname: "newbox", role: "worker" }],
+      deployments: [{ stack: "web", env: "production" }],
+    });
+    const p = plan(desired, observed);
+    expect(ids(p)).toEqual([
+      "join:newbox",
+      "labels:newbox",
+      "create-network:production",
+      "deploy-stack:production/web",
+    ]);
+    expect(p.steps[1]).toMatchObject({ set: { gpu: "true", "phoenix.gpu.present": "true" } });
+  });
+});
+
+describe("plan at fleet scale", () => {
+  it("plans 1,000 guests and 200 stacks well under 500 ms", () => {
+    const stacks: Record<string, string[]> = {};
+    for (let i = 0; i < 200; i++) stacks[`stack${i}`] = ["dev1", "test", "production"];
+    const model = buildModel({
+      guests: Array.from({ length: 1000 }, (_, i) => ({
+        vmid: 1000 + i,
+        name: `guest-${i}`,
+        role: i < 5 ? ("auto" as const) : ("worker" as const),
+        labels: [`zone=rack${i % 10}`],
+        stacks: [`stack${i % 200}`],
+      })),
+      environments: ["dev1", "test", "production"],
+      stacks,
+    });
+    const fresh = observedOf({
+      guests: model.guests.map((g, i) =>
+        agentOf(g.name, { facts: i % 4 === 0 ? gpuFacts(g.name) : cpuFacts(g.name) }),
+      ),
+    });
+    let t = performance.now();
+    const first = planFor(model, fresh);
+    const freshMs = performance.now() - t;
+    expect(first.steps.length).toBe(1 + 999 + 1000 + 3 + 600);
+
+    const converged = simulateApply(fresh, first);
+    t = performance.now();
+    const again = planFor(model, converged);
+    const convergedMs = performance.now() - t;
+    expect(again.steps).toEqual([]);
+    expect(freshMs).toBeLessThan(500);
+    expect(convergedMs).toBeLessThan(500);
+  });
+});
