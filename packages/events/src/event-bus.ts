@@ -111,8 +111,15 @@ export async function createEventBus(opts: EventBusOptions): Promise<EventBus> {
   let history: EventHistory;
   let writer: HistoryFileWriter | undefined;
   if (opts.historyFile) {
-    await mkdir(dirname(opts.historyFile), { recursive: true, mode: 0o700 });
-    await removeStaleTempFiles(opts.historyFile);
+    const file = opts.historyFile;
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 })
+      .then(() => removeStaleTempFiles(file))
+      .catch((err: Error) => {
+        throw new PhoenixError(ErrorCode.INVALID_CONFIG, `cannot use the event history: ${err.message}`, {
+          place: { file },
+          cause: err,
+        });
+      });
     const loaded = await loadHistoryFile(opts.historyFile, historyLimit, log);
     history = new EventHistory(historyLimit, loaded.events);
     const kept = history;

@@ -208,8 +208,7 @@ export class NatsPublisher {
         refused = this.#connected && refusedId === ev.id ? refused + 1 : this.#connected ? 1 : 0;
         refusedId = ev.id;
         if (refused >= this.#retry.maxRefusals) {
-          this.#o.buffer.discard();
-          this.#o.onDropped(1);
+          this.#o.buffer.discard(); // counted in stats().dropped; logged here, not as a buffer overflow
           refused = 0;
           log.error(
             {
