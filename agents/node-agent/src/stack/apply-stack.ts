@@ -360,12 +360,14 @@ class StackApply {
     }
     for (const o of [...this.createdObjects].reverse()) {
       await engine.removeObject(o.kind, o.id);
+      this.removed.push(o.name);
       this.progress(`${o.kind} ${o.name}: removed`);
     }
     if (this.createdNetworks.length > 0) {
       await waitTasksGone(engine, gone, { timeoutMs: 60_000, signal: this.ctx.signal, place: this.place });
       for (const n of [...this.createdNetworks].reverse()) {
         await engine.removeNetwork(n.id);
+        this.removed.push(n.name);
         this.progress(`network ${n.name}: removed`);
       }
     }

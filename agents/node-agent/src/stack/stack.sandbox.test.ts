@@ -238,8 +238,9 @@ describe("on a one-node swarm", () => {
   });
 
   it("fails a deploy whose image does not exist with the task's error, and rolls back to the previous specs", async () => {
-    await apply(ns, stackSpecs(ns, pruned)); // drops the job, to start from services only
+    await apply(ns, stackSpecs(ns, rotated)); // web and worker again, no job
     const before = await inspectSpec("dev1_app_web");
+    const workerBefore = await inspectSpec("dev1_app_worker");
     const secretsBefore = await names("secrets", ns);
     const extra = {
       Name: `${ns}_extra`,
@@ -265,7 +266,12 @@ describe("on a one-node swarm", () => {
       ["dev1_app_web", expect.stringContaining("No such image: nope:latest")],
     ]);
     expect(err.result.rolledBack).toBe(true);
-    expect(byName(err.result)).toEqual({ dev1_app_web: "rolled-back", dev1_app_extra: "rolled-back" });
+    // web updated, extra created, worker pruned: all three are back as they were.
+    expect(byName(err.result)).toEqual({
+      dev1_app_web: "rolled-back",
+      dev1_app_extra: "rolled-back",
+      dev1_app_worker: "rolled-back",
+    });
     expect(err.result.services?.find((s) => s.name === "dev1_app_web")).toMatchObject({
       state: "failed",
       error: expect.stringContaining("No such image: nope:latest"),
@@ -273,7 +279,8 @@ describe("on a one-node swarm", () => {
     expect(err.message).not.toContain("s3cr3t");
 
     expect(await inspectSpec("dev1_app_web")).toEqual(before);
-    expect(await names("services", ns)).toEqual(["dev1_app_web"]);
+    expect(await inspectSpec("dev1_app_worker")).toEqual(workerBefore);
+    expect(await names("services", ns)).toEqual(["dev1_app_web", "dev1_app_worker"]);
     expect(await names("secrets", ns)).toEqual(secretsBefore);
   });
 
@@ -281,7 +288,7 @@ describe("on a one-node swarm", () => {
     const err = await applyFailure(ns, stackSpecs(ns, { ...pruned, webImage: "nope:latest" }));
     expect(err.code).toBe("DEPLOY_FAILED");
     expect(err.result.rolledBack).toBe(false);
-    expect(byName(err.result)).toEqual({ dev1_app_web: "updated" });
+    expect(byName(err.result)).toEqual({ dev1_app_web: "updated", dev1_app_worker: "removed" });
     expect((await inspectSpec("dev1_app_web")).TaskTemplate?.ContainerSpec?.Image).toBe("nope:latest");
   });
 
