@@ -1,6 +1,7 @@
 export { removeStaleTempFiles, writeFileAtomic } from "./atomic-write";
 export type { EventBus, EventBusOptions, EventBusStats, WatchOptions } from "./event-bus";
 export { createEventBus } from "./event-bus";
+export type { EventPayload } from "./event-type";
 export {
   clusterSubjects,
   DEFAULT_SUBJECT_PREFIX,
