@@ -189,7 +189,7 @@ class SandboxImpl implements Sandbox, GuestHost {
     try {
       await this.bringUp(started);
     } catch (e) {
-      log.error({ sandbox: this.name, err: String(e) }, "up failed, taking the sandbox down");
+      log.debug({ sandbox: this.name, err: String(e) }, "up failed, taking the sandbox down");
       await this.down().catch((d: unknown) =>
         log.error({ sandbox: this.name, err: String(d) }, "down after failed up"),
       );

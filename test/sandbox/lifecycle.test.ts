@@ -1,0 +1,122 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { ErrorCode, PhoenixError } from "@phoenix/errors";
+import { describe, expect, it } from "vitest";
+import { sandboxRoot } from "./constants";
+import { findLeftovers, footprint } from "./leftovers";
+import { runCommand } from "./run-command";
+import { createSandbox } from "./sandbox";
+import { readState } from "./state";
+import type { SandboxStatus } from "./status";
+import { isStale } from "./sweep";
+import { useSandbox } from "./use-sandbox";
+
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+/** Runs the sandbox CLI in its own process, as `npm run sandbox -- ...` does. */
+function cli(...args: string[]) {
+  return runCommand(process.execPath, ["--import", tsx, here("./cli.ts"), ...args], { reject: false });
+}
+
+describe("sandbox lifecycle", () => {
+  const other = useSandbox({ guests: 1, nats: false, image: false });
+
+  it("after its process is SIGKILLed, `down` from another process leaves nothing and spares other sandboxes", async () => {
+    const name = `crash-${process.pid}`;
+    const child = spawn(process.execPath, ["--import", tsx, here("./fixtures/crash-up.ts"), name], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    const ready = await new Promise<boolean>((resolve) => {
+      child.stdout.on("data", (b: Buffer) => b.toString().includes("READY") && resolve(true));
+      child.once("exit", () => resolve(false));
+    });
+    expect(ready).toBe(true);
+    child.kill("SIGKILL");
+    await exited;
+
+    const state = readState(join(sandboxRoot(), name))!;
+    expect(state.owner?.pid).toBe(child.pid);
+    expect(isStale(state)).toBe(true);
+    expect([state.subnet, state.bridge, state.dir]).not.toEqual([other.subnet, other.bridge, other.dir]);
+    expect(state.subnet).not.toBe(other.subnet);
+    expect(state.bridge).not.toBe(other.bridge);
+    const fp = footprint(state);
+    const cmds = fp.procs.map((p) => p.cmd).join("\n");
+    for (const part of ["dockerd", "containerd --config", "containerd-shim", "nats-server", "sleep 600"]) {
+      expect(cmds).toContain(part);
+    }
+
+    const status = await cli("status", "--name", name, "--json");
+    expect(status.code).toBe(0);
+    const parsed = JSON.parse(status.stdout) as SandboxStatus;
+    expect([parsed.stale, parsed.healthy, parsed.guests.length]).toEqual([true, true, 2]);
+
+    const down = await cli("down", "--name", name);
+    expect(down.stderr).toBe("");
+    expect(down.code).toBe(0);
+    expect(await findLeftovers(fp)).toEqual([]);
+
+    const survivor = await other.status();
+    expect(survivor.healthy).toBe(true);
+    expect((await other.guest(0).exec(["hostname"])).stdout.trim()).toBe("guest-1");
+  });
+
+  it("a failed up takes down what it made and says why", async () => {
+    const name = `broken-${process.pid}`;
+    const sandbox = createSandbox({
+      name,
+      guests: [{ daemonConfig: { "no-such-option": true } }],
+      nats: false,
+    });
+    const err = await sandbox.up().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PhoenixError);
+    expect((err as PhoenixError).code).toBe(ErrorCode.DOCKER);
+    expect((err as PhoenixError).describe()).toMatch(
+      /node guest-1: dockerd exited while starting:[\s\S]*no-such-option/,
+    );
+    const dir = join(sandboxRoot(), name);
+    expect(existsSync(dir)).toBe(false);
+    const leftovers = await findLeftovers({
+      name,
+      dir,
+      bridge: undefined,
+      veths: [],
+      netns: [`phsb-${name}-guest-1`],
+      procs: [],
+    });
+    expect(leftovers).toEqual([]);
+  });
+
+  it("refuses bad names at once, and a name in use", async () => {
+    expect(() => createSandbox({ name: "Bad Name" })).toThrow(/sandbox name "Bad Name"/);
+    const twice = (() => {
+      try {
+        createSandbox({ guests: [{ name: "a" }, { name: "a" }] });
+      } catch (e) {
+        return (e as PhoenixError).describe();
+      }
+    })();
+    expect(twice).toBe("node a: guest name is used twice");
+    expect(() => createSandbox({ guests: 0 })).toThrow(/from 1 to 253/);
+    const twin = createSandbox({ name: other.name, guests: 1 });
+    await expect(twin.up()).rejects.toThrow(/already exists/);
+    expect((await other.status()).healthy).toBe(true);
+  });
+
+  it("the CLI says what it needs", async () => {
+    const noName = await cli("down");
+    expect(noName.code).toBe(2);
+    expect(noName.stderr).toMatch(/down needs --name X or --all/);
+    const unknown = await cli("status", "--name", "no-such-sandbox");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no sandbox named no-such-sandbox/);
+  });
+});
