@@ -19,6 +19,7 @@ export default defineConfig({
           include: ["**/src/**/*.sandbox.test.ts", "test/**/*.test.ts"],
           exclude: ["**/node_modules/**"],
           fileParallelism: false,
+          globalSetup: ["test/sandbox/global-setup.ts"],
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },
