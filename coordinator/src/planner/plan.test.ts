@@ -3,7 +3,15 @@ import { loadModel, type Model } from "@phoenix/model";
 import { beforeAll, describe, expect, it } from "vitest";
 import { desiredState } from "../scheduler/desired-state";
 import { OWNED_LABELS_KEY } from "../scheduler/label-ownership";
-import { agentOf, buildModel, cpuFacts, gpuFacts, nodeOf, observedOf } from "../scheduler/test-fleet";
+import {
+  agentOf,
+  buildModel,
+  cpuFacts,
+  GPU_LABELS_OF_GPU_FACTS,
+  gpuFacts,
+  nodeOf,
+  observedOf,
+} from "../scheduler/test-fleet";
 import { describePlan } from "./describe-step";
 import type { ObservedState } from "./observed-state";
 import { plan } from "./plan";
@@ -178,19 +186,7 @@ describe("plan on the example model", () => {
       nodeId: "node-vllmqwen",
       set: { [OWNED_LABELS_KEY]: "zone" },
     });
-    expect(step.kind === "labels" && step.remove).toEqual([
-      "gpu",
-      "phoenix.cuda.driver-version.full",
-      "phoenix.cuda.runtime-version.full",
-      "phoenix.gpu.compute.major",
-      "phoenix.gpu.compute.minor",
-      "phoenix.gpu.count",
-      "phoenix.gpu.family",
-      "phoenix.gpu.memory",
-      "phoenix.gpu.present",
-      "phoenix.gpu.product",
-      "phoenix.mig.capable",
-    ]);
+    expect(step.kind === "labels" && step.remove).toEqual(GPU_LABELS_OF_GPU_FACTS);
   });
 
   it("joins and labels a guest whose agent connects after the sync", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { desiredLabels } from "./desired-labels";
 import { fleetGuests } from "./fleet";
 import { labelChanges, OWNED_LABELS_KEY } from "./label-ownership";
-import { buildModel, cpuFacts, gpuFacts } from "./test-fleet";
+import { buildModel, cpuFacts, GPU_LABELS_OF_GPU_FACTS, gpuFacts } from "./test-fleet";
 
 const spec = {
   guests: [
@@ -90,19 +90,7 @@ describe("desiredLabels", () => {
     )!;
     expect(labelChanges(after, before)).toEqual({
       set: { [OWNED_LABELS_KEY]: "zone" },
-      remove: [
-        "gpu",
-        "phoenix.cuda.driver-version.full",
-        "phoenix.cuda.runtime-version.full",
-        "phoenix.gpu.compute.major",
-        "phoenix.gpu.compute.minor",
-        "phoenix.gpu.count",
-        "phoenix.gpu.family",
-        "phoenix.gpu.memory",
-        "phoenix.gpu.present",
-        "phoenix.gpu.product",
-        "phoenix.mig.capable",
-      ],
+      remove: GPU_LABELS_OF_GPU_FACTS,
     });
   });
 

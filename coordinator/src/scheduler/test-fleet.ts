@@ -140,3 +140,18 @@ export function observedOf(over: Partial<ObservedState> & { nodes?: ObservedNode
     stacks: over.stacks ?? [],
   };
 }
+
+/** Every label a guest with the GPU of {@link gpuFacts} loses when the GPU is gone, sorted. */
+export const GPU_LABELS_OF_GPU_FACTS = [
+  "gpu",
+  "phoenix.cuda.driver-version.full",
+  "phoenix.cuda.runtime-version.full",
+  "phoenix.gpu.compute.major",
+  "phoenix.gpu.compute.minor",
+  "phoenix.gpu.count",
+  "phoenix.gpu.family",
+  "phoenix.gpu.memory",
+  "phoenix.gpu.present",
+  "phoenix.gpu.product",
+  "phoenix.mig.capable",
+];

@@ -43,17 +43,19 @@ describe("parseJsonText", () => {
   it("knows where every value stands", () => {
     const r = parseJsonText('{\n  "vms": [\n    {"vmid": 1001, "name": "a"}\n  ],\n  "x y": 1\n}');
     if (!r.ok) throw new Error(r.message);
-    expect(r.doc.positionOf("$")).toEqual({ line: 1, column: 1 });
-    expect(r.doc.positionOf("$.vms[0].name")).toEqual({ line: 3, column: 28 });
-    expect(r.doc.positionOf('$["x y"]')).toEqual({ line: 5, column: 10 });
-    expect(r.doc.positionOf("$.vms[1]")).toBeUndefined();
+    expect(r.doc.positionOf([])).toEqual({ line: 1, column: 1 });
+    expect(r.doc.positionOf(["vms", 0, "name"])).toEqual({ line: 3, column: 28 });
+    expect(r.doc.positionOf(["x y"])).toEqual({ line: 5, column: 10 });
+    expect(r.doc.positionOf(["vms", 1])).toBeUndefined();
+    expect(r.doc.positionOf(["vms", "0"])).toBeUndefined();
+    expect(r.doc.positionOf(["vms", 0, "name", "deeper"])).toBeUndefined();
   });
 
   it("lists duplicate keys and keeps the last value", () => {
     const r = parseJsonText('{"a": 1,\n "a": 2}');
     if (!r.ok) throw new Error(r.message);
     expect(r.doc.value).toEqual({ a: 2 });
-    expect(r.doc.duplicateKeys).toEqual([{ path: "$.a", position: { line: 2, column: 2 } }]);
+    expect(r.doc.duplicateKeys).toEqual([{ path: ["a"], position: { line: 2, column: 2 } }]);
   });
 
   it("keeps __proto__ an ordinary key", () => {

@@ -1,4 +1,4 @@
-import { appendJsonPath } from "./json-path";
+import type { JsonPathSegment } from "./json-path";
 
 /** A 1-based line and column in a text file. */
 export interface TextPosition {
@@ -9,10 +9,10 @@ export interface TextPosition {
 /** A parsed JSON document that still knows where each value stood in the text. */
 export interface JsonDocument {
   value: unknown;
-  /** Position of the value at a rendered path (`$.vms[2].name`), if the path exists. */
-  positionOf(path: string): TextPosition | undefined;
+  /** Position of the value at a path (`["vms", 2, "name"]`), if the path exists. */
+  positionOf(path: readonly JsonPathSegment[]): TextPosition | undefined;
   /** Keys that appeared twice in one object (the last one wins, as in JSON.parse). */
-  duplicateKeys: { path: string; position: TextPosition }[];
+  duplicateKeys: { path: JsonPathSegment[]; position: TextPosition }[];
 }
 
 /** Result of parsing JSON text: the document, or why and where it is not JSON. */
@@ -63,9 +63,10 @@ function createLineIndex(text: string): (offset: number) => TextPosition {
  * duplicate keys. A leading byte-order mark is accepted.
  */
 export function parseJsonText(text: string): JsonParseResult {
-  const locate = createLineIndex(text);
-  const offsets = new Map<string, number>();
-  const duplicates: { path: string; offset: number }[] = [];
+  // offsets of child values per container, so no path string is built while parsing
+  const offsets = new WeakMap<object, Map<string, number> | number[]>();
+  const duplicates: { path: JsonPathSegment[]; offset: number }[] = [];
+  const path: JsonPathSegment[] = [];
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
 
   const fail = (message: string, at = i): never => {
@@ -141,12 +142,11 @@ export function parseJsonText(text: string): JsonParseResult {
     return fail(`unexpected ${describeAt(i)}`);
   };
 
-  const parseValue = (path: string, depth: number): unknown => {
+  const parseValue = (depth: number): unknown => {
     skipWs();
-    offsets.set(path, i);
     const c = text[i];
-    if (c === "{") return parseObject(path, depth + 1);
-    if (c === "[") return parseArray(path, depth + 1);
+    if (c === "{") return parseObject(depth + 1);
+    if (c === "[") return parseArray(depth + 1);
     if (c === '"') return parseString();
     if (c === "t") return parseLiteral("true", true);
     if (c === "f") return parseLiteral("false", false);
@@ -157,11 +157,12 @@ export function parseJsonText(text: string): JsonParseResult {
     );
   };
 
-  const parseObject = (path: string, depth: number): Record<string, unknown> => {
+  const parseObject = (depth: number): Record<string, unknown> => {
     if (depth > MAX_DEPTH) fail("nested too deeply");
     i++;
     const obj: Record<string, unknown> = {};
-    const seen = new Set<string>();
+    const seen = new Map<string, number>();
+    offsets.set(obj, seen);
     skipWs();
     if (text[i] === "}") {
       i++;
@@ -172,13 +173,15 @@ export function parseJsonText(text: string): JsonParseResult {
       if (text[i] !== '"') fail(`expected a double-quoted property name, found ${describeAt(i)}`);
       const keyAt = i;
       const key = parseString();
-      const childPath = appendJsonPath(path, key);
-      if (seen.has(key)) duplicates.push({ path: childPath, offset: keyAt });
-      seen.add(key);
+      if (seen.has(key)) duplicates.push({ path: [...path, key], offset: keyAt });
       skipWs();
       if (text[i] !== ":") fail(`expected ':' after property name, found ${describeAt(i)}`);
       i++;
-      const value = parseValue(childPath, depth);
+      skipWs();
+      seen.set(key, i);
+      path.push(key);
+      const value = parseValue(depth);
+      path.pop();
       // defineProperty keeps "__proto__" an ordinary own key instead of changing the prototype
       Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
       skipWs();
@@ -194,17 +197,23 @@ export function parseJsonText(text: string): JsonParseResult {
     }
   };
 
-  const parseArray = (path: string, depth: number): unknown[] => {
+  const parseArray = (depth: number): unknown[] => {
     if (depth > MAX_DEPTH) fail("nested too deeply");
     i++;
     const arr: unknown[] = [];
+    const at: number[] = [];
+    offsets.set(arr, at);
     skipWs();
     if (text[i] === "]") {
       i++;
       return arr;
     }
     for (;;) {
-      arr.push(parseValue(appendJsonPath(path, arr.length), depth));
+      skipWs();
+      at.push(i);
+      path.push(arr.length);
+      arr.push(parseValue(depth));
+      path.pop();
       skipWs();
       if (text[i] === ",") {
         i++;
@@ -219,23 +228,42 @@ export function parseJsonText(text: string): JsonParseResult {
   };
 
   try {
-    const value = parseValue("$", 0);
+    skipWs();
+    const rootAt = i;
+    const value = parseValue(0);
     skipWs();
     if (i < text.length) fail(`unexpected ${describeAt(i)} after the end of the document`);
+    let locate: ((offset: number) => TextPosition) | undefined;
+    const position = (offset: number) => {
+      locate ??= createLineIndex(text);
+      return locate(offset);
+    };
+    const positionOf = (segments: readonly JsonPathSegment[]): TextPosition | undefined => {
+      let node: unknown = value;
+      let at = rootAt;
+      for (const seg of segments) {
+        if (typeof node !== "object" || node === null) return undefined;
+        const children = offsets.get(node);
+        let next: number | undefined;
+        if (Array.isArray(children)) next = typeof seg === "number" ? children[seg] : undefined;
+        else next = children?.get(String(seg));
+        if (next === undefined) return undefined;
+        at = next;
+        node = (node as Record<string | number, unknown>)[seg];
+      }
+      return position(at);
+    };
     return {
       ok: true,
       doc: {
         value,
-        positionOf: (path) => {
-          const at = offsets.get(path);
-          return at === undefined ? undefined : locate(at);
-        },
-        duplicateKeys: duplicates.map((d) => ({ path: d.path, position: locate(d.offset) })),
+        positionOf,
+        duplicateKeys: duplicates.map((d) => ({ path: d.path, position: position(d.offset) })),
       },
     };
   } catch (err) {
     if (err instanceof JsonSyntaxError)
-      return { ok: false, message: err.message, position: locate(err.offset) };
+      return { ok: false, message: err.message, position: createLineIndex(text)(err.offset) };
     throw err;
   }
 }

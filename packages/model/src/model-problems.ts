@@ -57,7 +57,7 @@ export class ModelProblems {
     const doc = this.docs.get(file);
     if (!doc) return undefined;
     for (let n = path.length; n >= 0; n--) {
-      const pos = doc.positionOf(formatJsonPath(path.slice(0, n)));
+      const pos = doc.positionOf(path.slice(0, n));
       if (pos) return pos;
     }
     return undefined;
@@ -77,7 +77,7 @@ export class ModelProblems {
 
   private exists(file: string, path: readonly JsonPathSegment[]): boolean {
     const doc = this.docs.get(file);
-    return !doc || doc.positionOf(formatJsonPath(path)) !== undefined;
+    return !doc || doc.positionOf(path) !== undefined;
   }
 
   private addZodIssue(file: string, base: readonly JsonPathSegment[], issue: core.$ZodIssue): void {

@@ -37,12 +37,7 @@ export function parseModel(files: Readonly<Record<string, string>>): ModelResult
     }
     problems.registerDocument(file, parsed.doc);
     for (const d of parsed.doc.duplicateKeys)
-      problems.addFile(
-        file,
-        "key appears twice in the same object (only the last one counts)",
-        d.position,
-        d.path,
-      );
+      problems.add(file, d.path, "key appears twice in the same object (only the last one counts)");
     return parsed.doc;
   };
 
