@@ -1,5 +1,7 @@
+import { LABEL_NAMESPACE, LABEL_PHOENIX_ENVIRONMENT, LABEL_PHOENIX_MANAGED } from "@phoenix/stacks";
+
 /** Label Docker's own `docker stack deploy` puts on every object of a stack; Phoenix keeps it. */
-export const NAMESPACE_LABEL = "com.docker.stack.namespace";
+export const NAMESPACE_LABEL = LABEL_NAMESPACE;
 
 /** Hash of the spec Phoenix applied to a service, network, secret or config. */
 export const SPEC_HASH_LABEL = "com.phoenix.spec-hash";
@@ -9,7 +11,7 @@ export const SPEC_HASH_LABEL = "com.phoenix.spec-hash";
  * environment network `phoenix.managed`, `phoenix.environment`, `phoenix.role`). A stack's
  * apply or remove never deletes a network carrying one of them.
  */
-export const SHARED_NETWORK_LABELS: readonly string[] = ["phoenix.managed", "phoenix.environment"];
+export const SHARED_NETWORK_LABELS: readonly string[] = [LABEL_PHOENIX_MANAGED, LABEL_PHOENIX_ENVIRONMENT];
 
 /** True when the labels mark an object of the namespace `ns`. */
 export function inNamespace(labels: Record<string, string> | undefined, ns: string): boolean {

@@ -1,5 +1,6 @@
 import { PhoenixError } from "@phoenix/errors";
 import { create, durationFromMs, StackApplyCommandSchema, StackRemoveCommandSchema } from "@phoenix/proto";
+import { environmentNetwork, renderStackSource } from "@phoenix/stacks";
 import type Dockerode from "dockerode";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_IMAGE, useSandbox } from "../../../../test/sandbox";
@@ -22,24 +23,14 @@ function stackSpecs(
     webEnv?: string[];
     worker?: boolean;
     extra?: object[];
+    /** Environment whose shared network the services join too. */
     envNetwork?: string;
   } = {},
 ) {
   const L = { [NAMESPACE_LABEL]: ns };
   const net = `${ns}_default`;
   const networks: object[] = [{ Name: net, Driver: "overlay", Labels: L, Attachable: true }];
-  if (opts.envNetwork) {
-    networks.push({
-      Name: opts.envNetwork,
-      Driver: "overlay",
-      Attachable: true,
-      Labels: {
-        "phoenix.environment": "dev1",
-        "phoenix.managed": "true",
-        "phoenix.role": "environment-network",
-      },
-    });
-  }
+  if (opts.envNetwork) networks.push(environmentNetwork(opts.envNetwork));
   const file = (name: string) => ({ Name: name, UID: "0", GID: "0", Mode: 0o444 });
   const service = (name: string, extra: { Image?: string; Env?: string[] } = {}) => ({
     Name: `${ns}_${name}`,
@@ -54,7 +45,10 @@ function stackSpecs(
         Secrets: [{ SecretName: `${ns}_token`, File: file("token") }],
         Configs: [{ ConfigName: `${ns}_conf`, File: file("/etc/app.conf") }],
       },
-      Networks: [{ Target: net, Aliases: [name] }, ...(opts.envNetwork ? [{ Target: opts.envNetwork }] : [])],
+      Networks: [
+        { Target: net, Aliases: [name] },
+        ...(opts.envNetwork ? [{ Target: environmentNetwork(opts.envNetwork).Name }] : []),
+      ],
     },
     Mode: { Replicated: { Replicas: 1 } },
   });
@@ -312,9 +306,9 @@ describe("on a one-node swarm", () => {
 
   it("removes one namespace entirely and leaves another namespace and the shared network alone", async () => {
     const other = "test_app";
-    const env = "phoenix_env_dev1";
-    await apply(ns, stackSpecs(ns, { envNetwork: env }));
-    await apply(other, stackSpecs(other, { envNetwork: env }));
+    const env = environmentNetwork("dev1").Name;
+    await apply(ns, stackSpecs(ns, { envNetwork: "dev1" }));
+    await apply(other, stackSpecs(other, { envNetwork: "dev1" }));
     const otherBefore = await Promise.all(
       (["services", "secrets", "configs", "networks"] as const).map((k) => names(k, other)),
     );
@@ -336,6 +330,42 @@ describe("on a one-node swarm", () => {
 
     const again = await removeStack(docker, create(StackRemoveCommandSchema, { namespace: ns }), ctx());
     expect(again.removed).toEqual([]);
+  });
+
+  it("applies what packages/stacks renders from a compose file, and re-applies it without a write", async () => {
+    const compose = [
+      "services:",
+      "  api:",
+      `    image: ${TEST_IMAGE}`,
+      '    command: ["sleep", "3600"]',
+      "    stop_grace_period: 1s",
+      "    configs: [{ source: settings, target: /etc/api.conf }]",
+      "    deploy: { replicas: 2 }",
+      "configs:",
+      "  settings: { file: ./api.conf }",
+    ].join("\n");
+    const rendered = renderStackSource({
+      composeYaml: compose,
+      workingDir: "/stack",
+      env: "dev1",
+      stack: "render",
+      manifest: { environments: { dev1: {} } },
+      readFile: () => Buffer.from("port=8080\n"),
+    });
+    const specsJson = JSON.stringify({
+      networks: [rendered.environmentNetwork, ...rendered.networks],
+      secrets: rendered.secrets,
+      configs: rendered.configs,
+      services: rendered.services,
+    });
+    const first = await apply(rendered.namespace, specsJson);
+    expect(first.services).toEqual([
+      { name: "dev1_render_api", action: "created", state: "running", running: 2, desired: 2, error: "" },
+    ]);
+    const again = await apply(rendered.namespace, specsJson);
+    expect(again.dockerWrites).toBe(0);
+    expect(again.services?.[0]).toMatchObject({ action: "unchanged", state: "running", running: 2 });
+    await removeStack(docker, create(StackRemoveCommandSchema, { namespace: rendered.namespace }), ctx());
   });
 
   it("rejects specs of another namespace before touching Docker", async () => {
