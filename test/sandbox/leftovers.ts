@@ -27,7 +27,7 @@ export function footprint(state: SandboxState): Footprint {
   const roots = all.filter(
     (p) =>
       p.pid !== process.pid &&
-      ((p.netns !== undefined && nsIds.has(p.netns)) || p.cmdline.some((a) => a.includes(state.dir))),
+      ((p.netns !== undefined && nsIds.has(p.netns)) || p.cmdline.some((a) => a.includes(`${state.dir}/`))),
   );
   const procs = [
     ...roots,
@@ -69,7 +69,7 @@ export async function findLeftovers(fp: Footprint): Promise<string[]> {
   }
   for (const p of fp.procs) if (isAlive(p)) found.push(`process ${p.pid} ${p.cmd}`);
   for (const p of listProcs()) {
-    if (p.pid !== process.pid && p.cmdline.some((a) => a.includes(fp.dir)))
+    if (p.pid !== process.pid && p.cmdline.some((a) => a.includes(`${fp.dir}/`)))
       found.push(`process ${p.pid} ${p.cmdline.join(" ")}`);
   }
   const rules = (await runCommand("iptables", ["-S"])).stdout;

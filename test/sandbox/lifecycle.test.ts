@@ -7,9 +7,10 @@ import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { describe, expect, it } from "vitest";
 import { sandboxRoot } from "./constants";
 import { findLeftovers, footprint } from "./leftovers";
+import { isAlive } from "./procfs";
 import { runCommand } from "./run-command";
-import { createSandbox } from "./sandbox";
-import { readState } from "./state";
+import { createSandbox, type Sandbox } from "./sandbox";
+import { readState, writeState } from "./state";
 import type { SandboxStatus } from "./status";
 import { isStale } from "./sweep";
 import { useSandbox } from "./use-sandbox";
@@ -93,6 +94,44 @@ describe("sandbox lifecycle", () => {
       procs: [],
     });
     expect(leftovers).toEqual([]);
+  });
+
+  it("gives sandboxes started at once their own slot, subnet, bridge and directory", async () => {
+    const pair = [0, 1].map(() => createSandbox({ guests: 1, nats: false, image: false }));
+    try {
+      await Promise.all(pair.map((s) => s.up()));
+      const [a, b] = pair as [Sandbox, Sandbox];
+      expect(new Set([a.subnet, b.subnet, other.subnet]).size).toBe(3);
+      expect(new Set([a.bridge, b.bridge, other.bridge]).size).toBe(3);
+      expect(a.dir).not.toBe(b.dir);
+      await a.guest(0).exec(["busybox", "ping", "-c", "1", "-W", "2", a.bridgeIp]);
+      const across = await a
+        .guest(0)
+        .exec(["busybox", "ping", "-c", "1", "-W", "1", b.guest(0).ip], { reject: false });
+      expect(across.code).not.toBe(0);
+    } finally {
+      await Promise.all(pair.map((s) => s.down()));
+    }
+  });
+
+  it("replaces a stale sandbox of the same name (its owner died) instead of refusing", async () => {
+    const name = `stale-${process.pid}`;
+    const first = createSandbox({ name, guests: 1, nats: false, image: false });
+    await first.up();
+    const dead = await runCommand("sh", ["-c", "echo $$"]);
+    const state = readState(first.dir)!;
+    writeState({ ...state, owner: { pid: Number(dead.stdout.trim()), start: 0 } });
+    const fp = footprint(state);
+    const second = createSandbox({ name, guests: 1, nats: false, image: false });
+    try {
+      await second.up();
+      for (const p of fp.procs) expect(isAlive(p)).toBe(false);
+      expect(second.guest(0).netns).toBe(fp.netns[0]);
+      expect((await second.status()).healthy).toBe(true);
+    } finally {
+      await second.down();
+    }
+    expect(await findLeftovers(fp)).toEqual([]);
   });
 
   it("refuses bad names at once, and a name in use", async () => {

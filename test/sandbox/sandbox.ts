@@ -13,6 +13,7 @@ import { type ProcRef, procRef } from "./procfs";
 import { runCommand } from "./run-command";
 import { type GuestState, readState, type SandboxState, writeState } from "./state";
 import { type SandboxStatus, sandboxStatus } from "./status";
+import { isStale } from "./sweep";
 import { teardown } from "./teardown";
 import { buildTestImageTar, importTestImage } from "./test-image";
 
@@ -125,6 +126,12 @@ class SandboxImpl implements Sandbox, GuestHost {
     return this.need(this.data?.subnet, "subnet");
   }
   get natsPort(): number {
+    if (this.data && this.data.nats === undefined) {
+      throw new PhoenixError(
+        ErrorCode.UNAVAILABLE,
+        `sandbox ${this.name} runs no nats-server (made with nats: false)`,
+      );
+    }
     return this.need(this.state().nats?.port, "nats-server");
   }
   get natsUrl(): string {
@@ -163,16 +170,7 @@ class SandboxImpl implements Sandbox, GuestHost {
     if (this.data) throw new PhoenixError(ErrorCode.CONFLICT, `sandbox ${this.name} is already up`);
     preflight(this.opts);
     const started = Date.now();
-    mkdirSync(sandboxRoot(), { recursive: true });
-    try {
-      mkdirSync(this.dir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      throw new PhoenixError(
-        ErrorCode.ALREADY_EXISTS,
-        `sandbox ${this.name} already exists (${this.dir}); take it down with: npm run sandbox -- down --name ${this.name}`,
-      );
-    }
+    await this.claimDir();
     const state: SandboxState = {
       version: 1,
       name: this.name,
@@ -196,6 +194,27 @@ class SandboxImpl implements Sandbox, GuestHost {
       throw e;
     }
     return this;
+  }
+
+  /** Creates the sandbox directory; one left by a dead owner (a crashed run) is taken down first. */
+  private async claimDir(): Promise<void> {
+    mkdirSync(sandboxRoot(), { recursive: true });
+    try {
+      mkdirSync(this.dir);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    const existing = readState(this.dir);
+    if (!existing || !isStale(existing)) {
+      throw new PhoenixError(
+        ErrorCode.ALREADY_EXISTS,
+        `sandbox ${this.name} already exists (${this.dir}); take it down with: npm run sandbox -- down --name ${this.name}`,
+      );
+    }
+    log.warn({ sandbox: this.name }, "taking down the stale sandbox of the same name first");
+    await teardown(existing);
+    mkdirSync(this.dir);
   }
 
   private async bringUp(started: number): Promise<void> {
