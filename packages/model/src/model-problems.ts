@@ -115,7 +115,7 @@ export class ModelProblems {
         );
         return;
       case "invalid_key":
-        this.add(file, path, "invalid key");
+        this.add(file, path, issue.issues.map((i) => i.message).join("; ") || "invalid key");
         return;
     }
     this.add(file, path, issue.message);

@@ -276,6 +276,17 @@ describe("parseModel", () => {
       ],
     ],
     [
+      "environment and variable names Docker or interpolation would not take",
+      (b) => {
+        web(b).environments.dev1.services.web.environment = { "MY VAR": "1", "spring.profile": "ok" };
+        web(b).environments.production.variables = { "IMAGE.TAG": "1" };
+      },
+      [
+        'stacks/web/phoenix.json at $.environments.dev1.services.web.environment["MY VAR"]: environment variable name "MY VAR" is invalid',
+        'stacks/web/phoenix.json at $.environments.production.variables["IMAGE.TAG"]: variable name "IMAGE.TAG" is invalid',
+      ],
+    ],
+    [
       "environment map with a value that is not a scalar",
       (b) => (web(b).environments.dev1.services.web.environment = { A: { nested: true } }),
       [
@@ -462,7 +473,7 @@ describe("parseModel", () => {
 
   it("turns environment lists and scalars into strings", () => {
     const b = base();
-    web(b).environments.dev1.services.web.environment = ["A=1", "B=x=y", "C="];
+    web(b).environments.dev1.services.web.environment = ["A=1", "B=x=y", "C=", "spring.profiles.active=prod"];
     web(b).environments.production.services.web = { environment: { N: 3, T: true } };
     const result = parseModel(render(b));
     if (!result.ok) throw new Error(result.errors[0]!.describe());
@@ -470,6 +481,7 @@ describe("parseModel", () => {
       A: "1",
       B: "x=y",
       C: "",
+      "spring.profiles.active": "prod",
     });
     expect(result.model.stacks.web!.environments.production!.services.web!.environment).toEqual({
       N: "3",

@@ -99,6 +99,15 @@ export const variableNameSchema = z.string().superRefine((value, ctx) => {
     ctx.addIssue({ code: "custom", message: `variable name ${JSON.stringify(value)} is invalid` });
 });
 
+/** A container environment variable name: anything without '=' or whitespace (Docker allows dots). */
+export const environmentNameKeySchema = z.string().superRefine((value, ctx) => {
+  if (value.length === 0 || /[=\s]/.test(value) || value === "__proto__")
+    ctx.addIssue({
+      code: "custom",
+      message: `environment variable name ${JSON.stringify(value)} is invalid`,
+    });
+});
+
 /** A scalar that becomes a string (environment values). */
 export const scalarSchema = z.union([z.string(), z.number(), z.boolean()], {
   error: "expected a string, number or boolean",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  environmentNameKeySchema,
   placementConstraintSchema,
   scalarSchema,
   traefikLabelSchema,
@@ -9,7 +10,7 @@ import {
 const environmentValuesSchema = z
   .union(
     [
-      z.record(variableNameSchema, scalarSchema),
+      z.record(environmentNameKeySchema, scalarSchema),
       z.array(
         z.string().superRefine((value, ctx) => {
           // never echo the entry: it may be a secret pasted without its key
