@@ -24,3 +24,4 @@ export type {
   RemoveStackStep,
   RoleStep,
 } from "./plan-step";
+export { simulateApply } from "./simulate-apply";
