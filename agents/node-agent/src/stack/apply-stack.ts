@@ -162,7 +162,18 @@ class StackApply {
         Driver: spec.Driver ?? "overlay",
         Labels: { ...spec.Labels, [SPEC_HASH_LABEL]: hash },
       };
-      const id = await this.engine.createNetwork(body);
+      let id: string;
+      try {
+        id = await this.engine.createNetwork(body);
+      } catch (err) {
+        // Another stack of the environment may have created the shared network meanwhile.
+        const now = (await this.engine.listNetworks()).find(
+          (n) => n.Name === spec.Name && n.Scope === "swarm",
+        );
+        if (!now) throw err;
+        refs.set(spec.Name, { name: now.Name, id: now.Id });
+        continue;
+      }
       refs.set(spec.Name, { name: spec.Name, id });
       this.createdNetworks.push({ name: spec.Name, id });
       this.progress(`network ${spec.Name}: created`);

@@ -307,8 +307,12 @@ describe("on a one-node swarm", () => {
   it("removes one namespace entirely and leaves another namespace and the shared network alone", async () => {
     const other = "test_app";
     const env = environmentNetwork("dev1").Name;
-    await apply(ns, stackSpecs(ns, { envNetwork: "dev1" }));
-    await apply(other, stackSpecs(other, { envNetwork: "dev1" }));
+    // Both stacks ensure the shared network at the same time: one creates it, the other uses it.
+    await Promise.all([
+      apply(ns, stackSpecs(ns, { envNetwork: "dev1" })),
+      apply(other, stackSpecs(other, { envNetwork: "dev1" })),
+    ]);
+    expect((await docker.listNetworks({ filters: { name: [env] } })).map((n) => n.Name)).toEqual([env]);
     const otherBefore = await Promise.all(
       (["services", "secrets", "configs", "networks"] as const).map((k) => names(k, other)),
     );
