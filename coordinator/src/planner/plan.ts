@@ -54,7 +54,7 @@ function stepsForSwarm(
   const members = bound.filter((b) => b.guest.role !== "none");
 
   if (!observed.swarm.initialized) {
-    const inSwarm = observed.guests.filter((g) => g.swarm.state === "active" || g.swarm.state === "locked");
+    const inSwarm = observed.guests.filter((g) => g.swarm.state !== "inactive" && g.swarm.state !== "error");
     if (inSwarm.length > 0) {
       notes.push({
         message: `a swarm exists (${inSwarm.map((g) => g.name).join(", ")} report membership) but no manager could be read; nothing is planned until a manager's agent answers`,

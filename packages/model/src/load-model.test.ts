@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,6 +53,33 @@ describe("loadModel", () => {
       "etc/phoenix_vm_configs.json: invalid JSON: expected a double-quoted property name, found '}' (line 2, column 29)",
       "stacks/web: missing phoenix.json",
     ]);
+  });
+
+  it("reads every file of a stack directory, symlinked ones and .env included", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "phoenix-model-"));
+    dirs.push(dir);
+    await mkdir(join(dir, "etc"));
+    await mkdir(join(dir, "shared"));
+    await mkdir(join(dir, "stacks", "web", "conf"), { recursive: true });
+    await writeFile(join(dir, "etc", "phoenix_cluster.json"), '{"name": "lab", "environments": ["dev1"]}');
+    await writeFile(join(dir, "shared", "nginx.conf"), "server {}");
+    await symlink(join(dir, "shared", "nginx.conf"), join(dir, "stacks", "web", "conf", "nginx.conf"));
+    await writeFile(join(dir, "stacks", "web", ".env"), "TAG=1\n");
+    await writeFile(join(dir, "stacks", "web", "phoenix.json"), '{"environments": {"dev1": {}}}');
+    await writeFile(
+      join(dir, "stacks", "web", "docker-compose.yml"),
+      "services:\n  web:\n    image: nginx:$TAG\n",
+    );
+    const result = await loadModel(dir);
+    if (!result.ok) throw new Error(result.errors.map((e) => e.describe()).join("\n"));
+    expect(Object.keys(result.model.stacks.web!.files).sort()).toEqual([
+      "stacks/web/.env",
+      "stacks/web/conf/nginx.conf",
+      "stacks/web/docker-compose.yml",
+      "stacks/web/phoenix.json",
+    ]);
+    expect(result.model.stacks.web!.files["stacks/web/conf/nginx.conf"]).toBe("server {}");
+    expect(result.model.guests).toEqual([]);
   });
 
   it("says so when the directory does not exist", async () => {

@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { MODEL_FILES } from "./check-model";
@@ -15,9 +15,11 @@ async function listFiles(root: string, dir: string, out: string[]): Promise<void
   const entries = await readdir(dir, { withFileTypes: true });
   for (const e of entries) {
     const full = join(dir, e.name);
-    if (e.isDirectory()) {
+    // a symlinked config or directory counts as what it points to
+    const kind = e.isSymbolicLink() ? await stat(full).catch(() => undefined) : e;
+    if (kind?.isDirectory()) {
       if (!SKIPPED_DIRS.has(e.name)) await listFiles(root, full, out);
-    } else if (e.isFile()) {
+    } else if (kind?.isFile()) {
       out.push(relative(root, full).split(sep).join("/"));
     }
   }
