@@ -194,9 +194,10 @@ export class SandboxGuest {
     rmSync(join(this.dir, "docker.pid"), { force: true });
     const ref = this.startDaemon("dockerd", ["--config-file", join(this.dir, "daemon.json")], "dockerd.log");
     this.setProc("dockerd", ref);
+    const probe = new Docker({ socketPath: this.socketPath, timeout: 2_000 });
     await this.waitFor("dockerd", ref, "dockerd.log", async () => {
       try {
-        await this.docker.ping();
+        await probe.ping();
         return true;
       } catch {
         return false;
@@ -242,18 +243,36 @@ export class SandboxGuest {
     await this.startDocker();
   }
 
-  /** Runs a command inside the guest's network and UTS namespaces and waits for it (fails on non-zero exit unless `reject: false`). */
-  exec(cmd: readonly string[], opts?: RunOptions): Promise<RunResult> {
-    if (cmd.length === 0)
+  /**
+   * The environment of a process in the guest: the given one (default: this process's) with
+   * DOCKER_HOST pointing at the guest's dockerd unless it names one itself.
+   */
+  private guestEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+    return { ...(env ?? process.env), DOCKER_HOST: env?.DOCKER_HOST ?? this.dockerHost };
+  }
+
+  /**
+   * Runs a command inside the guest's network and UTS namespaces (the host's filesystem, DOCKER_HOST
+   * set to the guest's dockerd) and waits for it; fails on a non-zero exit unless `reject: false`.
+   */
+  async exec(cmd: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+    if (cmd.length === 0) {
       throw new PhoenixError(ErrorCode.INVALID_ARGUMENT, "exec needs a command", {
         place: { node: this.name },
       });
-    return runCommand("nsenter", [...this.enterArgs(), ...cmd], opts);
+    }
+    return runCommand("nsenter", [...this.enterArgs(), ...cmd], { ...opts, env: this.guestEnv(opts.env) });
   }
 
-  /** Starts a long-running process inside the guest; the sandbox kills it at `down`. */
+  /**
+   * Starts a long-running process inside the guest, as `exec` does but without waiting (options as
+   * child_process.spawn); the sandbox kills it at `down`, also from another process after a crash.
+   */
   spawn(cmd: string, args: readonly string[] = [], opts: SpawnOptions = {}): ChildProcess {
-    const child = spawn("nsenter", [...this.enterArgs(), cmd, ...args], opts);
+    const child = spawn("nsenter", [...this.enterArgs(), cmd, ...args], {
+      ...opts,
+      env: this.guestEnv(opts.env),
+    });
     const ref = child.pid === undefined ? undefined : procRef(child.pid);
     if (ref) {
       const entry = { ...ref, guest: this.name, command: [cmd, ...args].join(" ") };

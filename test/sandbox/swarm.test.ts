@@ -94,15 +94,15 @@ describe("sandbox guests", () => {
     await g1.exec(["busybox", "ping", "-c", "1", "-W", "2", sandbox.bridgeIp]);
   });
 
-  it("spawn runs a process inside the guest, under the guest's hostname", async () => {
+  it("spawn runs a process inside the guest, under the guest's hostname, pointed at the guest's dockerd", async () => {
     const g2 = sandbox.guest("guest-2");
-    const child = g2.spawn("sh", ["-c", "hostname; exec sleep 600"], {
+    const child = g2.spawn("sh", ["-c", 'echo "$(hostname) $DOCKER_HOST"; exec sleep 600'], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const line = await new Promise<string>((resolve) =>
       child.stdout?.once("data", (b: Buffer) => resolve(b.toString())),
     );
-    expect(line.trim()).toBe("guest-2");
+    expect(line.trim()).toBe(`guest-2 ${g2.dockerHost}`);
     expect(sandbox.state().spawned.map((s) => s.pid)).toContain(child.pid);
     spawned = child;
   });
