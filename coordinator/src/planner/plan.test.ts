@@ -275,6 +275,27 @@ describe("plan: what it will not do", () => {
     expect(planFor(swapped, simulateApply(observed, p)).steps).toEqual([]);
   });
 
+  it("says why a role change waits instead of planning it", () => {
+    const observed = converge(model(), observedOf({ guests: [agentOf("m1"), agentOf("w1")] }));
+    observed.swarm.nodes.find((n) => n.hostname === "w1")!.state = "down";
+    const swapped = buildModel({
+      guests: [
+        { vmid: 1001, name: "m1", role: "worker" },
+        { vmid: 1002, name: "w1", role: "manager" },
+      ],
+      stacks: { web: ["dev1"] },
+    });
+    const p = planFor(swapped, observed);
+    expect(ids(p)).toEqual([]);
+    expect(p.notes).toEqual([
+      {
+        guest: "w1",
+        message: "promote held: node is down; promoting it would add a manager that cannot vote",
+      },
+      { guest: "m1", message: "demote held: it is the last manager" },
+    ]);
+  });
+
   it("lets a guest whose role becomes none leave, and pins availability when the model says so", () => {
     const observed = converge(model(), observedOf({ guests: [agentOf("m1"), agentOf("w1")] }));
     const changed = buildModel({
