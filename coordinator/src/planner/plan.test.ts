@@ -214,6 +214,16 @@ describe("plan: what it will not do", () => {
       stacks: { web: ["dev1"] },
     });
 
+  /** The same two guests with the manager role moved from m1 to w1. */
+  const swappedModel = () =>
+    buildModel({
+      guests: [
+        { vmid: 1001, name: "m1", role: "worker" },
+        { vmid: 1002, name: "w1", role: "manager" },
+      ],
+      stacks: { web: ["dev1"] },
+    });
+
   it("does not start a second swarm when one exists but no manager can be read", () => {
     const observed = observedOf({
       guests: [agentOf("m1", { online: false }), agentOf("w1", { nodeId: "x", state: "active" })],
@@ -263,13 +273,7 @@ describe("plan: what it will not do", () => {
 
   it("moves the manager role one step at a time: promote, then demote", () => {
     const observed = converge(model(), observedOf({ guests: [agentOf("m1"), agentOf("w1")] }));
-    const swapped = buildModel({
-      guests: [
-        { vmid: 1001, name: "m1", role: "worker" },
-        { vmid: 1002, name: "w1", role: "manager" },
-      ],
-      stacks: { web: ["dev1"] },
-    });
+    const swapped = swappedModel();
     const p = planFor(swapped, observed);
     expect(ids(p)).toEqual(["promote:w1", "demote:m1"]);
     expect(planFor(swapped, simulateApply(observed, p)).steps).toEqual([]);
@@ -278,13 +282,7 @@ describe("plan: what it will not do", () => {
   it("says why a role change waits instead of planning it", () => {
     const observed = converge(model(), observedOf({ guests: [agentOf("m1"), agentOf("w1")] }));
     observed.swarm.nodes.find((n) => n.hostname === "w1")!.state = "down";
-    const swapped = buildModel({
-      guests: [
-        { vmid: 1001, name: "m1", role: "worker" },
-        { vmid: 1002, name: "w1", role: "manager" },
-      ],
-      stacks: { web: ["dev1"] },
-    });
+    const swapped = swappedModel();
     const p = planFor(swapped, observed);
     expect(ids(p)).toEqual([]);
     expect(p.notes).toEqual([
