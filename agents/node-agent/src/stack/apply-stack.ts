@@ -2,6 +2,7 @@ import { ErrorCode, type ErrorPlace, PhoenixError } from "@phoenix/errors";
 import { durationMs, type StackApplyCommand } from "@phoenix/proto";
 import type Dockerode from "dockerode";
 import { checkAborted } from "./abort";
+import { driftedFields } from "./drift";
 import {
   createEngine,
   type Engine,
@@ -218,7 +219,8 @@ class StackApply {
     for (const spec of this.specs.services) {
       const body = resolveServiceSpec(spec, refs, this.ns) as EngineServiceSpec;
       const current = byName.get(spec.Name);
-      if (current && serviceHash(current.Spec) === serviceHash(body)) {
+      const drifted = current ? driftedFields(current.Spec, body) : [];
+      if (current && serviceHash(current.Spec) === serviceHash(body) && drifted.length === 0) {
         this.changes.push({
           name: spec.Name,
           id: current.ID,
@@ -252,7 +254,8 @@ class StackApply {
         previous: current.Spec,
         since,
       });
-      this.progress(`service ${spec.Name}: updated`);
+      const why = drifted.length > 0 ? ` (${drifted.join(", ")} changed outside Phoenix)` : "";
+      this.progress(`service ${spec.Name}: updated${why}`);
     }
   }
 

@@ -169,6 +169,19 @@ describe("on a one-node swarm", () => {
     expect((await docker.getService("dev1_app_worker").inspect()).Version.Index).toBe(worker.Version.Index);
   });
 
+  it("undoes a scale done outside Phoenix even though the hash label still matches", async () => {
+    const svc = await docker.getService("dev1_app_web").inspect();
+    const scaled = { ...svc.Spec, Mode: { Replicated: { Replicas: 2 } } };
+    await docker
+      .getService("dev1_app_web")
+      .update({ _query: { version: svc.Version.Index }, _body: scaled } as never);
+    const result = await apply(ns, stackSpecs(ns, { webEnv: ["MODE=fast"] }));
+    expect(byName(result)).toEqual({ dev1_app_web: "updated", dev1_app_worker: "unchanged" });
+    expect(result.dockerWrites).toBe(1);
+    expect(lines).toContain("service dev1_app_web: updated (replicas changed outside Phoenix)");
+    expect((await inspectSpec("dev1_app_web")).Mode).toEqual({ Replicated: { Replicas: 1 } });
+  });
+
   it("rotates a changed config and secret: new versioned objects, services switched, old ones gone", async () => {
     const result = await apply(ns, stackSpecs(ns, rotated));
     expect(byName(result)).toEqual({ dev1_app_web: "updated", dev1_app_worker: "updated" });
