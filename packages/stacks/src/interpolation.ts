@@ -1,4 +1,5 @@
 import { type ComposeDict, type ComposeValue, isDict } from "./compose-yaml";
+import { parseGoFloat } from "./go-units";
 
 /** Looks a variable up: its value, or `undefined` when it is not set. */
 export type Lookup = (name: string) => string | undefined;
@@ -80,8 +81,8 @@ function toInt(value: string): ComposeValue {
 }
 
 function toFloat(value: string): ComposeValue {
-  const n = Number(value);
-  if (value.trim() === "" || Number.isNaN(n)) {
+  const n = parseGoFloat(value);
+  if (n === undefined) {
     throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(value)}: invalid syntax`);
   }
   return n;
