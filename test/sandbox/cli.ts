@@ -14,7 +14,8 @@ const USAGE = `usage: npm run sandbox -- <command> [options]
   status [--name X] [--json]
         show one sandbox, or all of them
   down --name X | --all
-        take a sandbox down (--all: every Phoenix sandbox on this machine, also other people's)
+        take a sandbox down (--all: every sandbox under the root, also other people's,
+        then orphaned sandbox namespaces, bridges and rules that nothing uses)
   sweep
         take down sandboxes whose test process died
 

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -7,6 +7,7 @@ import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { describe, expect, it } from "vitest";
 import { sandboxRoot } from "./constants";
 import { findLeftovers, footprint } from "./leftovers";
+import { listNetns } from "./network";
 import { isAlive } from "./procfs";
 import { runCommand } from "./run-command";
 import { createSandbox, type Sandbox } from "./sandbox";
@@ -19,8 +20,8 @@ const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 /** Runs the sandbox CLI in its own process, as `npm run sandbox -- ...` does. */
-function cli(...args: string[]) {
-  return runCommand(process.execPath, ["--import", tsx, here("./cli.ts"), ...args], { reject: false });
+function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  return runCommand(process.execPath, ["--import", tsx, here("./cli.ts"), ...args], { reject: false, env });
 }
 
 describe("sandbox lifecycle", () => {
@@ -52,12 +53,12 @@ describe("sandbox lifecycle", () => {
       expect(cmds).toContain(part);
     }
 
-    const status = await cli("status", "--name", name, "--json");
+    const status = await cli(["status", "--name", name, "--json"]);
     expect(status.code).toBe(0);
     const parsed = JSON.parse(status.stdout) as SandboxStatus;
     expect([parsed.stale, parsed.healthy, parsed.guests.length]).toEqual([true, true, 2]);
 
-    const down = await cli("down", "--name", name);
+    const down = await cli(["down", "--name", name]);
     expect(down.stderr).toBe("");
     expect(down.code).toBe(0);
     expect(await findLeftovers(fp)).toEqual([]);
@@ -134,6 +135,34 @@ describe("sandbox lifecycle", () => {
     expect(await findLeftovers(fp)).toEqual([]);
   });
 
+  it("down --all takes down every sandbox of its root and orphans, and spares sandboxes in use elsewhere", async () => {
+    const root = mkdtempSync("/tmp/phsb-root-");
+    const orphan = `phsb-orphan-${process.pid}`;
+    await runCommand("ip", ["netns", "add", orphan]);
+    const saved = process.env.PHOENIX_SANDBOX_ROOT;
+    process.env.PHOENIX_SANDBOX_ROOT = root;
+    try {
+      const pair = [
+        createSandbox({ guests: 1, nats: false, image: false }),
+        createSandbox({ guests: 2, image: false, keep: true }),
+      ];
+      await Promise.all(pair.map((s) => s.up()));
+      const fps = pair.map((s) => footprint(s.state()));
+      const r = await cli(["down", "--all"], { ...process.env, PHOENIX_SANDBOX_ROOT: root });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(pair[0]!.name);
+      expect(r.stderr).toContain(`"netns":"${orphan}","msg":"deleting an orphan sandbox namespace"`);
+      for (const fp of fps) expect(await findLeftovers(fp)).toEqual([]);
+      expect(await listNetns()).not.toContain(orphan);
+      expect((await other.status()).healthy).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.PHOENIX_SANDBOX_ROOT;
+      else process.env.PHOENIX_SANDBOX_ROOT = saved;
+      await runCommand("ip", ["netns", "del", orphan], { reject: false });
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("refuses bad names at once, and a name in use", async () => {
     expect(() => createSandbox({ name: "Bad Name" })).toThrow(/sandbox name "Bad Name"/);
     const twice = (() => {
@@ -151,10 +180,10 @@ describe("sandbox lifecycle", () => {
   });
 
   it("the CLI says what it needs", async () => {
-    const noName = await cli("down");
+    const noName = await cli(["down"]);
     expect(noName.code).toBe(2);
     expect(noName.stderr).toMatch(/down needs --name X or --all/);
-    const unknown = await cli("status", "--name", "no-such-sandbox");
+    const unknown = await cli(["status", "--name", "no-such-sandbox"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no sandbox named no-such-sandbox/);
   });

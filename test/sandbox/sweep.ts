@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { IPTABLES_COMMENT, NAME_PREFIX, sandboxRoot } from "./constants";
 import { log } from "./log";
 import { listNetns } from "./network";
-import { isAlive, listProcs, terminate } from "./procfs";
+import { isAlive, listProcs } from "./procfs";
 import { runCommand } from "./run-command";
 import { listSandboxDirs, readState, type SandboxState } from "./state";
 import { mountsUnder, teardown } from "./teardown";
@@ -58,36 +58,55 @@ export function splitRule(line: string): string[] {
 }
 
 /**
- * Takes down every Phoenix sandbox on this machine, live or not, and then whatever a sandbox may have
- * left without a state file: namespaces, links and iptables rules named after the sandbox prefix.
+ * Takes down every sandbox under the sandbox root, live or not, then sweeps orphans: namespaces,
+ * bridges and iptables rules named like a sandbox's that no sandbox's state holds and that nothing
+ * uses (a namespace with no process, a bridge with no port, a rule whose bridge is gone). Sandboxes
+ * of another root keep running: theirs are in use.
  */
 export async function downAllSandboxes(): Promise<string[]> {
   const names = listSandboxDirs(sandboxRoot()).map((d) => d.name);
   for (const name of names) await downSandbox(name);
+  await sweepOrphans();
+  return names;
+}
 
-  const procs = listProcs();
-  for (const ns of (await listNetns()).filter((n) => n.startsWith(`${NAME_PREFIX}-`))) {
+async function sweepOrphans(): Promise<void> {
+  const held = listSandboxes();
+  const heldNetns = new Set(held.flatMap((s) => s.guests.map((g) => g.netns)));
+  const heldBridges = new Set(held.map((s) => s.bridge));
+  const inUse = new Set(listProcs().map((p) => p.netns));
+  for (const ns of (await listNetns()).filter((n) => n.startsWith(`${NAME_PREFIX}-`) && !heldNetns.has(n))) {
     let id: string | undefined;
     try {
       id = `net:[${statSync(`/var/run/netns/${ns}`).ino}]`;
     } catch {}
-    await terminate(
-      procs.filter((p) => p.netns === id),
-      2_000,
-    );
+    if (id !== undefined && inUse.has(id)) continue;
+    log.warn({ netns: ns }, "deleting an orphan sandbox namespace");
     await runCommand("ip", ["netns", "del", ns], { reject: false });
   }
-  const links = await runCommand("ip", ["-j", "link", "show"]);
-  const linkPattern = new RegExp(`^${NAME_PREFIX}\\d+(g\\d+)?$`);
-  for (const l of JSON.parse(links.stdout) as { ifname: string }[]) {
-    if (linkPattern.test(l.ifname)) await runCommand("ip", ["link", "del", l.ifname], { reject: false });
+  const links = JSON.parse((await runCommand("ip", ["-j", "link", "show"])).stdout) as {
+    ifname: string;
+    master?: string;
+  }[];
+  const bridgePattern = new RegExp(`^${NAME_PREFIX}\\d+$`);
+  const ported = new Set(links.map((l) => l.master));
+  for (const l of links) {
+    if (!bridgePattern.test(l.ifname) || heldBridges.has(l.ifname) || ported.has(l.ifname)) continue;
+    log.warn({ bridge: l.ifname }, "deleting an orphan sandbox bridge");
+    await runCommand("ip", ["link", "del", l.ifname], { reject: false });
   }
+  const remaining = new Set(
+    (JSON.parse((await runCommand("ip", ["-j", "link", "show"])).stdout) as { ifname: string }[]).map(
+      (l) => l.ifname,
+    ),
+  );
   const rules = await runCommand("iptables", ["-S", "FORWARD"], { reject: false });
   for (const line of rules.stdout.split("\n")) {
-    if (!line.includes(`${IPTABLES_COMMENT} `)) continue;
     const args = splitRule(line);
-    if (args[0] !== "-A") continue;
+    const comment = args[args.indexOf("--comment") + 1] ?? "";
+    const bridge = args[args.indexOf("-i") + 1] ?? "";
+    if (args[0] !== "-A" || !comment.startsWith(`${IPTABLES_COMMENT} `) || remaining.has(bridge)) continue;
+    log.warn({ rule: line }, "deleting an orphan sandbox iptables rule");
     await runCommand("iptables", ["-D", ...args.slice(1)], { reject: false });
   }
-  return names;
 }
