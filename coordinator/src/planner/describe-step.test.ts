@@ -38,8 +38,8 @@ group("describe", () => {
       "set vllmqwen (vmid 950) availability to drain",
     ],
     [
-      { kind: "create-network", id: "a", env: "dev1", network: "phoenix_dev1" },
-      "create overlay network phoenix_dev1 for environment dev1",
+      { kind: "create-network", id: "a", env: "dev1", network: "phoenix_env_dev1" },
+      "create overlay network phoenix_env_dev1 for environment dev1",
     ],
     [
       {

@@ -52,7 +52,7 @@ export interface ObservedState {
     nodes: ObservedNode[];
   };
   guests: ObservedGuest[];
-  /** Environment networks that exist (by name, e.g. "phoenix_dev1"). */
+  /** Environment networks that exist (by name, e.g. "phoenix_env_dev1"). */
   networks: string[];
   /** Stacks Phoenix deployed; stacks it did not deploy are not listed and never touched. */
   stacks: DeployedStack[];

@@ -106,9 +106,9 @@ describe("plan on the example model", () => {
       "  5. label portainer (vmid 1001) once joined: set phoenix.cpu.arch=amd64, phoenix.cpu.cores=4, phoenix.memory.gib=16, phoenix.guest.kind=vm, phoenix.guest.vmid=1001, phoenix.stack.traefik=true, phoenix.stack.portainer=true, zone=rack1, ingress=true, phoenix.owned-labels=ingress,zone",
     ]);
     expect(text.slice(8)).toEqual([
-      "  9. create overlay network phoenix_dev1 for environment dev1",
-      " 10. create overlay network phoenix_test for environment test",
-      " 11. create overlay network phoenix_production for environment production",
+      "  9. create overlay network phoenix_env_dev1 for environment dev1",
+      " 10. create overlay network phoenix_env_test for environment test",
+      " 11. create overlay network phoenix_env_production for environment production",
       " 12. deploy stack qdrant_service in dev1 as dev1_qdrant_service",
       " 13. deploy stack thinkheads_ai_app in dev1 as dev1_thinkheads_ai_app",
       " 14. deploy stack portainer in production as production_portainer",
@@ -147,7 +147,7 @@ describe("plan on the example model", () => {
     ],
     [
       "an environment network deleted by hand",
-      (o) => void (o.networks = o.networks.filter((n) => n !== "phoenix_test")),
+      (o) => void (o.networks = o.networks.filter((n) => n !== "phoenix_env_test")),
       ["create-network:test"],
     ],
     [

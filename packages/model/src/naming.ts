@@ -5,7 +5,7 @@ export function stackNamespace(env: string, stack: string): string {
 
 /** The overlay network every service of an environment joins, and no other environment can reach. */
 export function environmentNetworkName(env: string): string {
-  return `phoenix_${env}`;
+  return `phoenix_env_${env}`;
 }
 
 /** Node label that pins a stack to the guests listing it in docker_stacks (`phoenix.stack.<stack>=true`). */

@@ -231,7 +231,7 @@ describe("parseModel", () => {
       [
         `stacks/web/docker-compose.yml at services.web: service name "${"e".repeat(60)}_web_web" is 68 characters long; Swarm allows at most 63`,
         `stacks/web/docker-compose.yml at services.agent: service name "${"e".repeat(60)}_web_agent" is 70 characters long; Swarm allows at most 63`,
-        `etc/phoenix_cluster.json at $.environments[2]: environment network "phoenix_${"e".repeat(60)}" is 68 characters long; Swarm allows at most 63`,
+        `etc/phoenix_cluster.json at $.environments[2]: environment network "phoenix_env_${"e".repeat(60)}" is 72 characters long; Swarm allows at most 63`,
       ],
     ],
     [
