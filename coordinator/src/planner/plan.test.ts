@@ -137,7 +137,9 @@ describe("plan on the example model", () => {
     ],
     [
       "a stack deployed with other specs",
-      (o) => void (o.stacks[0]!.specHash = "old"),
+      (o) => {
+        o.stacks[0]!.specHash = "old";
+      },
       ["deploy-stack:dev1/qdrant_service"],
     ],
     [
@@ -147,7 +149,9 @@ describe("plan on the example model", () => {
     ],
     [
       "an environment network deleted by hand",
-      (o) => void (o.networks = o.networks.filter((n) => n !== "phoenix_env_test")),
+      (o) => {
+        o.networks = o.networks.filter((n) => n !== "phoenix_env_test");
+      },
       ["create-network:test"],
     ],
     [
