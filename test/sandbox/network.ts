@@ -100,7 +100,12 @@ export async function claimSlot(onClaim: (slot: number) => void): Promise<number
   throw new Error(`no free sandbox subnet among ${SUBNET_BASE.join(".")}.X.0/24 (all taken or routed)`);
 }
 
-/** The iptables FORWARD rule that lets guests on the bridge talk to each other whatever the policy. */
+/**
+ * The iptables FORWARD rule that lets guests on the bridge talk to each other whatever the policy
+ * (a host dockerd sets it to DROP, and bridged frames pass FORWARD when br_netfilter is on): all
+ * protocols, so swarm's 2377/tcp, 7946/tcp+udp and VXLAN 4789/udp flow between guests. Each guest's
+ * dockerd keeps its own iptables rules inside its namespace.
+ */
 export function forwardRule(bridge: string, sandbox: string): string[] {
   return [
     "-i",

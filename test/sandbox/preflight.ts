@@ -44,18 +44,23 @@ export function requireRoot(): void {
   }
 }
 
-/** Fails with one clear message when the sandbox cannot run here: not root, or programs missing (with the apt-get line). */
-export function preflight(opts: { nats: boolean; image: boolean }): void {
-  requireRoot();
+/** What is missing to run a sandbox, as one line with the apt-get command; undefined when nothing is. */
+export function missingPrograms(
+  opts: { nats: boolean; image: boolean },
+  find: (program: string) => string | undefined = findProgram,
+): string | undefined {
   const needs = [...BASE];
   if (opts.nats) needs.push({ program: "nats-server", pkg: "nats-server" });
   if (opts.image) needs.push({ program: "busybox", pkg: "busybox-static" }, { program: "tar", pkg: "tar" });
-  const missing = needs.filter((n) => findProgram(n.program) === undefined);
-  if (missing.length > 0) {
-    const pkgs = [...new Set(missing.map((m) => m.pkg))].join(" ");
-    throw new PhoenixError(
-      ErrorCode.INVALID_CONFIG,
-      `missing ${missing.map((m) => m.program).join(", ")}: apt-get install -y ${pkgs}`,
-    );
-  }
+  const missing = needs.filter((n) => find(n.program) === undefined);
+  if (missing.length === 0) return undefined;
+  const pkgs = [...new Set(missing.map((m) => m.pkg))].join(" ");
+  return `missing ${missing.map((m) => m.program).join(", ")}: apt-get install -y ${pkgs}`;
+}
+
+/** Fails with one clear message when the sandbox cannot run here: not root, or programs missing (with the apt-get line). */
+export function preflight(opts: { nats: boolean; image: boolean }): void {
+  requireRoot();
+  const missing = missingPrograms(opts);
+  if (missing) throw new PhoenixError(ErrorCode.INVALID_CONFIG, missing);
 }

@@ -38,12 +38,21 @@ export async function downSandbox(name: string): Promise<boolean> {
   return true;
 }
 
+/** Modification time of a path in ms, now when it vanished meanwhile. */
+function ageOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
 /** Takes down sandboxes whose owner process died (crashed test runs); leaves live and kept ones alone. */
 export async function sweepStaleSandboxes(): Promise<string[]> {
   if (process.getuid?.() !== 0) return [];
   const swept: string[] = [];
   for (const d of listSandboxDirs(sandboxRoot())) {
-    const stale = d.state ? isStale(d.state) : Date.now() - statSync(d.dir).mtimeMs > STATELESS_GRACE_MS;
+    const stale = d.state ? isStale(d.state) : Date.now() - ageOf(d.dir) > STATELESS_GRACE_MS;
     if (!stale) continue;
     log.warn({ sandbox: d.name }, "taking down a stale sandbox");
     await downSandbox(d.name);
