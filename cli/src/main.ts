@@ -18,7 +18,7 @@ export function buildProgram(): Command {
     .version(VERSION, "-v, --version")
     .option(
       "--coordinator <host:port>",
-      "coordinator gRPC address [env PHOENIX_COORDINATOR, default 127.0.0.1:7700]",
+      "coordinator gRPC address [env PHOENIX_COORDINATOR, default 127.0.0.1:7443]",
     )
     .option("--token-file <file>", "file holding the API token [env PHOENIX_TOKEN_FILE]")
     .option(

@@ -4,13 +4,13 @@ import { reportError } from "./report-error";
 
 describe("reportError", () => {
   it.each([
-    [ErrorCode.UNAVAILABLE, 3, /cannot reach the coordinator at 10\.0\.0\.1:7700/],
+    [ErrorCode.UNAVAILABLE, 3, /cannot reach the coordinator at 10\.0\.0\.1:7443/],
     [ErrorCode.UNAUTHENTICATED, 2, /refused the API token/],
     [ErrorCode.PERMISSION_DENIED, 2, /not allowed/],
     [ErrorCode.INVALID_MODEL, 2, /^phoenix: bad/],
     [ErrorCode.DEPLOY_FAILED, 1, /^phoenix: bad/],
   ])("%s exits %i", (code, exitCode, message) => {
-    const r = reportError(new PhoenixError(code, "bad"), "10.0.0.1:7700");
+    const r = reportError(new PhoenixError(code, "bad"), "10.0.0.1:7443");
     expect(r.exitCode).toBe(exitCode);
     expect(r.message).toMatch(message);
   });

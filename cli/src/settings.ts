@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 
 /** Default coordinator address when nothing else is configured. */
-export const DEFAULT_COORDINATOR = "127.0.0.1:7700";
+export const DEFAULT_COORDINATOR = "127.0.0.1:7443";
 
 /** How the CLI reaches the coordinator. */
 export interface Connection {
