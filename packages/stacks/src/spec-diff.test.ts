@@ -5,8 +5,9 @@ import { compactSpec, diffServiceSpec, serviceSpecMatches, withDaemonDefaults } 
 import { renderFixture } from "./testing/fixtures";
 
 // `fixtures/inspect/<name>.json`: `docker service inspect` → Spec of every service of the
-// fixture as Docker 20.10 stored it after `docker stack deploy` (real captures), plus the names
-// of the network ids they reference.
+// fixture as Docker 20.10 stored it after `docker stack deploy` (real captures, with the
+// defaults `docker service inspect` asks for); `<name>.plain.json`: the same read by a plain API
+// client (`GET /services/<id>`, no defaults). Both carry the names of the network ids used.
 function captured(name: string): { services: ServiceSpec[]; networks: Record<string, string> } {
   return JSON.parse(readFileSync(new URL(`../fixtures/inspect/${name}.json`, import.meta.url), "utf8"));
 }
@@ -31,11 +32,11 @@ describe("compactSpec", () => {
 });
 
 describe("diffServiceSpec against specs Docker stored", () => {
-  it.each(["phoenix-kitchen-sink", "example-voting-app"])(
+  it.each(["phoenix-kitchen-sink", "example-voting-app", "example-voting-app.plain"])(
     "%s: the rendered specs match what docker stack deploy created",
     (name) => {
       const { services, networks } = captured(name);
-      const rendered = renderFixture(name);
+      const rendered = renderFixture(name.replace(/\.plain$/, ""));
       expect(services).toHaveLength(rendered.services.length);
       for (const desired of rendered.services) {
         const observed = services.find((s) => s.Name === desired.Name) as ServiceSpec;

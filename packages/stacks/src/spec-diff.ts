@@ -124,7 +124,9 @@ export function withDaemonDefaults(spec: ServiceSpec): ServiceSpec {
 }
 
 function canonicalObserved(observed: ServiceSpec, names: ObservedNames): ServiceSpec {
-  const s = structuredClone(observed) as ServiceSpec & { TaskTemplate: { Runtime?: string } };
+  // `docker service inspect` asks for defaults (`insertDefaults=true`), a plain API client does
+  // not: filling them in here makes both forms compare alike.
+  const s = withDaemonDefaults(observed) as ServiceSpec & { TaskTemplate: { Runtime?: string } };
   if (s.TaskTemplate.Runtime === "container") delete s.TaskTemplate.Runtime;
   delete s.TaskTemplate.ForceUpdate;
   s.TaskTemplate.Networks = s.TaskTemplate.Networks?.map((n) => ({
@@ -151,9 +153,10 @@ function canonicalDesired(desired: ServiceSpec, observed: ServiceSpec): ServiceS
 }
 
 /**
- * The fields in which an observed service (`docker service inspect` → `Spec`) differs from the
- * desired one, ignoring what Docker fills in by itself (defaults, ids, an image digest it
- * resolved, `ForceUpdate`). Empty means applying the desired spec would change nothing.
+ * The fields in which an observed service (`GET /services/<id>` → `Spec`, with or without
+ * `insertDefaults`) differs from the desired one, ignoring what Docker fills in by itself
+ * (defaults, ids, an image digest it resolved, `ForceUpdate`). Empty means applying the desired
+ * spec would change nothing.
  */
 export function diffServiceSpec(
   desired: ServiceSpec,
