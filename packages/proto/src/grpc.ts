@@ -150,7 +150,8 @@ function wrapHandler(method: DescMethod, fn: (...args: unknown[]) => unknown): g
             }
             if (!ctx.signal.aborted) call.end();
           } catch (err) {
-            if (!ctx.signal.aborted) call.destroy(statusFromError(err) as unknown as Error);
+            // emit("error") sends the status after what was written; destroy() would drop it.
+            if (!ctx.signal.aborted) call.emit("error", statusFromError(err));
           }
         })();
       };
@@ -158,7 +159,7 @@ function wrapHandler(method: DescMethod, fn: (...args: unknown[]) => unknown): g
       return (call: grpc.ServerDuplexStream<unknown, unknown>) => {
         Promise.resolve()
           .then(() => fn(call, contextOf(call)))
-          .catch((err) => call.destroy(statusFromError(err) as unknown as Error));
+          .catch((err) => call.emit("error", statusFromError(err)));
       };
     default:
       throw new Error(`unsupported method kind ${method.methodKind}`);
