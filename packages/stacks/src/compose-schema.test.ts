@@ -58,7 +58,18 @@ configs: {c: {external: true}}
       "services:\n  'my web':\n    image: x",
       'services.my web: invalid name "my web" (must match ^[a-zA-Z0-9._-]+$)',
     ],
-    ["name: myproject\nservices: {}", "name: unknown key (not allowed here)"],
+    [
+      "name: myproject\nservices: {}",
+      "name: not supported by docker stack deploy: the project name is the stack namespace here; remove it",
+    ],
+    [
+      "services:\n  ml:\n    image: x\n    deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}",
+      "services.ml.deploy.resources.reservations.devices: not supported by docker stack deploy: Swarm cannot reserve devices; use generic_resources or a placement constraint like node.labels.gpu == true",
+    ],
+    [
+      "services:\n  a:\n    image: x\n    profiles: [debug]",
+      "services.a.profiles: not supported by docker stack deploy: Swarm deploys every service; remove it",
+    ],
     ["version: 3.8\nservices: {}", "version: must be a string"],
     ["services:\n  web:\n    ulimits: {nofile: {soft: 1}}", "services.web.ulimits.nofile.hard: is required"],
     ["services:\n  web: null", "services.web: must be a mapping"],

@@ -349,6 +349,30 @@ function sameValue(a: ComposeValue, b: ComposeValue): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+// Compose Specification keys that `docker stack deploy` (file format 3.x) rejects, with what to
+// do instead. Paths use `*` for a service name.
+const UNSUPPORTED_HINTS: Record<string, string> = {
+  name: "the project name is the stack namespace here; remove it",
+  include: "`docker stack deploy` reads one file; merge the included files",
+  "services.*.profiles": "Swarm deploys every service; remove it",
+  "services.*.pull_policy": "Swarm pulls on each node as needed; remove it",
+  "services.*.platform": "use a placement constraint such as node.platform.arch == x86_64",
+  "services.*.develop": "remove it (a `docker compose watch` setting)",
+  "services.*.scale": "use deploy.replicas",
+  "services.*.cpus": "use deploy.resources.limits.cpus",
+  "services.*.mem_reservation": "use deploy.resources.reservations.memory",
+  "services.*.gpus":
+    "Swarm cannot reserve devices; use deploy.resources.reservations.generic_resources or a placement constraint like node.labels.gpu == true",
+  "services.*.deploy.resources.reservations.devices":
+    "Swarm cannot reserve devices; use generic_resources or a placement constraint like node.labels.gpu == true",
+};
+
+function unknownKeyMessage(path: (string | number)[]): string {
+  const key = path.map((p, i) => (i === 1 && path[0] === "services" ? "*" : String(p))).join(".");
+  const hint = UNSUPPORTED_HINTS[key];
+  return hint ? `not supported by docker stack deploy: ${hint}` : "unknown key (not allowed here)";
+}
+
 /** Checks `value` against `node`; returns every violation found (empty when valid). */
 export function validateNode(
   value: ComposeValue,
@@ -419,7 +443,7 @@ export function validateNode(
           path: [...path, key],
           message: namePattern
             ? `invalid name ${JSON.stringify(key)} (must match ${namePattern.source})`
-            : "unknown key (not allowed here)",
+            : unknownKeyMessage([...path, key]),
         });
       }
     }
