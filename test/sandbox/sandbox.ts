@@ -149,7 +149,8 @@ class SandboxImpl implements Sandbox, GuestHost {
 
   mutate(fn: (s: SandboxState) => void): void {
     const current = readState(this.dir) ?? this.data;
-    if (!current) return;
+    // Without its directory the sandbox is down (maybe by another process): nothing to record.
+    if (!current || !existsSync(this.dir)) return;
     fn(current);
     writeState(current);
     this.data = current;
