@@ -1,17 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { type Adoption, matchGuest } from "./guest-match";
+import { matchGuest } from "./guest-match";
+import type { AdoptedGuest } from "./state";
 
 const guests = [
   { name: "manager-1", vmid: 1001 },
   { name: "Worker-1", vmid: 1002 },
   { name: "gpu-1", vmid: 1003 },
 ];
-const earlier: Adoption = {
-  agentId: "a-old",
-  name: "stray",
-  hostname: "stray",
-  role: "worker",
-  adoptedAt: "2025-01-01T00:00:00.000Z",
+const earlier: Record<string, AdoptedGuest> = {
+  "a-old": { name: "stray", hostname: "stray", adoptedAt: "2025-01-01T00:00:00.000Z" },
 };
 
 describe("matchGuest", () => {
@@ -69,19 +66,18 @@ describe("matchGuest", () => {
       true,
     ],
   ] as const)("%s", (_, id, policy, guest, inModel, adopted) => {
-    const out = matchGuest(id, guests, [earlier], policy);
+    const out = matchGuest(id, guests, earlier, policy);
     expect(out.match).toMatchObject({ guest, inModel, adopted });
     expect(out.adopt !== undefined).toBe(adopted && id.agentId !== "a-old");
   });
 
-  it("records who and how a new adoption joins", () => {
-    const out = matchGuest({ agentId: "n1", hostname: "newbie", vmid: 2001 }, guests, [], "auto");
-    expect(out.adopt).toMatchObject({
-      agentId: "n1",
+  it("records who a new adoption is", () => {
+    const out = matchGuest({ agentId: "n1", hostname: "newbie", vmid: 2001 }, guests, {}, "auto");
+    expect(out.adopt).toEqual({
       name: "newbie",
       hostname: "newbie",
       vmid: 2001,
-      role: "auto",
+      adoptedAt: expect.any(String),
     });
     expect(out.match.vmid).toBe(2001);
   });

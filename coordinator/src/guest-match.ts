@@ -1,22 +1,11 @@
 import type { AdoptPolicy } from "@phoenix/model";
 import type { AgentMatch } from "./registry";
+import type { AdoptedGuest } from "./state";
 
 /** The part of a model guest matching needs. */
 export interface GuestRef {
   name: string;
   vmid: number;
-}
-
-/** A guest outside the model that joined the fleet by the adopt policy (kept in the state dir). */
-export interface Adoption {
-  agentId: string;
-  /** Name it is known by: its hostname, made unique. */
-  name: string;
-  hostname: string;
-  vmid?: number;
-  /** Role policy when adopted: "worker" or "auto". */
-  role: "worker" | "auto";
-  adoptedAt: string;
 }
 
 /** Who the agent says it is. */
@@ -26,10 +15,10 @@ export interface AgentIdentity {
   vmid?: number;
 }
 
-/** The match, and a new adoption to persist when the policy adopted the agent just now. */
+/** The match, and a new adoption to persist (under the agent id) when the policy adopted the agent just now. */
 export interface MatchOutcome {
   match: AgentMatch;
-  adopt?: Adoption;
+  adopt?: AdoptedGuest;
 }
 
 const DNS_LABEL = /[^a-z0-9-]+/g;
@@ -54,7 +43,7 @@ function adoptedName(id: AgentIdentity, taken: Set<string>): string {
 export function matchGuest(
   id: AgentIdentity,
   guests: readonly GuestRef[],
-  adopted: readonly Adoption[],
+  adopted: Readonly<Record<string, AdoptedGuest>>,
   policy: AdoptPolicy,
 ): MatchOutcome {
   if (id.vmid !== undefined) {
@@ -66,7 +55,7 @@ export function matchGuest(
     const g = guests.find((x) => x.name.toLowerCase() === host);
     if (g) return { match: { guest: g.name, vmid: g.vmid, inModel: true, adopted: false } };
   }
-  const earlier = adopted.find((a) => a.agentId === id.agentId);
+  const earlier = Object.hasOwn(adopted, id.agentId) ? adopted[id.agentId] : undefined;
   if (earlier) {
     const match: AgentMatch = { guest: earlier.name, inModel: false, adopted: true };
     const vmid = id.vmid ?? earlier.vmid;
@@ -78,12 +67,13 @@ export function matchGuest(
     if (id.vmid !== undefined) match.vmid = id.vmid;
     return { match };
   }
-  const taken = new Set([...guests.map((g) => g.name.toLowerCase()), ...adopted.map((a) => a.name)]);
-  const adopt: Adoption = {
-    agentId: id.agentId,
+  const taken = new Set([
+    ...guests.map((g) => g.name.toLowerCase()),
+    ...Object.values(adopted).map((a) => a.name),
+  ]);
+  const adopt: AdoptedGuest = {
     name: adoptedName(id, taken),
-    hostname: id.hostname,
-    role: policy,
+    hostname: id.hostname || adoptedName(id, new Set()),
     adoptedAt: new Date().toISOString(),
   };
   if (id.vmid !== undefined) adopt.vmid = id.vmid;

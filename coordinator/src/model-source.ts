@@ -16,8 +16,20 @@ export interface ModelSource {
   readonly error: PhoenixError | undefined;
 }
 
-/** Creates the model source of a directory. */
-export function createModelSource(dir: string, logger: Logger): ModelSource {
+/** What decides which agent is which guest: guest names and vmids, and the adopt policy. */
+function identityOf(model: Model): string {
+  return JSON.stringify([model.cluster.swarm.adopt, model.guests.map((g) => [g.name, g.vmid])]);
+}
+
+/**
+ * Creates the model source of a directory. `onGuestsChanged` runs when a newly read model lists other
+ * guests (or another adopt policy) than the one before, so agents can be matched again.
+ */
+export function createModelSource(
+  dir: string,
+  logger: Logger,
+  onGuestsChanged?: (model: Model) => void,
+): ModelSource {
   let current: Model | undefined;
   let error: PhoenixError | undefined;
   let loadedAt = 0;
@@ -28,8 +40,10 @@ export function createModelSource(dir: string, logger: Logger): ModelSource {
     loadedAt = Date.now();
     if (result.ok) {
       if (error) logger.info({ dir }, "the model validates again");
+      const changed = !current || identityOf(current) !== identityOf(result.model);
       current = result.model;
       error = undefined;
+      if (changed) onGuestsChanged?.(current);
       return current;
     }
     const err = invalidModelError(result.errors);

@@ -7,8 +7,10 @@ import {
   type CommandProgress,
   type CommandResult,
   CommandSchema,
+  clone,
   create,
   type DockerState,
+  DockerStateSchema,
   durationFromMs,
   fromErrorInfo,
   GoodbyeReason,
@@ -131,6 +133,11 @@ export interface Registry {
   ): Promise<PromiseSettledResult<CommandResult>[]>;
   /** Resolves when the agent is online (now or later), rejects AGENT_OFFLINE after timeoutMs. */
   waitOnline(target: string, timeoutMs: number, signal?: AbortSignal): Promise<AgentRecord>;
+  /**
+   * Updates the cached Docker state of an agent from a command's outcome (swarm init/join), so the
+   * next step sees it before the agent's next heartbeat says the same.
+   */
+  noteDocker(target: string, patch: Partial<Omit<DockerState, "$typeName" | "$unknown">>): void;
   /** Runs the matcher again for every agent (after the model changed). */
   rematch(): Promise<void>;
   /** Counts for status and benchmarks. */
@@ -692,6 +699,13 @@ export function createRegistry(opts: RegistryOptions): Registry {
         signal?.addEventListener("abort", onAbort, { once: true });
         set.add(done);
       });
+    },
+
+    noteDocker(target, patch) {
+      const agent = find(target);
+      if (!agent) return;
+      const next = agent.docker ? clone(DockerStateSchema, agent.docker) : create(DockerStateSchema);
+      agent.docker = Object.assign(next, patch);
     },
 
     async rematch() {

@@ -1,0 +1,427 @@
+import { randomUUID } from "node:crypto";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { ErrorCode, PhoenixError } from "@phoenix/errors";
+import { type Model, stackNamespace } from "@phoenix/model";
+import {
+  type DeployStackResponseSchema,
+  NodeRole,
+  type PlanResponseSchema,
+  type RemoveStackResponseSchema,
+  type SwarmInitResponseSchema,
+  type SwarmJoinResponseSchema,
+  type SyncResponseSchema,
+  toErrorInfo,
+} from "@phoenix/proto";
+import { createChannel } from "./async-channel";
+import { executeSteps } from "./executor";
+import type { Emit, FleetActions } from "./fleet-actions";
+import type { Logger } from "./logger";
+import type { ManagerAccess } from "./manager-access";
+import type { ModelSource } from "./model-source";
+import type { DesiredNode } from "./node-view";
+import type { FleetSnapshot, Observer } from "./observe";
+import { planResponse, stepTarget } from "./plan-view";
+import { describe, type Plan, type PlanStep, plan as planSteps } from "./planner";
+import { type AgentRecord, type Registry, resultOf } from "./registry";
+import { type DesiredState, desiredState, type AdoptedGuest as SchedulerAdopted } from "./scheduler";
+import type { StateStore } from "./state";
+import { createStepRunner } from "./step-runner";
+import { toObservedState } from "./to-observed";
+import type { WriteLock } from "./write-lock";
+
+type PlanInit = MessageInitShape<typeof PlanResponseSchema>;
+type SyncInit = MessageInitShape<typeof SyncResponseSchema>;
+type DeployInit = MessageInitShape<typeof DeployStackResponseSchema>;
+
+/** What convergence works with. */
+export interface ConvergenceDeps {
+  models: ModelSource;
+  state: StateStore;
+  registry: Registry;
+  managers: ManagerAccess;
+  observer: Observer;
+  actions: FleetActions;
+  emit: Emit;
+  lock: WriteLock;
+  logger: Logger;
+}
+
+/** A plan with what it was computed from. */
+export interface PlanOutcome {
+  plan: Plan;
+  desired: DesiredState;
+}
+
+/** Plan, sync, deploy and the automatic per-guest reconcile: the coordinator's use cases. */
+export interface Convergence {
+  /** The plan now (for an explicit snapshot and model, or fresh ones). */
+  plan(snapshot?: FleetSnapshot, model?: Model): Promise<PlanInit>;
+  /** Plan, then apply under the write lock: the plan, step updates, then the summary. */
+  sync(o: { dryRun: boolean; signal?: AbortSignal }): AsyncIterable<SyncInit>;
+  /** Joins, promotes/demotes, labels and sets availability of these guests only (no swarm init, no stacks). */
+  reconcileGuests(guests: readonly string[], reason: string): Promise<void>;
+  /** Compares the fleet with the model and emits drift.found when it differs (once per distinct difference). */
+  checkDrift(reason: string): Promise<void>;
+  swarmInit(node: string, signal?: AbortSignal): Promise<MessageInitShape<typeof SwarmInitResponseSchema>>;
+  swarmJoin(node: string, signal?: AbortSignal): Promise<MessageInitShape<typeof SwarmJoinResponseSchema>>;
+  deploy(o: {
+    stack: string;
+    env: string;
+    noRollback: boolean;
+    signal?: AbortSignal;
+  }): AsyncIterable<DeployInit>;
+  remove(stack: string, env: string): Promise<MessageInitShape<typeof RemoveStackResponseSchema>>;
+  /** Desired role and labels of every fleet guest, for node listings. */
+  desiredNodes(snapshot: FleetSnapshot): Promise<Map<string, DesiredNode>>;
+  /** Services with a running task, by swarm node id. */
+  servicesByNode(signal?: AbortSignal): Promise<Map<string, string[]>>;
+}
+
+/** Steps the automatic reconcile of a guest may run. */
+const GUEST_STEPS = new Set<PlanStep["kind"]>(["join", "promote", "demote", "labels", "availability"]);
+
+const ROLE: Record<string, NodeRole> = {
+  manager: NodeRole.MANAGER,
+  worker: NodeRole.WORKER,
+  none: NodeRole.UNSPECIFIED,
+};
+
+function adoptedForScheduler(model: Model, state: StateStore): SchedulerAdopted[] {
+  const role = model.cluster.swarm.adopt === "auto" ? "auto" : "worker";
+  return Object.values(state.get().adopted).map((a) => ({
+    name: a.name,
+    hostname: a.hostname,
+    ...(a.vmid !== undefined ? { vmid: a.vmid } : {}),
+    role,
+  }));
+}
+
+/** Creates the convergence use cases. */
+export function createConvergence(deps: ConvergenceDeps): Convergence {
+  const { models, state, registry, managers, observer, actions, emit, lock } = deps;
+  const log = deps.logger.child({ component: "convergence" });
+  let lastDrift = "";
+
+  const compute = (model: Model, snapshot: FleetSnapshot): PlanOutcome => {
+    const st = state.get();
+    const observed = toObservedState(snapshot, st);
+    const desired = desiredState(model, observed, {
+      adopted: adoptedForScheduler(model, state),
+      deployments: Object.values(st.environments).map((e) => ({ stack: e.stack, env: e.env })),
+    });
+    return { plan: planSteps(desired, observed), desired };
+  };
+
+  const freshPlan = async (signal?: AbortSignal) => {
+    const model = await models.load();
+    const snapshot = await observer.observe(signal);
+    return { model, snapshot, ...compute(model, snapshot) };
+  };
+
+  const noteDrift = (plan: Plan, reason: string) => {
+    const lines = plan.steps.map(describe);
+    const key = lines.join("\n");
+    if (lines.length === 0) {
+      lastDrift = "";
+      return;
+    }
+    if (key === lastDrift) return;
+    lastDrift = key;
+    log.info({ reason, steps: lines.length }, "the fleet differs from the model");
+    emit(
+      { case: "driftFound", value: { steps: lines } },
+      plan.steps[0] ? stepTarget(plan.steps[0]) : "fleet",
+    );
+  };
+
+  const runSteps = async function* (
+    model: Model,
+    steps: readonly PlanStep[],
+    runId: string,
+    signal: AbortSignal | undefined,
+  ) {
+    const runner = createStepRunner({ actions, registry, model, runId });
+    return yield* executeSteps(steps, runner.run, { retry: runner.retry, ...(signal ? { signal } : {}) });
+  };
+
+  const resolveGuest = (model: Model | undefined, key: string): { name: string; agent?: AgentRecord } => {
+    const agent = registry.get(key);
+    if (agent?.guest) return { name: agent.guest, agent };
+    const g = model?.guests.find((x) => x.name === key || String(x.vmid) === key);
+    if (g) {
+      const a = registry.get(g.name);
+      return a ? { name: g.name, agent: a } : { name: g.name };
+    }
+    if (agent) return { name: agent.name, agent };
+    throw new PhoenixError(ErrorCode.NOT_FOUND, `no guest or agent is called ${key}`, {
+      place: { node: key },
+    });
+  };
+
+  return {
+    async plan(snapshot, model) {
+      const m = model ?? (await models.load());
+      const s = snapshot ?? (await observer.observe());
+      return planResponse(compute(m, s).plan);
+    },
+
+    sync({ dryRun, signal }) {
+      const out = createChannel<SyncInit>();
+      const syncId = randomUUID();
+      if (dryRun) {
+        freshPlan(signal).then(
+          ({ plan }) => {
+            out.push({ msg: { case: "plan", value: planResponse(plan) } });
+            out.push({
+              msg: {
+                case: "summary",
+                value: { ok: true, stepsDone: 0, stepsTotal: plan.steps.length, syncId },
+              },
+            });
+            out.close();
+          },
+          (err) => out.close(err),
+        );
+        return out;
+      }
+      lock
+        .run("sync", async () => {
+          const { model, plan } = await freshPlan(signal);
+          out.push({ msg: { case: "plan", value: planResponse(plan) } });
+          emit({ case: "syncStarted", value: { syncId, steps: plan.steps.length } }, "fleet");
+          log.info({ syncId, steps: plan.steps.length }, "sync started");
+          const gen = runSteps(model, plan.steps, syncId, signal);
+          let next = await gen.next();
+          while (!next.done) {
+            out.push({ msg: { case: "step", value: next.value } });
+            next = await gen.next();
+          }
+          const summary = next.value;
+          const error = summary.error ? toErrorInfo(summary.error) : undefined;
+          await state
+            .update((d) => {
+              d.lastSync = new Date().toISOString();
+              d.history.push({
+                at: d.lastSync,
+                action: "sync",
+                ok: summary.ok,
+                ...(summary.error ? { error: summary.error.describe() } : {}),
+              });
+            })
+            .catch((err) => log.error({ err: (err as Error).message }, "recording the sync failed"));
+          emit(
+            {
+              case: "syncFinished",
+              value: { syncId, ok: summary.ok, stepsDone: summary.stepsDone, ...(error ? { error } : {}) },
+            },
+            "fleet",
+          );
+          log.info(
+            { syncId, ok: summary.ok, done: summary.stepsDone, total: summary.stepsTotal },
+            "sync finished",
+          );
+          out.push({
+            msg: {
+              case: "summary",
+              value: {
+                ok: summary.ok,
+                stepsDone: summary.stepsDone,
+                stepsTotal: summary.stepsTotal,
+                syncId,
+                ...(error ? { error } : {}),
+              },
+            },
+          });
+          if (summary.ok) lastDrift = "";
+        })
+        .then(
+          () => out.close(),
+          (err) => out.close(err),
+        );
+      return out;
+    },
+
+    async reconcileGuests(guests, reason) {
+      if (managers.managers().length === 0) return;
+      await lock.run("reconcile", async () => {
+        const model = await models.load(2_000).catch(() => models.current);
+        if (!model) return;
+        const snapshot = await observer.observe();
+        if (!snapshot.swarm) return;
+        const { plan } = compute(model, snapshot);
+        const wanted = new Set(guests);
+        const steps = plan.steps.filter(
+          (s) => GUEST_STEPS.has(s.kind) && "guest" in s && wanted.has(s.guest.name),
+        );
+        if (steps.length > 0) {
+          const runId = `reconcile-${randomUUID()}`;
+          log.info({ guests, reason, steps: steps.map(describe) }, "reconciling guests");
+          const gen = runSteps(model, steps, runId, undefined);
+          let next = await gen.next();
+          while (!next.done) next = await gen.next();
+          const summary = next.value;
+          if (!summary.ok)
+            log.warn({ guests, error: summary.error?.describe() }, "reconciling guests failed");
+        }
+        const after = steps.length > 0 ? compute(model, await observer.observe()).plan : plan;
+        noteDrift(after, reason);
+      });
+    },
+
+    async checkDrift(reason) {
+      const model = await models.load().catch(() => undefined);
+      if (!model) return;
+      const snapshot = await observer.observe();
+      noteDrift(compute(model, snapshot).plan, reason);
+    },
+
+    async swarmInit(node, signal) {
+      return lock.run("swarm init", async () => {
+        const { model, desired, snapshot } = await freshPlan(signal);
+        if (snapshot.swarm) {
+          const via = registry.get(snapshot.swarm.via);
+          return { node: snapshot.swarm.via, nodeId: via?.docker?.nodeId ?? "", already: true };
+        }
+        let target: string;
+        if (node) target = resolveGuest(model, node).name;
+        else {
+          const first = desired.managerOrder.find((name) => registry.get(name)?.online);
+          if (!first) {
+            throw new PhoenixError(
+              ErrorCode.AGENT_OFFLINE,
+              `no guest that should be a manager has its agent online (wanted: ${desired.managerOrder.join(", ") || "none"})`,
+            );
+          }
+          target = first;
+        }
+        const r = await actions.initSwarm(
+          { runId: `init-${randomUUID()}`, ...(signal ? { signal } : {}) },
+          target,
+        );
+        return { node: target, nodeId: r.nodeId, already: r.already };
+      });
+    },
+
+    async swarmJoin(node, signal) {
+      return lock.run("swarm join", async () => {
+        const { model, desired, snapshot } = await freshPlan(signal);
+        const { name, agent } = resolveGuest(model, node);
+        const want = desired.guests.find((g) => g.name === name);
+        if (!want) {
+          throw new PhoenixError(
+            ErrorCode.NOT_FOUND,
+            `${name} is not part of the fleet (not in the model, not adopted)`,
+            {
+              place: { node: name },
+            },
+          );
+        }
+        if (want.role === "none") {
+          throw new PhoenixError(
+            ErrorCode.INVALID_ARGUMENT,
+            `${name} has swarm_role none in the model: it stays out of the swarm`,
+            {
+              place: { node: name },
+            },
+          );
+        }
+        if (!snapshot.swarm) {
+          throw new PhoenixError(
+            ErrorCode.NO_MANAGER,
+            "there is no swarm to join yet: run `phoenix swarm init` first",
+          );
+        }
+        const role = ROLE[want.role] ?? NodeRole.WORKER;
+        const current = agent?.docker?.nodeId
+          ? snapshot.swarm.nodes.find((n) => n.id === agent.docker?.nodeId)
+          : undefined;
+        if (current) return { node: name, nodeId: current.id, role: current.role, already: true };
+        const r = await actions.joinSwarm(
+          { runId: `join-${randomUUID()}`, ...(signal ? { signal } : {}) },
+          name,
+          role,
+        );
+        return { node: name, nodeId: r.nodeId, role, already: r.already };
+      });
+    },
+
+    deploy({ stack, env, noRollback, signal }) {
+      const out = createChannel<DeployInit>();
+      lock
+        .run("deploy", async () => {
+          const model = await models.load();
+          const ctx = {
+            runId: `deploy-${randomUUID()}`,
+            progress: (line: string) => out.push({ msg: { case: "progress", value: line } }),
+            ...(signal ? { signal } : {}),
+          };
+          const { result } = await actions.deployStack(ctx, model, stack, env, { noRollback });
+          out.push({ msg: { case: "result", value: result } });
+        })
+        .then(
+          () => out.close(),
+          (err) => out.close(err),
+        );
+      return out;
+    },
+
+    async remove(stack, env) {
+      if (!stack.trim() || !env.trim()) {
+        throw new PhoenixError(
+          ErrorCode.INVALID_ARGUMENT,
+          "a stack and an environment are needed (--env <env>)",
+        );
+      }
+      const namespace = stackNamespace(env, stack);
+      return lock.run("remove", async () => {
+        if (!state.get().environments[namespace]) {
+          const { result } = await managers.send(
+            { case: "serviceList", value: { namespace } },
+            { timeoutMs: 30_000 },
+          );
+          if (resultOf(result, "serviceList").services.length === 0) {
+            throw new PhoenixError(
+              ErrorCode.NOT_FOUND,
+              `stack ${stack} is not deployed in ${env} (${namespace})`,
+              {
+                place: { stack: namespace },
+              },
+            );
+          }
+        }
+        const r = await actions.removeStack({ runId: `remove-${randomUUID()}` }, stack, env, namespace);
+        return { namespace, removed: r.removed };
+      });
+    },
+
+    async desiredNodes(snapshot) {
+      const model = await models.load(2_000);
+      const { desired } = compute(model, snapshot);
+      return new Map(
+        desired.guests.map((g) => [
+          g.name,
+          { role: ROLE[g.role] ?? NodeRole.UNSPECIFIED, labels: g.labels ?? {} },
+        ]),
+      );
+    },
+
+    async servicesByNode(signal) {
+      const opts = signal ? { timeoutMs: 30_000, signal } : { timeoutMs: 30_000 };
+      const { result } = await managers.send({ case: "serviceList", value: { namespace: "" } }, opts);
+      const services = resultOf(result, "serviceList").services;
+      const byNode = new Map<string, string[]>();
+      await Promise.all(
+        services.map(async (s) => {
+          const r = await managers.send({ case: "taskList", value: { service: s.id || s.name } }, opts);
+          for (const t of resultOf(r.result, "taskList").tasks) {
+            if (t.state !== "running" || !t.nodeId) continue;
+            const list = byNode.get(t.nodeId) ?? [];
+            if (!list.includes(s.name)) list.push(s.name);
+            byNode.set(t.nodeId, list.sort());
+          }
+        }),
+      );
+      return byNode;
+    },
+  };
+}

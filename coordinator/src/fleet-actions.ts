@@ -1,0 +1,450 @@
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { ErrorCode, PhoenixError } from "@phoenix/errors";
+import { type Model, stackPinConstraint, stackSourceHash } from "@phoenix/model";
+import {
+  create,
+  type DeployStackResult,
+  DeployStackResultSchema,
+  durationFromMs,
+  type EventSchema,
+  type MessageInitShape,
+  NodeAvailability,
+  NodeRole,
+  type StackApplyResult,
+  SwarmLocalState,
+  toErrorInfo,
+} from "@phoenix/proto";
+import { environmentNetwork, type RenderedStack, renderStack, type StackManifest } from "@phoenix/stacks";
+import { advertiseAddress } from "./advertise-addr";
+import type { Logger } from "./logger";
+import type { ManagerAccess } from "./manager-access";
+import { type AgentRecord, type Registry, resultOf } from "./registry";
+import type { EnvironmentRecord } from "./state";
+
+/** The payload of an event, as plain data: `{ case: "nodeJoined", value: { guest, nodeId, role } }`. */
+export type EventData = NonNullable<MessageInitShape<typeof EventSchema>["data"]>;
+
+/** Emits an event about `subject` (a guest name or a stack namespace). */
+export type Emit = (data: EventData, subject: string) => void;
+
+/** Where the actions record deploys and removals (the state store), with what the history keeps. */
+export interface DeployJournal {
+  deployed(record: EnvironmentRecord, outcome: { error?: string; dockerWrites?: number }): Promise<void>;
+  removed(stack: string, env: string, namespace: string): Promise<void>;
+}
+
+/** What the actions need from the coordinator. */
+export interface FleetActionDeps {
+  registry: Registry;
+  managers: ManagerAccess;
+  emit: Emit;
+  journal: DeployJournal;
+  modelDir: string;
+  logger: Logger;
+}
+
+/** The run an action belongs to: its id scopes idempotency keys; progress lines go to the caller. */
+export interface RunContext {
+  /** Id of the sync, deploy or reconcile; same id + same work = same idempotency key. */
+  runId: string;
+  signal?: AbortSignal;
+  progress?: (message: string) => void;
+}
+
+/** A node change through a manager: any of labels, role and availability. */
+export interface NodeChange {
+  labelsAdd?: Record<string, string>;
+  labelsRemove?: string[];
+  role?: NodeRole;
+  availability?: NodeAvailability;
+}
+
+/** How the deploy of one stack environment ended. */
+export interface DeployOutcome {
+  result: DeployStackResult;
+  rendered: RenderedStack;
+}
+
+/** The I/O of every plan step: each one through the right agent, with events and a journal. */
+export interface FleetActions {
+  initSwarm(ctx: RunContext, guest: string): Promise<{ nodeId: string; already: boolean }>;
+  joinSwarm(ctx: RunContext, guest: string, role: NodeRole): Promise<{ nodeId: string; already: boolean }>;
+  /** Changes a swarm node (by id) through a manager; `guest` names it in events. */
+  updateNode(
+    ctx: RunContext,
+    guest: string,
+    nodeId: string,
+    change: NodeChange,
+  ): Promise<{ changed: boolean }>;
+  ensureEnvironmentNetwork(ctx: RunContext, env: string): Promise<{ created: boolean }>;
+  /** Renders and applies a stack environment; `specHash` is what the state records (default: the model's hash). */
+  deployStack(
+    ctx: RunContext,
+    model: Model,
+    stack: string,
+    env: string,
+    o?: { noRollback?: boolean; specHash?: string },
+  ): Promise<DeployOutcome>;
+  removeStack(ctx: RunContext, stack: string, env: string, namespace: string): Promise<{ removed: string[] }>;
+}
+
+const SWARM_TIMEOUT_MS = 60_000;
+const NODE_TIMEOUT_MS = 30_000;
+/** How long a deploy waits for its tasks, and the command's deadline around it. */
+const DEPLOY_WAIT_MS = 120_000;
+const DEPLOY_TIMEOUT_MS = DEPLOY_WAIT_MS + 60_000;
+
+/** Short stable hash of any JSON-able content. */
+export function contentHash(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
+}
+
+/** The idempotency key of a piece of work in a run: retries of it in the run dedupe, a new run acts again. */
+export function workKey(ctx: RunContext, what: string, content: unknown): string {
+  return `${ctx.runId}/${what}/${contentHash(content)}`;
+}
+
+const ROLE_WORD: Record<NodeRole, string> = {
+  [NodeRole.UNSPECIFIED]: "unspecified",
+  [NodeRole.WORKER]: "worker",
+  [NodeRole.MANAGER]: "manager",
+};
+
+/** "worker" / "manager". */
+export function roleWord(role: NodeRole): string {
+  return ROLE_WORD[role];
+}
+
+function online(registry: Registry, guest: string, what: string): AgentRecord {
+  const agent = registry.get(guest);
+  if (!agent?.online) {
+    throw new PhoenixError(
+      ErrorCode.AGENT_OFFLINE,
+      agent
+        ? `the agent of ${guest} is offline: cannot ${what}`
+        : `no agent has registered for ${guest}: cannot ${what}`,
+      { place: { node: guest } },
+    );
+  }
+  return agent;
+}
+
+/** The placement constraint of a stack that guests pin through docker_stacks, if any does. */
+export function pinConstraintOf(model: Model, stack: string): string | undefined {
+  return model.guests.some((g) => g.swarmRole !== "none" && g.dockerStacks.includes(stack))
+    ? stackPinConstraint(stack)
+    : undefined;
+}
+
+/** The hash the planner compares a deployment with (see the scheduler's desired stacks). */
+export function deploymentHash(model: Model, stack: string, env: string): string {
+  const s = model.stacks[stack];
+  if (!s)
+    throw new PhoenixError(ErrorCode.NOT_FOUND, `no stack named ${stack} in the model`, { place: { stack } });
+  return stackSourceHash(s, env, pinConstraintOf(model, stack) ?? "");
+}
+
+/** The pinned stack's services only run on guests listing it in docker_stacks. */
+function pinIfNeeded(model: Model, stack: string, rendered: RenderedStack): void {
+  const constraint = pinConstraintOf(model, stack);
+  if (!constraint) return;
+  for (const svc of rendered.services) {
+    const tt = svc.TaskTemplate as { Placement?: { Constraints?: string[] } };
+    const placement = tt.Placement ?? {};
+    const list = placement.Constraints ?? [];
+    if (!list.includes(constraint)) list.push(constraint);
+    placement.Constraints = list;
+    tt.Placement = placement;
+  }
+}
+
+function manifestOf(model: Model, stack: string): StackManifest {
+  const s = model.stacks[stack];
+  if (!s)
+    throw new PhoenixError(ErrorCode.NOT_FOUND, `no stack named ${stack} in the model`, { place: { stack } });
+  const file = `${s.dir}/phoenix.json`;
+  const text = s.files[file];
+  if (text === undefined) return {};
+  return JSON.parse(text) as StackManifest;
+}
+
+/** Renders a model stack for one environment, pinned where the model pins it. */
+export function renderModelStack(model: Model, modelDir: string, stack: string, env: string): RenderedStack {
+  const s = model.stacks[stack];
+  if (!s)
+    throw new PhoenixError(ErrorCode.NOT_FOUND, `no stack named ${stack} in the model`, { place: { stack } });
+  if (!model.cluster.environments.includes(env)) {
+    throw new PhoenixError(
+      ErrorCode.NOT_FOUND,
+      `no environment named ${env} in etc/phoenix_cluster.json (known: ${model.cluster.environments.join(", ")})`,
+      { place: { stack, file: "etc/phoenix_cluster.json", path: "$.environments" } },
+    );
+  }
+  const rendered = renderStack({
+    composeYaml: s.compose.text,
+    composeFile: s.compose.file,
+    workingDir: join(modelDir, s.dir),
+    stack,
+    env,
+    manifest: manifestOf(model, stack),
+    manifestFile: `${s.dir}/phoenix.json`,
+  });
+  pinIfNeeded(model, stack, rendered);
+  return rendered;
+}
+
+/** The specs_json of a stack apply: the environment network first (shared, never pruned), then the stack's own. */
+export function stackSpecs(rendered: RenderedStack): Record<string, unknown> {
+  return {
+    networks: [...(rendered.environmentNetwork ? [rendered.environmentNetwork] : []), ...rendered.networks],
+    secrets: rendered.secrets,
+    configs: rendered.configs,
+    services: rendered.services,
+  };
+}
+
+function failedServices(apply: StackApplyResult): string[] {
+  return apply.services.filter((s) => s.state === "failed").map((s) => `${s.name}: ${s.error || "failed"}`);
+}
+
+/** Creates the actions. */
+export function createFleetActions(deps: FleetActionDeps): FleetActions {
+  const { registry, managers, emit } = deps;
+  const log = deps.logger.child({ component: "actions" });
+  const opts = (ctx: RunContext, timeoutMs: number, idempotencyKey: string) => ({
+    timeoutMs,
+    idempotencyKey,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.progress
+      ? { onProgress: (p: { message: string }) => p.message && ctx.progress?.(p.message) }
+      : {}),
+  });
+
+  return {
+    async initSwarm(ctx, guest) {
+      const agent = online(registry, guest, "initialise the swarm");
+      const advertiseAddr = advertiseAddress(agent);
+      const key = workKey(ctx, "swarm.init", { guest, advertiseAddr });
+      const result = await registry.send(
+        guest,
+        { case: "swarmInit", value: { advertiseAddr } },
+        opts(ctx, SWARM_TIMEOUT_MS, key),
+      );
+      const init = resultOf(result, "swarmInit");
+      registry.noteDocker(guest, {
+        swarmState: SwarmLocalState.ACTIVE,
+        manager: true,
+        nodeId: init.nodeId,
+        ...(advertiseAddr ? { nodeAddr: advertiseAddr } : {}),
+      });
+      log.info({ guest, nodeId: init.nodeId, already: init.already, advertiseAddr }, "swarm initialised");
+      if (!init.already) emit({ case: "swarmInitialized", value: { guest, nodeId: init.nodeId } }, guest);
+      return { nodeId: init.nodeId, already: init.already };
+    },
+
+    async joinSwarm(ctx, guest, role) {
+      const agent = online(registry, guest, "join the swarm");
+      if (role === NodeRole.UNSPECIFIED)
+        throw new PhoenixError(ErrorCode.INVALID_ARGUMENT, "a join needs a role");
+      const { agent: manager, result } = await managers.send(
+        { case: "joinTokens", value: {} },
+        opts(ctx, NODE_TIMEOUT_MS, workKey(ctx, "join-tokens", { guest })),
+      );
+      // Secrets: kept in this scope only, never logged or put in an event.
+      const tokens = resultOf(result, "joinTokens");
+      const remoteAddrs = [
+        ...new Set(
+          [
+            tokens.managerAddr,
+            ...managers
+              .managers()
+              .filter((m) => m.agentId !== manager.agentId && m.docker?.nodeAddr)
+              .map((m) => `${m.docker?.nodeAddr}:2377`),
+          ].filter(Boolean),
+        ),
+      ];
+      const advertiseAddr = advertiseAddress(agent);
+      const key = workKey(ctx, "swarm.join", { guest, role, remoteAddrs, advertiseAddr });
+      const joined = resultOf(
+        await registry.send(
+          guest,
+          {
+            case: "swarmJoin",
+            value: {
+              joinToken: role === NodeRole.MANAGER ? tokens.manager : tokens.worker,
+              remoteAddrs,
+              advertiseAddr,
+              role,
+            },
+          },
+          opts(ctx, SWARM_TIMEOUT_MS, key),
+        ),
+        "swarmJoin",
+      );
+      registry.noteDocker(guest, {
+        swarmState: SwarmLocalState.ACTIVE,
+        manager: role === NodeRole.MANAGER,
+        nodeId: joined.nodeId,
+        ...(advertiseAddr ? { nodeAddr: advertiseAddr } : {}),
+      });
+      log.info(
+        { guest, nodeId: joined.nodeId, role: roleWord(role), already: joined.already },
+        "guest joined the swarm",
+      );
+      if (!joined.already) emit({ case: "nodeJoined", value: { guest, nodeId: joined.nodeId, role } }, guest);
+      return { nodeId: joined.nodeId, already: joined.already };
+    },
+
+    async updateNode(ctx, guest, nodeId, change) {
+      const key = workKey(ctx, "node.update", { nodeId, change });
+      const { result } = await managers.send(
+        {
+          case: "nodeUpdate",
+          value: {
+            nodeId,
+            labelsAdd: change.labelsAdd ?? {},
+            labelsRemove: change.labelsRemove ?? [],
+            role: change.role ?? NodeRole.UNSPECIFIED,
+            availability: change.availability ?? NodeAvailability.UNSPECIFIED,
+          },
+        },
+        opts(ctx, NODE_TIMEOUT_MS, key),
+      );
+      const updated = resultOf(result, "nodeUpdate");
+      if (!updated.changed) return { changed: false };
+      const labelsAdded = change.labelsAdd ?? {};
+      const labelsRemoved = change.labelsRemove ?? [];
+      if (Object.keys(labelsAdded).length > 0 || labelsRemoved.length > 0) {
+        emit(
+          { case: "nodeLabelsChanged", value: { guest, nodeId, added: labelsAdded, removed: labelsRemoved } },
+          guest,
+        );
+      }
+      if (change.role !== undefined && change.role !== NodeRole.UNSPECIFIED) {
+        const from = change.role === NodeRole.MANAGER ? NodeRole.WORKER : NodeRole.MANAGER;
+        emit({ case: "nodeRoleChanged", value: { guest, nodeId, from, to: change.role } }, guest);
+        const agent = registry.get(guest);
+        if (agent?.docker?.nodeId === nodeId)
+          registry.noteDocker(guest, { manager: change.role === NodeRole.MANAGER });
+      }
+      if (change.availability !== undefined && change.availability !== NodeAvailability.UNSPECIFIED) {
+        emit(
+          { case: "nodeAvailabilityChanged", value: { guest, nodeId, availability: change.availability } },
+          guest,
+        );
+      }
+      log.info({ guest, nodeId, change }, "node updated");
+      return { changed: true };
+    },
+
+    async ensureEnvironmentNetwork(ctx, env) {
+      const network = environmentNetwork(env);
+      const specs = { networks: [network], secrets: [], configs: [], services: [] };
+      const { result } = await managers.send(
+        {
+          case: "stackApply",
+          value: { namespace: network.Name, specsJson: JSON.stringify(specs), prune: false, wait: false },
+        },
+        opts(ctx, NODE_TIMEOUT_MS, workKey(ctx, "network.create", network)),
+      );
+      const apply = resultOf(result, "stackApply");
+      return { created: apply.networksCreated.length > 0 };
+    },
+
+    async deployStack(ctx, model, stack, env, o = {}) {
+      const rendered = renderModelStack(model, deps.modelDir, stack, env);
+      const namespace = rendered.namespace;
+      for (const w of rendered.warnings) ctx.progress?.(`warning: ${w}`);
+      const specsJson = JSON.stringify(stackSpecs(rendered));
+      const specHash = o.specHash ?? deploymentHash(model, stack, env);
+      const services = rendered.services.map((s) => s.Name);
+      const rollback = !o.noRollback;
+      ctx.progress?.(`applying ${namespace}: ${services.length} service(s)`);
+      const out = create(DeployStackResultSchema, { namespace, warnings: rendered.warnings });
+      try {
+        const { result } = await managers.send(
+          {
+            case: "stackApply",
+            value: {
+              namespace,
+              specsJson,
+              prune: true,
+              wait: true,
+              waitTimeout: durationFromMs(DEPLOY_WAIT_MS),
+              rollbackOnFailure: rollback,
+            },
+          },
+          opts(ctx, DEPLOY_TIMEOUT_MS, workKey(ctx, "stack.deploy", { namespace, specsJson, rollback })),
+        );
+        const apply = resultOf(result, "stackApply");
+        out.apply = apply;
+        const failed = failedServices(apply);
+        if (failed.length > 0 || apply.rolledBack) {
+          throw new PhoenixError(
+            ErrorCode.DEPLOY_FAILED,
+            `${namespace}: ${failed.length > 0 ? failed.join("; ") : "tasks did not run"}${apply.rolledBack ? " (rolled back)" : ""}`,
+            { place: { stack: namespace } },
+          );
+        }
+      } catch (err) {
+        const pe = PhoenixError.from(err, ErrorCode.DEPLOY_FAILED);
+        const rolledBack = out.apply?.rolledBack ?? (rollback && /rolled back|restored/i.test(pe.describe()));
+        out.ok = false;
+        out.error = toErrorInfo(pe);
+        emit(
+          { case: "stackFailed", value: { stack, env, namespace, error: out.error, rolledBack } },
+          namespace,
+        );
+        await deps.journal.deployed(
+          {
+            stack,
+            env,
+            namespace,
+            deployedAt: new Date().toISOString(),
+            specHash,
+            status: "failed",
+            services,
+          },
+          { error: pe.describe(), ...(out.apply ? { dockerWrites: out.apply.dockerWrites } : {}) },
+        );
+        log.warn({ namespace, error: pe.describe() }, "stack deploy failed");
+        return { result: out, rendered };
+      }
+      out.ok = true;
+      await deps.journal.deployed(
+        {
+          stack,
+          env,
+          namespace,
+          deployedAt: new Date().toISOString(),
+          specHash,
+          status: "deployed",
+          services,
+        },
+        { dockerWrites: out.apply?.dockerWrites ?? 0 },
+      );
+      emit(
+        {
+          case: "stackDeployed",
+          value: { stack, env, namespace, services, dockerWrites: out.apply?.dockerWrites ?? 0 },
+        },
+        namespace,
+      );
+      log.info({ namespace, dockerWrites: out.apply?.dockerWrites }, "stack deployed");
+      return { result: out, rendered };
+    },
+
+    async removeStack(ctx, stack, env, namespace) {
+      const { result } = await managers.send(
+        { case: "stackRemove", value: { namespace } },
+        opts(ctx, DEPLOY_TIMEOUT_MS, workKey(ctx, "stack.remove", { namespace })),
+      );
+      const removed = resultOf(result, "stackRemove").removed;
+      await deps.journal.removed(stack, env, namespace);
+      emit({ case: "stackRemoved", value: { stack, env, namespace } }, namespace);
+      log.info({ namespace, removed: removed.length }, "stack removed");
+      return { removed: [...removed] };
+    },
+  };
+}
