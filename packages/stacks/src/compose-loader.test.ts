@@ -95,6 +95,11 @@ volumes: {named: {}}`,
       "network n: network.external.name is deprecated in favor of network.name",
     ],
     ["host IP", "services:\n  a: {image: x, ports: ['127.0.0.1:80:80']}", "ignoring IP-address 127.0.0.1"],
+    [
+      "options Swarm drops",
+      "services:\n  a: {image: x, oom_score_adj: 5, depends_on: [b], networks: {n: {ipv4_address: 10.0.0.2}}}\n  b: {image: x, tmpfs: /run}\nnetworks: {n: {}}",
+      "Ignoring options Swarm does not use: depends_on, oom_score_adj, tmpfs, networks.*.ipv4_address/ipv6_address",
+    ],
   ])("warns about %s", (_what, yaml, warning) => {
     expect(load(yaml).warnings.join("\n")).toContain(warning);
   });

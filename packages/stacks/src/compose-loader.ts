@@ -81,6 +81,12 @@ export const DEPRECATED_PROPERTIES: Record<string, string> = {
     "Exposing ports is unnecessary - services on the same network can access each other's containers on any port.",
 };
 
+/**
+ * Keys the 3.x schema accepts but `docker stack deploy` (CLI 28) drops without a word; Phoenix
+ * drops them too and says so.
+ */
+export const SILENTLY_IGNORED_PROPERTIES = ["depends_on", "group_add", "oom_score_adj", "tmpfs"];
+
 /** Keys that make Docker refuse the file. */
 export const FORBIDDEN_PROPERTIES: Record<string, string> = {
   extends: "Support for `extends` is not implemented yet.",
@@ -142,8 +148,16 @@ export function propertyWarnings(dict: ComposeDict): string[] {
   const deprecated = Object.keys(DEPRECATED_PROPERTIES)
     .filter((p) => services.some(([, s]) => p in s))
     .sort();
+  const ignored = SILENTLY_IGNORED_PROPERTIES.filter((p) => services.some(([, s]) => p in s));
+  const addresses = services.some(
+    ([, s]) =>
+      isDict(s.networks) &&
+      Object.values(s.networks).some((n) => isDict(n) && ("ipv4_address" in n || "ipv6_address" in n)),
+  );
+  if (addresses) ignored.push("networks.*.ipv4_address/ipv6_address");
   const out: string[] = [];
   if (unsupported.length > 0) out.push(`Ignoring unsupported options: ${unsupported.join(", ")}`);
+  if (ignored.length > 0) out.push(`Ignoring options Swarm does not use: ${ignored.join(", ")}`);
   if (deprecated.length > 0) {
     out.push(
       `Ignoring deprecated options: ${deprecated.map((p) => `${p}: ${DEPRECATED_PROPERTIES[p]}`).join(" ")}`,
@@ -368,7 +382,6 @@ function loadService(name: string, s: ComposeDict, opts: LoadOptions, warnings: 
           registry: str(s.credential_spec.registry),
         }
       : {},
-    oomScoreAdj: typeof s.oom_score_adj === "number" ? s.oom_score_adj : undefined,
   };
   return service;
 }

@@ -126,7 +126,6 @@ export interface ServiceConfig {
   isolation?: string;
   restart?: string;
   credentialSpec: { config?: string; file?: string; registry?: string };
-  oomScoreAdj?: number;
 }
 
 /** `external:` of a network, volume, secret or config. */

@@ -442,7 +442,6 @@ function buildService(namespace: string, service: ServiceConfig, config: Compose
   if (capDrop.length > 0) container.CapabilityDrop = capDrop;
   const ulimits = convertUlimits(service.ulimits);
   if (ulimits.length > 0) container.Ulimits = ulimits;
-  if (service.oomScoreAdj) container.OomScoreAdj = service.oomScoreAdj;
 
   const deploy = service.deploy;
   const spec: ServiceSpec = {
