@@ -21,6 +21,7 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "==> npm ci"
+  node scripts/prune-lockfile.mjs package-lock.json >/dev/null
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
