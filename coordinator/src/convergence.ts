@@ -101,6 +101,7 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
   const { models, state, registry, managers, observer, actions, emit, lock } = deps;
   const log = deps.logger.child({ component: "convergence" });
   let lastDrift = "";
+  const deferred = new Set<string>();
 
   const compute = (model: Model, snapshot: FleetSnapshot): PlanOutcome => {
     const st = state.get();
@@ -241,8 +242,14 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
       return out;
     },
 
-    async reconcileGuests(guests, reason) {
-      if (managers.managers().length === 0) return;
+    async reconcileGuests(touched, reason) {
+      // Without a manager's agent nothing can be joined or labelled: keep the guests for the next run.
+      if (managers.managers().length === 0) {
+        for (const g of touched) deferred.add(g);
+        return;
+      }
+      const guests = [...new Set([...deferred, ...touched])];
+      deferred.clear();
       await lock.run("reconcile", async () => {
         const model = await models.load(2_000).catch(() => models.current);
         if (!model) return;

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { StepStatus, type SyncResponse } from "@phoenix/proto";
+import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_IMAGE, useSandbox } from "../../test/sandbox";
 import {
@@ -18,7 +19,7 @@ const sandbox = useSandbox({ name: "coord-sync", guests: 3 });
 const MODEL = {
   "etc/phoenix_cluster.json": {
     name: "lab",
-    swarm: { managers: "auto", adopt: "none" },
+    swarm: { managers: "auto", adopt: "worker" },
     environments: ["dev1"],
   },
   "etc/phoenix_vm_configs.json": {
@@ -41,6 +42,8 @@ const MODEL = {
     description: "test web",
     environments: { dev1: { services: { web: { replicas: 1 } } } },
   },
+  "stacks/api/docker-compose.yml": `services:\n  api:\n    image: ${TEST_IMAGE}\n    command: ["sleep", "3600"]\n    stop_grace_period: 1s\n    deploy:\n      replicas: 2\n      endpoint_mode: dnsrr\n`,
+  "stacks/api/phoenix.json": { description: "test api", environments: { dev1: {} } },
 };
 
 let lab: TestCoordinator;
@@ -48,8 +51,8 @@ let modelDir: string;
 let nats: NatsConnection;
 const seen: string[] = [];
 
-async function drain(stream: AsyncIterable<SyncResponse>): Promise<SyncResponse[]> {
-  const out: SyncResponse[] = [];
+async function drain<T = SyncResponse>(stream: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
   for await (const msg of stream) out.push(msg);
   return out;
 }
@@ -164,4 +167,101 @@ describe("sync on fresh guests", () => {
     expect(after.map((n) => [n.ID, n.Version?.Index])).toEqual(before.map((n) => [n.ID, n.Version?.Index]));
     writeModel(MODEL, modelDir);
   });
+
+  it("joins and labels a guest that boots later, with no command run (label on boot)", async () => {
+    const manager = sandbox.guest("guest-1").docker;
+    const guest = await sandbox.addGuest({ name: "guest-4" });
+    const started = Date.now();
+    const agent = await startAgentIn(guest, {
+      coordinator: lab.agentAddress,
+      tokenFile: lab.enrollmentTokenFile,
+      vmid: 104,
+      gpuCapture: "dual-rtx-2080-590.xml",
+    });
+    await waitFor(
+      "guest-4 labelled gpu=true",
+      async () => (await labelsOf(manager, "guest-4"))?.gpu === "true",
+      30_000,
+    );
+    const took = Date.now() - started;
+    console.log(`label on boot: agent start to gpu label visible in ${took} ms`);
+    const labels = (await labelsOf(manager, "guest-4"))!;
+    expect(labels["phoenix.gpu.count"]).toBe("2");
+    expect(labels["phoenix.guest.vmid"]).toBe("104");
+    expect((await nodeOf(manager, "guest-4"))?.Spec?.Role).toBe("worker");
+
+    // The GPU is gone after a reboot: its labels go, the others stay.
+    agent.kill("SIGTERM");
+    await waitFor(
+      "guest-4's agent gone",
+      () => lab.coordinator.registry.get("guest-4")?.connected === false,
+      15_000,
+    );
+    await startAgentIn(guest, {
+      coordinator: lab.agentAddress,
+      tokenFile: lab.enrollmentTokenFile,
+      vmid: 104,
+    });
+    await waitFor(
+      "guest-4's GPU labels removed",
+      async () => (await labelsOf(manager, "guest-4"))?.gpu === undefined,
+      30_000,
+    );
+    const after = (await labelsOf(manager, "guest-4"))!;
+    expect(Object.keys(after).filter((k) => k.startsWith("phoenix.gpu."))).toEqual([]);
+    expect(after["phoenix.guest.vmid"]).toBe("104");
+  });
+
+  it("adopts a guest the model does not list, by the cluster policy, and joins it as a worker", async () => {
+    const manager = sandbox.guest("guest-1").docker;
+    const guest = await sandbox.addGuest({ name: "stray-5" });
+    await startAgentIn(guest, { coordinator: lab.agentAddress, tokenFile: lab.enrollmentTokenFile });
+    await waitFor(
+      "stray-5 joined",
+      async () => (await nodeOf(manager, "stray-5"))?.Status?.State === "ready",
+      30_000,
+    );
+    expect((await nodeOf(manager, "stray-5"))?.Spec?.Role).toBe("worker");
+    const node = (await lab.client().getNode({ node: "stray-5" })).node;
+    expect([node?.inModel, node?.online]).toEqual([false, true]);
+    // The plan reads the registry without waiting for the reconcile that is finishing: poll it.
+    await waitFor("an empty plan", async () => (await lab.client().plan({})).steps.length === 0, 10_000);
+  });
+
+  it("deploys a stack environment, lists it, removes it", async () => {
+    const c = lab.client();
+    const msgs = await drain(c.deployStack({ stack: "api", env: "dev1" }));
+    const last = msgs.at(-1)!.msg;
+    expect(last.case).toBe("result");
+    expect(last.case === "result" && [last.value.ok, last.value.namespace]).toEqual([true, "dev1_api"]);
+    const stacks = (await c.listStacks({})).stacks.map((st) => [
+      st.namespace,
+      st.status,
+      st.running,
+      st.pinned,
+    ]);
+    expect(stacks).toContainEqual(["dev1_api", "deployed", 2, false]);
+    expect(stacks).toContainEqual(["dev1_web", "deployed", 1, true]);
+    expect((await c.listServices({ namespace: "dev1_api" })).services.map((sv) => sv.name)).toEqual([
+      "dev1_api_api",
+    ]);
+    const removed = await c.removeStack({ stack: "api", env: "dev1" });
+    expect(removed.removed).toContain("dev1_api_api");
+    const manager = sandbox.guest("guest-1").docker;
+    expect((await manager.listServices()).map((sv) => sv.Spec?.Name).sort()).toEqual(["dev1_web_web"]);
+    const again = await c.removeStack({ stack: "api", env: "dev1" }).catch((e: PhoenixError) => e);
+    expect((again as PhoenixError).code).toBe(ErrorCode.NOT_FOUND);
+  });
 });
+
+async function nodeOf(docker: Docker, host: string) {
+  const nodes = await docker.listNodes();
+  return (
+    nodes.find((n) => n.Description?.Hostname === host && n.Status?.State === "ready") ??
+    nodes.find((n) => n.Description?.Hostname === host)
+  );
+}
+
+async function labelsOf(docker: Docker, host: string): Promise<Record<string, string> | undefined> {
+  return (await nodeOf(docker, host))?.Spec?.Labels;
+}

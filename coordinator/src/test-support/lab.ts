@@ -10,7 +10,7 @@ import { ClusterService, clientCredentials, createClient, type ServiceClient } f
 import type { Guest } from "../../../test/sandbox";
 import type { CoordinatorConfig } from "../config";
 import { type Coordinator, startCoordinator } from "../coordinator";
-import { createLogger } from "../logger";
+import { createLogger, type Logger } from "../logger";
 import { Secret } from "../secret";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -58,12 +58,18 @@ export const TEST_TOKENS = {
 
 /** Starts a coordinator on `host` (port picked) for the model directory. */
 export async function startTestCoordinator(
-  o: { modelDir: string; host: string; natsUrl?: string; logLevel?: string } & Partial<CoordinatorConfig>,
+  o: {
+    modelDir: string;
+    host: string;
+    natsUrl?: string;
+    logLevel?: string;
+    logger?: Logger;
+  } & Partial<CoordinatorConfig>,
 ): Promise<TestCoordinator> {
   const dir = mkdtempSync(join(tmpdir(), "phoenix-coord-"));
   const enrollmentTokenFile = join(dir, "enroll");
   writeFileSync(enrollmentTokenFile, `${TEST_TOKENS.enrollment}\n`);
-  const { modelDir, host, natsUrl, logLevel, ...rest } = o;
+  const { modelDir, host, natsUrl, logLevel, logger, ...rest } = o;
   const config: CoordinatorConfig = {
     modelDir,
     stateDir: join(dir, "state"),
@@ -83,7 +89,7 @@ export async function startTestCoordinator(
     ...(natsUrl ? { natsUrl } : {}),
     ...rest,
   };
-  const coordinator = await startCoordinator(config, createLogger(config.logLevel));
+  const coordinator = await startCoordinator(config, logger ?? createLogger(config.logLevel));
   const clients: ServiceClient<typeof ClusterService>[] = [];
   const local = `${host === "0.0.0.0" ? "127.0.0.1" : host}:${coordinator.address.port}`;
   return {
