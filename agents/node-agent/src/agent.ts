@@ -1,0 +1,59 @@
+import { clientCredentials } from "@phoenix/proto";
+import { type AgentConfig, describeConfig } from "./config";
+import { createDockerProvider } from "./docker";
+import { createExecutor } from "./executor";
+import { createInventorySource } from "./inventory-source";
+import type { Logger } from "./logger";
+import { type AgentSession, createSession } from "./session";
+import { AGENT_VERSION } from "./version";
+
+/** A running agent: its session and inventory, stopped together. */
+export interface RunningAgent {
+  readonly session: AgentSession;
+  stop(): Promise<void>;
+}
+
+/** Starts the agent: inventory manager, executor and the session with the coordinator. */
+export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+  const hw = await import("@phoenix/hardware");
+  const hwOptions = {
+    nvidiaSmiPath: config.nvidiaSmi,
+    dockerSocket: config.dockerSocket,
+    vmid: config.vmid,
+    logger: log.child({ component: "inventory" }),
+  };
+  const manager = hw.createInventoryManager(hwOptions);
+  const dockerProbe = hw.createDockerFingerprinter({ ...hwOptions, dockerTimeoutMs: 2_000 });
+  const inventory = createInventorySource(manager, dockerProbe, hw.significantInventory);
+  const credentials = clientCredentials(config.tls);
+
+  let session: AgentSession | undefined;
+  const executor = createExecutor({
+    docker: createDockerProvider(config.dockerSocket),
+    refreshInventory: () => session!.refreshInventory(),
+    onSwarmChanged: () => {
+      manager.refresh().catch((err) => log.warn({ err: String(err) }, "inventory refresh failed"));
+    },
+    log: log.child({ component: "executor" }),
+    stateDir: config.stateDir,
+  });
+  session = createSession({
+    coordinator: config.coordinator,
+    credentials,
+    enrollmentToken: config.enrollmentToken,
+    agentId: config.agentId,
+    agentVersion: AGENT_VERSION,
+    inventory,
+    executor,
+    log: log.child({ component: "session" }),
+  });
+  log.info({ version: AGENT_VERSION, config: describeConfig(config) }, "phoenix-agent starting");
+  session.start();
+  return {
+    session,
+    async stop() {
+      await session!.stop();
+      manager.stop();
+    },
+  };
+}
