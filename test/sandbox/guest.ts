@@ -14,6 +14,12 @@ export interface GuestSpec {
   name?: string;
   /** Extra daemon.json keys for this guest's dockerd, e.g. `{ "insecure-registries": ["10.213.0.1:5000"] }`. */
   daemonConfig?: Record<string, unknown>;
+  /**
+   * Run containerd and dockerd in a mount namespace of the guest's own, where `/run` is private and
+   * `/var/lib/docker` is the guest's data root, as on a real machine: `/var/run/docker.sock` is this
+   * guest's socket, so services that bind-mount it or `/var/lib/docker/volumes` (Traefik, Portainer) run.
+   */
+  privateDirs?: boolean;
 }
 
 /** The part of a guest that tests use. */
@@ -48,6 +54,8 @@ export interface GuestHost {
 }
 
 const DOCKER_STOP_GRACE_MS = 15_000;
+/** Where a guest with private dirs sees its data root, as dockerd's default on a real machine. */
+const PRIVATE_DATA_ROOT = "/var/lib/docker";
 const READY_TIMEOUT_MS = 60_000;
 
 /** One guest of a sandbox: a network namespace with its own hostname, veth, containerd and dockerd. */
@@ -130,8 +138,13 @@ export class SandboxGuest {
     writeFileSync(this.utsPath, "");
     await runCommand("unshare", [`--uts=${this.utsPath}`, "hostname", this.hostname]);
     writeFileSync(join(this.dir, "containerd.toml"), containerdConfig(this.dir));
+    if (s.privateDirs) {
+      mkdirSync(join(this.dir, "data"), { recursive: true });
+      // The mount point of the guest's data root inside its mount namespace (empty on the host).
+      mkdirSync(PRIVATE_DATA_ROOT, { recursive: true });
+    }
     const daemon = {
-      hosts: [this.dockerHost],
+      hosts: s.privateDirs ? [this.dockerHost, "unix:///var/run/docker.sock"] : [this.dockerHost],
       "data-root": join(this.dir, "data"),
       "exec-root": join(this.dir, "exec"),
       pidfile: join(this.dir, "docker.pid"),
@@ -147,10 +160,11 @@ export class SandboxGuest {
   }
 
   /** Starts a daemon detached inside the guest, its output appended to `<dir>/<logName>`. */
-  private startDaemon(cmd: string, args: string[], logName: string): ProcRef {
+  private startDaemon(cmd: string, args: string[], logName: string, mountNs?: string): ProcRef {
     const fd = openSync(join(this.dir, logName), "a");
     try {
-      const child = spawn("nsenter", [...this.enterArgs(), cmd, ...args], {
+      const enter = mountNs ? [`--mount=${mountNs}`, ...this.enterArgs()] : this.enterArgs();
+      const child = spawn("nsenter", [...enter, cmd, ...args], {
         detached: true,
         stdio: ["ignore", fd, fd],
       });
@@ -177,11 +191,25 @@ export class SandboxGuest {
     const current = this.guestState().containerd;
     if (current && isAlive(current)) return;
     rmSync(this.containerdSocket, { force: true });
-    const ref = this.startDaemon(
-      "containerd",
-      ["--config", join(this.dir, "containerd.toml")],
-      "containerd.log",
-    );
+    const config = join(this.dir, "containerd.toml");
+    const ref = this.guestState().privateDirs
+      ? this.startDaemon(
+          "unshare",
+          [
+            "--mount",
+            "--propagation",
+            "slave",
+            "--",
+            "sh",
+            "-c",
+            'mount -t tmpfs -o mode=0755 phoenix-guest-run /run && mount --bind "$1" "$2" && exec containerd --config "$0"',
+            config,
+            join(this.dir, "data"),
+            PRIVATE_DATA_ROOT,
+          ],
+          "containerd.log",
+        )
+      : this.startDaemon("containerd", ["--config", config], "containerd.log");
     this.setProc("containerd", ref);
     await this.waitFor("containerd", ref, "containerd.log", async () => existsSync(this.containerdSocket));
   }
@@ -192,7 +220,16 @@ export class SandboxGuest {
     const current = this.guestState().dockerd;
     if (current && isAlive(current)) return;
     rmSync(join(this.dir, "docker.pid"), { force: true });
-    const ref = this.startDaemon("dockerd", ["--config-file", join(this.dir, "daemon.json")], "dockerd.log");
+    const containerd = this.guestState().containerd;
+    // With private dirs dockerd joins containerd's mount namespace: both must see the same /run and mounts.
+    const mountNs =
+      this.guestState().privateDirs && containerd ? `/proc/${containerd.pid}/ns/mnt` : undefined;
+    const ref = this.startDaemon(
+      "dockerd",
+      ["--config-file", join(this.dir, "daemon.json")],
+      "dockerd.log",
+      mountNs,
+    );
     this.setProc("dockerd", ref);
     const probe = new Docker({ socketPath: this.socketPath, timeout: 2_000 });
     await this.waitFor("dockerd", ref, "dockerd.log", async () => {

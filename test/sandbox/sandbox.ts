@@ -273,6 +273,7 @@ class SandboxImpl implements Sandbox, GuestHost {
       veth: vethName(slot, index),
       dir: guestDir(this.dir, name),
       daemonConfig: spec.daemonConfig ?? {},
+      ...(spec.privateDirs ? { privateDirs: true } : {}),
     };
     this.mutate((s) => {
       s.guests.push(g);

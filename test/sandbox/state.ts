@@ -15,6 +15,8 @@ export interface GuestState {
   dir: string;
   /** Extra dockerd settings (daemon.json keys) given for this guest. */
   daemonConfig: Record<string, unknown>;
+  /** containerd and dockerd run in a mount namespace of their own (GuestSpec.privateDirs). */
+  privateDirs?: boolean | undefined;
   containerd?: ProcRef | undefined;
   dockerd?: ProcRef | undefined;
 }
@@ -54,21 +56,30 @@ export function statePath(dir: string): string {
   return join(dir, "state.json");
 }
 
-/** Reads a state file; undefined when it does not exist or cannot be parsed. */
-export function readState(dir: string): SandboxState | undefined {
+/** Reads a JSON state file; undefined when it does not exist or cannot be parsed. */
+export function readJsonFile<T>(path: string): T | undefined {
   try {
-    return JSON.parse(readFileSync(statePath(dir), "utf8")) as SandboxState;
+    return JSON.parse(readFileSync(path, "utf8")) as T;
   } catch {
     return undefined;
   }
 }
 
+/** Writes a JSON state file atomically (temp file + rename), so a reader never sees half of it. */
+export function writeJsonFile(path: string, value: unknown): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(tmp, path);
+}
+
+/** Reads a state file; undefined when it does not exist or cannot be parsed. */
+export function readState(dir: string): SandboxState | undefined {
+  return readJsonFile<SandboxState>(statePath(dir));
+}
+
 /** Writes a state file atomically (temp file + rename). */
 export function writeState(state: SandboxState): void {
-  const path = statePath(state.dir);
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
-  renameSync(tmp, path);
+  writeJsonFile(statePath(state.dir), state);
 }
 
 /** Directories of all sandboxes under the root, with their state when readable. */
