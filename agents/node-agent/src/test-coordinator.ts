@@ -117,10 +117,10 @@ export async function startTestCoordinator(opts: TestCoordinatorOptions): Promis
           if (req.msg.value.enrollmentToken !== opts.token) {
             refused.push(req.msg.value);
             rec.ended = true;
-            call.destroy(
-              statusFromError(
-                new PhoenixError(ErrorCode.UNAUTHENTICATED, "enrollment token rejected"),
-              ) as unknown as Error,
+            // Emitting the status as an error ends the stream with it (destroy() would send none).
+            call.emit(
+              "error",
+              statusFromError(new PhoenixError(ErrorCode.UNAUTHENTICATED, "enrollment token rejected")),
             );
             return;
           }
