@@ -122,7 +122,7 @@ export function createClusterHandlers(deps: ClusterHandlerDeps): ServiceImpl<typ
       let pendingSteps = 0;
       if (!modelError) {
         pendingSteps = await convergence
-          .plan(snapshot)
+          .plan(snapshot, model)
           .then((p) => p.steps?.length ?? 0)
           .catch(() => 0);
       }

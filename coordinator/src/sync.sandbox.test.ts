@@ -9,6 +9,7 @@ import { TEST_IMAGE, useSandbox } from "../../test/sandbox";
 import {
   startAgentIn,
   startTestCoordinator,
+  TEST_TOKENS,
   type TestCoordinator,
   waitFor,
   writeModel,
@@ -32,12 +33,13 @@ const MODEL = {
         node_labels: ["zone=rack2"],
         docker_stacks: ["web"],
       },
+      { vmid: 104, name: "guest-4", swarm_role: "worker" },
     ],
   },
   "etc/phoenix_lxc_configs.json": {
     lxc_configs: { "103": { name: "guest-3", swarm_role: "worker", node_labels: ["zone=rack2"] } },
   },
-  "stacks/web/docker-compose.yml": `services:\n  web:\n    image: ${TEST_IMAGE}\n    command: ["sleep", "3600"]\n    deploy:\n      replicas: 1\n      endpoint_mode: dnsrr\n`,
+  "stacks/web/docker-compose.yml": `services:\n  web:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", "echo hello-from-web; exec sleep 3600"]\n    stop_grace_period: 1s\n    deploy:\n      replicas: 1\n      endpoint_mode: dnsrr\n`,
   "stacks/web/phoenix.json": {
     description: "test web",
     environments: { dev1: { services: { web: { replicas: 1 } } } },
@@ -64,7 +66,12 @@ beforeAll(async () => {
   void (async () => {
     for await (const m of sub) seen.push(m.subject);
   })();
-  lab = await startTestCoordinator({ modelDir, host: sandbox.bridgeIp, natsUrl: sandbox.natsLocalUrl });
+  lab = await startTestCoordinator({
+    modelDir,
+    host: sandbox.bridgeIp,
+    natsUrl: sandbox.natsLocalUrl,
+    driftIntervalMs: 1_000,
+  });
   const vmids = [101, 102, 103];
   for (const [i, guest] of sandbox.guests.entries()) {
     await startAgentIn(guest, {
@@ -223,6 +230,7 @@ describe("sync on fresh guests", () => {
     );
     expect((await nodeOf(manager, "stray-5"))?.Spec?.Role).toBe("worker");
     const node = (await lab.client().getNode({ node: "stray-5" })).node;
+    expect(lab.coordinator.registry.get("guest-4")?.inModel).toBe(true);
     expect([node?.inModel, node?.online]).toEqual([false, true]);
     // The plan reads the registry without waiting for the reconcile that is finishing: poll it.
     await waitFor("an empty plan", async () => (await lab.client().plan({})).steps.length === 0, 10_000);
@@ -251,6 +259,48 @@ describe("sync on fresh guests", () => {
     expect((await manager.listServices()).map((sv) => sv.Spec?.Name).sort()).toEqual(["dev1_web_web"]);
     const again = await c.removeStack({ stack: "api", env: "dev1" }).catch((e: PhoenixError) => e);
     expect((again as PhoenixError).code).toBe(ErrorCode.NOT_FOUND);
+  });
+  it("lists tasks, reads logs and scales a service through a manager's agent", async () => {
+    const c = lab.client();
+    const tasks = (await c.listTasks({ service: "dev1_web_web" })).tasks;
+    expect(tasks.filter((t) => t.state === "running").map((t) => t.nodeHostname)).toEqual(["guest-2"]);
+    const lines: string[] = [];
+    for await (const res of c.serviceLogs({ service: "dev1_web_web", tail: 10 }))
+      lines.push(res.line?.text ?? "");
+    expect(lines).toContain("hello-from-web");
+    const scaled = await c.scaleService({ service: "dev1_web_web", replicas: 2 });
+    expect([scaled.previous, scaled.replicas]).toEqual([1, 2]);
+    await waitFor(
+      "2 web tasks running",
+      async () =>
+        (await c.listTasks({ service: "dev1_web_web" })).tasks.filter((t) => t.state === "running").length ===
+        2,
+      30_000,
+    );
+    const ro = await lab
+      .client(TEST_TOKENS.readOnly)
+      .scaleService({ service: "dev1_web_web", replicas: 1 })
+      .catch((e: PhoenixError) => e);
+    expect((ro as PhoenixError).code).toBe(ErrorCode.PERMISSION_DENIED);
+  });
+  it("notices drift (a label removed by hand), says so on NATS, and the next sync repairs it", async () => {
+    const manager = sandbox.guest("guest-1").docker;
+    const before = seen.filter((x) => x === "phoenix.lab.drift.found").length;
+    const node = (await nodeOf(manager, "guest-2"))!;
+    const labels = { ...(node.Spec?.Labels ?? {}) };
+    delete labels.zone;
+    await manager.getNode(node.ID!).update({ version: node.Version!.Index, ...node.Spec, Labels: labels });
+    await waitFor(
+      "drift.found",
+      () => seen.filter((x) => x === "phoenix.lab.drift.found").length > before,
+      10_000,
+    );
+    const plan = await lab.client().plan({});
+    expect(plan.steps.map((st) => st.description)).toEqual(["label guest-2 (vmid 102): set zone=rack2"]);
+    const out = await drain(lab.client().sync({}));
+    const last = out.at(-1)?.msg;
+    expect(last?.case === "summary" && [last.value.ok, last.value.stepsDone]).toEqual([true, 1]);
+    expect((await labelsOf(manager, "guest-2"))?.zone).toBe("rack2");
   });
 });
 
