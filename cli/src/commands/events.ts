@@ -11,7 +11,8 @@ export function parseSince(text: string | undefined, now = Date.now()): Since {
   const t = text.trim();
   if (/^\d+$/.test(t)) {
     const seq = BigInt(t);
-    return { afterSeq: seq > 0n ? seq - 1n : 0n };
+    // The API replays nothing for after_seq 0 alone: "from seq 1 on" is "from the beginning".
+    return seq > 1n ? { afterSeq: seq - 1n } : { sinceTime: new Date(0) };
   }
   const rel = /^(\d+)(s|m|h|d)$/.exec(t);
   if (rel) {

@@ -30,7 +30,9 @@ describe("parseSince", () => {
   const now = Date.parse("2026-11-22T12:00:00Z");
   it.each([
     ["120", { afterSeq: 119n }],
-    ["0", { afterSeq: 0n }],
+    ["2", { afterSeq: 1n }],
+    ["1", { sinceTime: new Date(0) }],
+    ["0", { sinceTime: new Date(0) }],
     ["10m", { sinceTime: new Date("2026-11-22T11:50:00Z") }],
     ["2h", { sinceTime: new Date("2026-11-22T10:00:00Z") }],
     ["2026-11-21T08:00:00Z", { sinceTime: new Date("2026-11-21T08:00:00Z") }],
