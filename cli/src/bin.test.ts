@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +30,18 @@ async function deadPort(): Promise<number> {
 }
 
 describe("phoenix as a process", () => {
+  it("a reader that closes the pipe early (phoenix ... | head) is no crash and exit 0", async () => {
+    const child = spawn(tsx, [bin, "--help"], { env: { ...process.env, NO_COLOR: "1" } });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => {
+      stderr += b.toString();
+    });
+    const code = await new Promise<number | null>((r) => child.on("close", r));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
+  });
+
   it("an unreachable coordinator is one clear line and exit 3", async () => {
     const port = await deadPort();
     const r = await phoenix(["status"], {
