@@ -21,7 +21,7 @@ export function factsFromInventory(inv: Inventory): GuestFacts {
   const facts: GuestFacts = {
     hostname: host?.hostname ?? "",
     cpuArch: host?.arch ?? "",
-    cores: inv.cpu?.threads || inv.cpu?.cores || 0,
+    cores: inv.cpu?.cores || inv.cpu?.threads || 0,
     memoryBytes: Number(inv.memory?.totalBytes ?? 0n),
     gpuState: gpuState(gpu?.state),
     gpus: (gpu?.state === GpuState.OK ? gpu.gpus : []).map((g) => {

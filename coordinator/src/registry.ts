@@ -261,7 +261,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
   let closing = false;
 
   const notifyOnline = (agent: Agent) => {
-    for (const key of [agent, agent.name, agent.agentId]) {
+    for (const key of [agent, agent.name, agent.agentId, agent.hostname]) {
       const set = waiters.get(key);
       if (!set) continue;
       waiters.delete(key);
