@@ -677,7 +677,9 @@ export function createRegistry(opts: RegistryOptions): Registry {
             );
         };
         const stop = (err: PhoenixError) => {
+          clearTimeout(timer);
           set.delete(done);
+          if (set.size === 0 && waiters.get(key) === set) waiters.delete(key);
           signal?.removeEventListener("abort", onAbort);
           reject(err);
         };
