@@ -428,18 +428,16 @@ describe("g. a guest's link cut", () => {
     const mark = events.mark();
     await guest.linkDown();
     const cut = Date.now();
-    let offlineAfter: number;
+    let offlineAt: number;
     try {
-      await until(
-        "phoenix nodes shows drphoenix offline",
-        async () => ((await nodesJson()).find((n) => n.name === "drphoenix")?.online ? undefined : true),
-        TTL_MS + GRACE_MS + 5_000,
-      );
-      offlineAfter = Date.now() - cut;
-      const table = await phoenixOk(["nodes"]);
-      expect(table.split("\n").find((l) => l.startsWith("drphoenix "))).toMatch(/\boffline\b/);
-      const offline = await events.waitFor(mark, "agent.offline");
-      expect(offline.subject).toBe("drphoenix");
+      // The coordinator's own clock says when: at most TTL + grace after the last heartbeat, which
+      // came before the cut (a 1 s tick of slack for its expiry check).
+      const offline = await events.waitFor(mark, "agent.offline", (e) => e.subject === "drphoenix", 15_000);
+      offlineAt = Date.parse(offline.time) - cut;
+      expect(offlineAt).toBeLessThanOrEqual(TTL_MS + GRACE_MS + 1_000);
+      const row = (await phoenixOk(["nodes"])).split("\n").find((l) => l.startsWith("drphoenix "));
+      expect(row).toMatch(/\boffline\b/);
+      expect((await nodesJson()).find((n) => n.name === "drphoenix")?.online ?? false).toBe(false);
     } finally {
       await guest.linkUp();
     }
@@ -449,12 +447,11 @@ describe("g. a guest's link cut", () => {
       async () => ((await nodesJson()).find((n) => n.name === "drphoenix")?.online ? true : undefined),
       15_000,
     );
-    const onlineAfter = Date.now() - restored;
-    console.log(
-      `g: link cut -> offline in ${offlineAfter} ms (TTL ${TTL_MS} + grace ${GRACE_MS} ms); restored -> online in ${onlineAfter} ms`,
-    );
-    expect(offlineAfter).toBeLessThanOrEqual(TTL_MS + GRACE_MS + 2_000);
     const back = await events.waitFor(mark, "agent.connected", (e) => e.subject === "drphoenix");
+    console.log(
+      `g: link cut -> agent.offline after ${offlineAt} ms (TTL ${TTL_MS} + grace ${GRACE_MS} ms); ` +
+        `link restored -> agent.connected after ${Date.parse(back.time) - restored} ms`,
+    );
     expect(Date.parse(back.time)).toBeGreaterThanOrEqual(restored - 1_000);
     // No restart: the same agent process kept running through the cut.
     expect(lab.state().agents.drphoenix!.proc).toEqual(agentBefore);

@@ -98,9 +98,13 @@ export interface Lab {
   startCoordinator(): Promise<void>;
   /** SIGTERM (a clean stop) or SIGKILL (a crash). */
   stopCoordinator(signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
+  /** Stops the coordinator (a clean stop, or a crash with SIGKILL) and starts it again on the same port and state. */
+  restartCoordinator(signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
   coordinatorRunning(): boolean;
   startAgent(guest: string): Promise<void>;
   stopAgent(guest: string, signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
+  /** Stops a guest's agent and starts it again (a new process with the same config and state dir). */
+  restartAgent(guest: string, signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
   agentRunning(guest: string): boolean;
   /** Waits until the coordinator lists these guests (default all) with their agent online. */
   waitForAgents(guests?: readonly string[], timeoutMs?: number): Promise<void>;
@@ -332,7 +336,8 @@ class LabImpl implements Lab {
     let tar = join(this.sandbox.dir, "testimg.tar");
     if (!existsSync(tar)) tar = await buildTestImageTar(findProgram("busybox")!, this.sandbox.dir);
     this.standins ??= await standinImagesOf(this.modelDir);
-    for (const s of this.standins) await importStandin(guest.docker, tar, s);
+    const standins = this.standins;
+    await Promise.all(standins.map((s) => importStandin(guest.docker, tar, s)));
   }
 
   private async writeAgentConfig(spec: LabGuestSpec): Promise<void> {
@@ -418,6 +423,11 @@ class LabImpl implements Lab {
     });
   }
 
+  async restartCoordinator(signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
+    await this.stopCoordinator(signal);
+    await this.startCoordinator();
+  }
+
   coordinatorRunning(): boolean {
     const ref = this.state().coordinator.proc;
     return ref !== undefined && isAlive(ref);
@@ -454,6 +464,11 @@ class LabImpl implements Lab {
       const a = st.agents[name];
       if (a) a.proc = undefined;
     });
+  }
+
+  async restartAgent(name: string, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
+    await this.stopAgent(name, signal);
+    await this.startAgent(name);
   }
 
   agentRunning(name: string): boolean {
