@@ -100,7 +100,7 @@ export const OPTIONS = {
   "reconcile-debounce": {
     env: "PHOENIX_RECONCILE_DEBOUNCE",
     value: "DURATION",
-    help: "quiet time before a changed guest is reconciled (default 100ms)",
+    help: "quiet time before a changed guest is reconciled (default 50ms)",
   },
   "no-auto-reconcile": {
     env: "PHOENIX_NO_AUTO_RECONCILE",
@@ -177,7 +177,7 @@ const schema = z
     "heartbeat-ttl": duration("heartbeat-ttl").optional(),
     "heartbeat-grace": duration("heartbeat-grace").default(5_000),
     "drift-interval": duration("drift-interval").default(60_000),
-    "reconcile-debounce": duration("reconcile-debounce").default(100),
+    "reconcile-debounce": duration("reconcile-debounce").default(50),
     "no-auto-reconcile": z.enum(["true", "false", "1", "0", ""]).optional(),
     "agent-bundle": z.string().min(1).optional(),
     "install-script": z.string().min(1).optional(),
