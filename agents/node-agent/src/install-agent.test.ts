@@ -1,0 +1,180 @@
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { loadConfig } from "./config";
+
+// deploy/install-agent.sh run for real: a loopback HTTP server plays the coordinator's endpoint,
+// PHOENIX_INSTALL_ROOT keeps it out of this machine's /etc and /opt (no systemd runs here).
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const script = join(repo, "deploy", "install-agent.sh");
+const unitFile = join(repo, "deploy", "systemd", "phoenix-agent.service");
+const userData = join(repo, "deploy", "cloud-init", "user-data.yaml");
+const TOKEN = `fleet"tok\\en-91ab`;
+const dir = mkdtempSync(join(tmpdir(), "phoenix-install-"));
+const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
+
+let server: Server;
+let base = "";
+let bundleText = "";
+let requests: string[] = [];
+
+beforeAll(async () => {
+  // A tiny stand-in for the bundle that behaves like it for `--version`, the check the script runs.
+  bundleText = "if (process.argv.includes('--version')) console.log('0.1.0-test');\n";
+  server = createServer((req, res) => {
+    requests.push(req.url ?? "");
+    if (req.url === "/agent/phoenix-agent.mjs") {
+      res.writeHead(200, { "content-type": "text/javascript" }).end(bundleText);
+    } else res.writeHead(404).end("not found");
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const addr = server.address() as { port: number };
+  base = `http://127.0.0.1:${addr.port}`;
+});
+afterAll(() => {
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the script (asynchronously: the HTTP server it downloads from lives in this process). */
+function install(root: string, args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; out: string }>((resolve) => {
+    const child = spawn("sh", [script, ...args], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        PHOENIX_INSTALL_ROOT: root,
+        PHOENIX_COORDINATOR_HTTP: base,
+        ...env,
+      },
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("close", (code) => resolve({ code, out }));
+  });
+}
+
+describe("deploy/install-agent.sh", () => {
+  it("installs the bundle, a root-only config and the unit, and never prints the token", async () => {
+    const root = join(dir, "r1");
+    requests = [];
+    const r = await install(root, [], {
+      PHOENIX_COORDINATOR: "10.213.0.1:7443",
+      PHOENIX_ENROLLMENT_TOKEN: TOKEN,
+    });
+    expect(r.out).toContain("installed phoenix-agent 0.1.0-test");
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain("fleet");
+    expect(requests).toEqual(["/agent/phoenix-agent.mjs"]);
+    expect(readFileSync(join(root, "opt/phoenix/phoenix-agent.mjs"), "utf8")).toBe(bundleText);
+
+    const config = join(root, "etc/phoenix/agent.json");
+    expect(statSync(config).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(config, "utf8"))).toEqual({
+      coordinator: "10.213.0.1:7443",
+      enrollmentToken: TOKEN,
+      stateDir: "/var/lib/phoenix",
+    });
+    // The agent itself accepts what the script wrote.
+    const cfg = loadConfig({ file: config, env: {}, flags: {} });
+    expect([cfg.coordinator, cfg.enrollmentToken, cfg.stateDir]).toEqual([
+      "10.213.0.1:7443",
+      TOKEN,
+      "/var/lib/phoenix",
+    ]);
+
+    const unit = readFileSync(join(root, "etc/systemd/system/phoenix-agent.service"), "utf8");
+    const node = execFileSync("sh", ["-c", "command -v node"], { encoding: "utf8" }).trim();
+    expect(unit).toBe(
+      readFileSync(unitFile, "utf8").replace("ExecStart=/usr/bin/node ", `ExecStart=${node} `),
+    );
+    expect(r.out).toContain("systemd is not running here");
+  });
+
+  it.each([
+    [["10.0.0.5", "tok"], "10.0.0.5:7443"],
+    [["[fd00::5]:9000", "tok"], "[fd00::5]:9000"],
+  ])("takes the address and token as arguments %j", async (args, coordinator) => {
+    const root = join(dir, `args-${coordinator.length}`);
+    expect((await install(root, args)).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(root, "etc/phoenix/agent.json"), "utf8")).coordinator).toBe(
+      coordinator,
+    );
+  });
+
+  it.each<[string[], string, RegExp]>([
+    [[], "", /usage: install-agent.sh COORDINATOR TOKEN/],
+    [["10.0.0.5:http", "tok"], "", /coordinator address must be host\[:port\], got: 10.0.0.5:http/],
+    [["10.0.0.5", "has space"], "", /enrollment token must be printable ASCII without spaces/],
+    [
+      ["10.0.0.5", "tok"],
+      "/missing",
+      /cannot download http:\/\/127.0.0.1:\d+\/missing\/agent\/phoenix-agent.mjs/,
+    ],
+  ])("refuses %j (endpoint path %j) with one message and changes nothing", async (args, path, message) => {
+    const root = join(dir, "refused");
+    const r = await install(root, args, { PHOENIX_COORDINATOR_HTTP: base + path });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(message);
+    expect(existsSync(join(root, "etc/phoenix/agent.json"))).toBe(false);
+    expect(existsSync(join(root, "opt/phoenix/phoenix-agent.mjs"))).toBe(false);
+  });
+
+  it("keeps the installed bundle when the new one does not run", async () => {
+    const root = join(dir, "update");
+    expect((await install(root, ["10.0.0.5", "tok"])).code).toBe(0);
+    const good = bundleText;
+    bundleText = "syntax error here (\n";
+    try {
+      const r = await install(root, ["10.0.0.5", "tok"]);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/the downloaded bundle does not run/);
+      expect(readFileSync(join(root, "opt/phoenix/phoenix-agent.mjs"), "utf8")).toBe(good);
+    } finally {
+      bundleText = good;
+    }
+  });
+
+  it.skipIf(!hasShellcheck)("is shellcheck-clean, as is the user-data's script", () => {
+    expect(spawnSync("shellcheck", ["-s", "sh", script], { encoding: "utf8" }).stdout).toBe("");
+    const runcmd = join(dir, "runcmd.sh");
+    writeFileSync(
+      runcmd,
+      (parseYaml(readFileSync(userData, "utf8")) as { runcmd: string[][] }).runcmd[0]![2]!,
+    );
+    expect(spawnSync("shellcheck", ["-s", "sh", runcmd], { encoding: "utf8" }).stdout).toBe("");
+  });
+});
+
+describe("deploy/cloud-init/user-data.yaml", () => {
+  const text = readFileSync(userData, "utf8");
+  const data = parseYaml(text) as {
+    write_files: { path: string; permissions: string; content: string }[];
+    runcmd: string[][];
+  };
+
+  it("is cloud-config whose only inputs are the coordinator address and the token", () => {
+    expect(text.startsWith("#cloud-config\n")).toBe(true);
+    const env = data.write_files.find((f) => f.path === "/etc/phoenix/install.env")!;
+    expect(env.permissions).toBe("0600");
+    expect(
+      env.content
+        .trim()
+        .split("\n")
+        .map((l) => l.split("=")[0]),
+    ).toEqual(["PHOENIX_COORDINATOR", "PHOENIX_ENROLLMENT_TOKEN"]);
+  });
+
+  it("downloads the install script from the coordinator, runs it, and removes the token file", () => {
+    const sh = data.runcmd[0]!;
+    expect(sh.slice(0, 2)).toEqual(["sh", "-c"]);
+    expect(sh[2]).toContain('url="$PHOENIX_COORDINATOR_HTTP/agent/install.sh"');
+    expect(sh[2]).toContain('sh "$script"');
+    expect(sh[2]).toMatch(/rm -f "\$script" \/etc\/phoenix\/install\.env\s*$/);
+  });
+});

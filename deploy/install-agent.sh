@@ -1,0 +1,144 @@
+#!/bin/sh
+# Installs phoenix-agent on a Debian or Ubuntu guest (VM or LXC) and starts it with systemd.
+#
+#   install-agent.sh COORDINATOR TOKEN
+#   PHOENIX_COORDINATOR=10.0.0.5:7443 PHOENIX_ENROLLMENT_TOKEN=... install-agent.sh
+#
+# COORDINATOR is the coordinator's gRPC address, host[:port] (port 7443 when left out); TOKEN is
+# the fleet's enrollment token. Prefer the environment for the token: arguments show in `ps`.
+# The bundle is downloaded from the coordinator's HTTP endpoint, http://<host>:7480 unless
+# PHOENIX_COORDINATOR_HTTP (e.g. http://10.0.0.5:8080) says otherwise.
+# Installs Debian's nodejs when no node >= 18 is present. Safe to run again: it updates the
+# bundle and the configuration and restarts the agent. Without a running systemd (a container
+# image being built, a chroot) everything is installed and the start is left to the caller.
+# PHOENIX_INSTALL_ROOT installs below another root directory (image builds, tests).
+set -eu
+
+ROOT=${PHOENIX_INSTALL_ROOT:-}
+PREFIX=$ROOT/opt/phoenix
+CONFIG_DIR=$ROOT/etc/phoenix
+STATE_DIR=/var/lib/phoenix
+UNIT=$ROOT/etc/systemd/system/phoenix-agent.service
+
+say() { printf 'phoenix-agent install: %s\n' "$*" >&2; }
+die() {
+  say "$*"
+  exit 1
+}
+
+coordinator=${1:-${PHOENIX_COORDINATOR:-}}
+token=${2:-${PHOENIX_ENROLLMENT_TOKEN:-}}
+if [ -z "$coordinator" ] || [ -z "$token" ]; then
+  die "usage: install-agent.sh COORDINATOR TOKEN (or PHOENIX_COORDINATOR and PHOENIX_ENROLLMENT_TOKEN)"
+fi
+[ "$(id -u)" -eq 0 ] || die "must run as root"
+
+# host and port of the coordinator; [v6]:port and host without a port are accepted.
+case $coordinator in
+  \[*\]:*) host=${coordinator%:*} port=${coordinator##*:} ;;
+  \[*\]) host=$coordinator port=7443 ;;
+  *:*) host=${coordinator%:*} port=${coordinator##*:} ;;
+  *) host=$coordinator port=7443 ;;
+esac
+case $port in
+  '' | *[!0-9]*) die "coordinator address must be host[:port], got: $coordinator" ;;
+esac
+case $token in
+  *[!!-~]*) die "enrollment token must be printable ASCII without spaces" ;;
+esac
+http_base=${PHOENIX_COORDINATOR_HTTP:-http://$host:7480}
+
+node_major() {
+  "$1" -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null || echo 0
+}
+
+# 1. node >= 18: the one found on PATH, or Debian's nodejs.
+node=$(command -v node || true)
+if [ -z "$node" ] || [ "$(node_major "$node")" -lt 18 ]; then
+  say "installing nodejs (Debian package)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs >/dev/null
+  node=$(command -v node || true)
+  if [ -z "$node" ] || [ "$(node_major "$node")" -lt 18 ]; then die "no node >= 18 after installing nodejs"; fi
+fi
+
+# 2. the bundle, from the coordinator; checked before it replaces the installed one.
+mkdir -p "$PREFIX"
+tmp=$(mktemp "$PREFIX/.phoenix-agent.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+url="$http_base/agent/phoenix-agent.mjs"
+say "downloading $url"
+if command -v curl >/dev/null 2>&1; then
+  curl -fsSL --retry 5 --retry-delay 2 --retry-connrefused -o "$tmp" "$url" || die "cannot download $url"
+elif command -v wget >/dev/null 2>&1; then
+  wget -q -t 5 -O "$tmp" "$url" || die "cannot download $url"
+else
+  # shellcheck disable=SC2016 # JavaScript, not shell: the template literal is node's.
+  URL=$url OUT=$tmp "$node" -e '
+    fetch(process.env.URL).then(async (r) => {
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      require("fs").writeFileSync(process.env.OUT, Buffer.from(await r.arrayBuffer()));
+    }).catch((e) => { console.error(e.message); process.exit(1); });' || die "cannot download $url"
+fi
+version=$("$node" "$tmp" --version) || die "the downloaded bundle does not run on $("$node" --version)"
+chmod 0644 "$tmp"
+mv -f "$tmp" "$PREFIX/phoenix-agent.mjs"
+trap - EXIT
+say "installed phoenix-agent $version in $PREFIX"
+
+# 3. the configuration: readable by root only, since it holds the token.
+umask 077
+mkdir -p "$CONFIG_DIR" "$ROOT$STATE_DIR"
+escaped=$(printf '%s' "$token" | sed 's/[\\"]/\\&/g')
+cat >"$CONFIG_DIR/agent.json.tmp" <<EOF
+{
+  "coordinator": "$host:$port",
+  "enrollmentToken": "$escaped",
+  "stateDir": "$STATE_DIR"
+}
+EOF
+chmod 0600 "$CONFIG_DIR/agent.json.tmp"
+mv -f "$CONFIG_DIR/agent.json.tmp" "$CONFIG_DIR/agent.json"
+umask 022
+
+# 4. the systemd unit (the same as deploy/systemd/phoenix-agent.service), with this node.
+mkdir -p "$(dirname "$UNIT")"
+cat >"$UNIT.tmp" <<'EOF'
+[Unit]
+Description=Phoenix agent: reports this guest to the Phoenix coordinator and runs its commands
+Wants=network-online.target
+After=network-online.target docker.service
+
+[Service]
+Type=simple
+ExecStart=/usr/bin/node /opt/phoenix/phoenix-agent.mjs run --config /etc/phoenix/agent.json
+Restart=always
+RestartSec=2
+# The agent reconnects by itself; systemd only restarts it if the process itself ends.
+TimeoutStopSec=15
+# Keeps command results across restarts (stateDir in agent.json).
+StateDirectory=phoenix
+StateDirectoryMode=0700
+# A smaller young generation: the agent is idle most of the time.
+Environment=NODE_OPTIONS=--max-semi-space-size=1
+NoNewPrivileges=yes
+
+[Install]
+WantedBy=multi-user.target
+EOF
+if [ "$node" != /usr/bin/node ]; then
+  sed "s#^ExecStart=/usr/bin/node #ExecStart=$node #" "$UNIT.tmp" >"$UNIT.tmp2" && mv -f "$UNIT.tmp2" "$UNIT.tmp"
+fi
+mv -f "$UNIT.tmp" "$UNIT"
+
+command -v docker >/dev/null 2>&1 || say "warning: no docker on this guest; the agent will report Docker as unreachable"
+
+# 5. start (or restart, when updating).
+if [ -n "$ROOT" ] || [ ! -d /run/systemd/system ]; then
+  say "systemd is not running here: start it with systemctl enable --now phoenix-agent once it is"
+  exit 0
+fi
+systemctl daemon-reload
+systemctl enable phoenix-agent.service >/dev/null 2>&1
+systemctl restart phoenix-agent.service
+say "phoenix-agent is running; follow it with: journalctl -u phoenix-agent -f"
