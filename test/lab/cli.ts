@@ -10,7 +10,7 @@ import { readState } from "../sandbox/state";
 import { sandboxStatus } from "../sandbox/status";
 import { downSandbox } from "../sandbox/sweep";
 import { EXAMPLE_LAB_GUESTS } from "./example-guests";
-import { attachLab, createLab, type Lab } from "./lab";
+import { attachLab, createLab, downLab, type Lab } from "./lab";
 import { readLabState } from "./lab-state";
 import { BUNDLES, labRoot } from "./paths";
 
@@ -67,9 +67,9 @@ function printUsage(lab: Lab): void {
 
 async function up(name: string): Promise<number> {
   requireRoot();
-  if (readLabState(join(labRoot(), name))) {
+  if (readLabState(join(labRoot(), name)) || readState(join(sandboxRoot(), name))) {
     process.stderr.write(
-      `lab ${name} is already up; see 'bash scripts/lab.sh status', or take it down first\n`,
+      `lab ${name} is already up (or half up): see 'bash scripts/lab.sh status', or take it down first with 'bash scripts/lab.sh down'\n`,
     );
     return 2;
   }
@@ -171,7 +171,7 @@ async function down(name: string): Promise<number> {
         (p) => p !== undefined,
       )
     : [];
-  if (state) await attachLab(name).down();
+  if (state) await downLab(state);
   else await downSandbox(name);
   const left = [
     ...(fp ? await findLeftovers(fp) : []),

@@ -142,7 +142,7 @@ class LabImpl implements Lab {
 
   constructor(
     private readonly opts: LabOptions,
-    loaded?: { state: LabState; sandbox: Sandbox },
+    loaded?: { state: LabState; sandbox: Sandbox | undefined },
   ) {
     this.name = opts.name ?? `lab-${randomBytes(3).toString("hex")}`;
     this.dir = join(labRoot(), this.name);
@@ -659,7 +659,13 @@ export function attachLab(name: string, opts: Omit<LabOptions, "guests" | "name"
   const dir = join(labRoot(), name);
   const state = readLabState(dir);
   if (!state) throw new PhoenixError(ErrorCode.NOT_FOUND, `no lab named ${name} (no ${dir}/lab.json)`);
-  const sandbox = attachSandbox(state.sandbox);
+  // The sandbox may be gone already (taken down on its own): the lab can still be inspected and taken down.
+  let sandbox: Sandbox | undefined;
+  try {
+    sandbox = attachSandbox(state.sandbox);
+  } catch {
+    sandbox = undefined;
+  }
   const guests = Object.values(state.agents).map((a) => ({
     name: a.guest,
     ...(a.vmid !== undefined ? { vmid: a.vmid } : {}),
