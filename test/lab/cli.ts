@@ -56,7 +56,8 @@ function printUsage(lab: Lab): void {
     `  docker -H ${manager?.dockerHost} node ls`,
     `  docker -H ${manager?.dockerHost} service ls`,
     "",
-    `NATS events: nats sub 'phoenix.>' --server ${lab.natsUrl}`,
+    "Events as they happen: phoenix events --follow",
+    `  (or subscribe to 'phoenix.>' on the lab's NATS server yourself: ${lab.natsUrl})`,
     `Logs: ${lab.logDir}`,
     `Model the coordinator reads: ${lab.modelDir}`,
     "",
@@ -220,6 +221,11 @@ async function main(argv: string[]): Promise<number> {
       return 2;
   }
 }
+
+// `bash scripts/lab.sh status | head`: a reader that stops early is not a failure of the lab.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code !== "EPIPE") throw err;
+});
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
