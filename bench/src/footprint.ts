@@ -1,0 +1,121 @@
+import type { ChildProcess } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { nvidiaSmiFixture, writeSimulatedNvidiaSmi } from "@phoenix/hardware";
+import { AGENT_BUNDLE, COORDINATOR_BUNDLE } from "./bundle";
+import { spawnNode, stopChild, waitUntil } from "./child";
+import { emptyModel, listeningAddress, prepareCoordinator } from "./coordinator-files";
+import { type Figure, figure } from "./figures";
+import { measureProcesses } from "./proc-usage";
+
+/** Options of the footprint benchmark. */
+export interface FootprintOptions {
+  /** Length of the measurement window. */
+  windowMs: number;
+  /** Time the agent runs connected before the window opens (startup done, first heartbeats sent). */
+  settleMs: number;
+  /** Scratch directory. */
+  dir: string;
+  /** Docker socket the agent reads, and what it is, for the report. */
+  docker: { socket: string; what: string };
+}
+
+const SECTION = "1. agent footprint";
+/** Budgets of an idle, connected agent (issue 7). */
+export const AGENT_RSS_BUDGET_MIB = 50;
+export const AGENT_CPU_BUDGET_PERCENT = 0.5;
+/** The floor: a Node process that does nothing. */
+export const BARE_NODE = "setInterval(() => {}, 1e6)";
+/** The capture the simulated GPU prints. */
+const GPU_CAPTURE = "tesla-t4-passthrough-515.xml";
+
+/**
+ * Agent footprint: the shipped agent bundle (`phoenix-agent run`) connected to the shipped
+ * coordinator bundle over loopback, as a GPU guest (simulated nvidia-smi printing a real capture),
+ * measured over a window next to a bare `node -e 'setInterval(()=>{},1e6)'` started at the same
+ * time and measured over the same window.
+ */
+export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
+  const files = await prepareCoordinator(join(o.dir, "coordinator"), emptyModel("footprint"));
+  const stateDir = join(o.dir, "agent-state");
+  await mkdir(stateDir, { recursive: true });
+  const nvidiaSmi = await writeSimulatedNvidiaSmi(o.dir, { xmlFile: nvidiaSmiFixture(GPU_CAPTURE) });
+  const children: ChildProcess[] = [];
+  try {
+    let address: string | undefined;
+    children.push(
+      spawnNode(COORDINATOR_BUNDLE, files.flags("127.0.0.1:0", ["--log-level", "info"]), {
+        logFile: join(o.dir, "coordinator.log"),
+        onStderrLine: (line) => {
+          address ??= listeningAddress(line);
+        },
+      }),
+    );
+    await waitUntil(() => address !== undefined, 30_000, "the coordinator to listen");
+
+    let connected = false;
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+    const agent = spawnNode(
+      AGENT_BUNDLE,
+      [
+        "run",
+        "--coordinator",
+        address!,
+        "--enrollment-token-file",
+        files.enrollmentTokenFile,
+        "--agent-id",
+        "bench-footprint",
+        "--docker-socket",
+        o.docker.socket,
+        "--nvidia-smi",
+        nvidiaSmi,
+        "--state-dir",
+        stateDir,
+        "--log-level",
+        "info",
+      ],
+      {
+        env,
+        logFile: join(o.dir, "agent.log"),
+        onStderrLine: (line) => {
+          if (line.includes('"connected to the coordinator"')) connected = true;
+        },
+      },
+    );
+    const floor = spawnNode("-e", [BARE_NODE], { env });
+    // spawnNode runs `node <script>`: "-e" makes the script argument the code to evaluate.
+    children.push(agent, floor);
+    await waitUntil(() => connected, 30_000, "the agent to connect");
+    await new Promise((r) => setTimeout(r, o.settleMs));
+    const [a, f] = await measureProcesses([agent.pid!, floor.pid!], o.windowMs);
+    const window = `${(o.windowMs / 1000).toFixed(0)} s`;
+    return [
+      figure({
+        id: "footprint.agent.rss",
+        section: SECTION,
+        label: `idle connected agent: RSS, peak over ${window}`,
+        value: a!.rssPeakMiB,
+        unit: "MiB",
+        reference: { label: "bare node", value: f!.rssPeakMiB, unit: "MiB" },
+        budget: AGENT_RSS_BUDGET_MIB,
+        note:
+          `agents/node-agent/dist/phoenix-agent.mjs run, connected over loopback to coordinator/dist/phoenix-coordinator.mjs ` +
+          `(heartbeat 5 s); Docker socket: ${o.docker.what}; GPU guest (simulated nvidia-smi printing ${GPU_CAPTURE}). ` +
+          `Measured ${(o.settleMs / 1000).toFixed(0)} s after it connected; VmRSS read every second (mean ${a!.rssMeanMiB.toFixed(1)} MiB, ` +
+          `bare node mean ${f!.rssMeanMiB.toFixed(1)} MiB). MiB = 2^20 bytes`,
+      }),
+      figure({
+        id: "footprint.agent.cpu",
+        section: SECTION,
+        label: `idle connected agent: CPU over ${window}`,
+        value: a!.cpuPercent,
+        unit: "%core",
+        reference: { label: "bare node", value: f!.cpuPercent, unit: "%core" },
+        budget: AGENT_CPU_BUDGET_PERCENT,
+        note: `utime+stime from /proc/<pid>/stat over the window: agent ${a!.cpuMs.toFixed(0)} ms, bare node ${f!.cpuMs.toFixed(0)} ms of CPU in ${a!.seconds.toFixed(1)} s${o.windowMs < 60_000 ? "; a window under 60 s may miss the agent's periodic inventory refresh (every 60 s)" : ""}`,
+      }),
+    ];
+  } finally {
+    await Promise.all(children.map((c) => stopChild(c)));
+  }
+}

@@ -1,0 +1,50 @@
+/** Everything that differs between the full run and the short one CI runs. */
+export interface Mode {
+  name: "full" | "quick";
+  plan: { runs: number };
+  fanout: {
+    counts: number[];
+    floorCounts: number[];
+    rounds: number;
+    warmups: number;
+    idleMs: number;
+    processes: number;
+  };
+  footprint: { windowMs: number; settleMs: number };
+  label: { runs: number; freshGuest: boolean };
+  deploy: { runs: number };
+}
+
+/** `npm run bench`: every figure the issue asks for (about 8-10 minutes on 2 cores). */
+export const FULL: Mode = {
+  name: "full",
+  plan: { runs: 9 },
+  fanout: {
+    counts: [100, 1_000, 10_000],
+    floorCounts: [100, 1_000],
+    rounds: 10,
+    warmups: 3,
+    idleMs: 60_000,
+    processes: 2,
+  },
+  footprint: { windowMs: 60_000, settleMs: 15_000 },
+  label: { runs: 5, freshGuest: true },
+  deploy: { runs: 3 },
+};
+
+/** `npm run bench -- --quick` (CI): fewer runs, shorter windows, fan-out up to 1,000 agents (about 2 minutes). */
+export const QUICK: Mode = {
+  name: "quick",
+  plan: { runs: 3 },
+  fanout: {
+    counts: [100, 1_000],
+    floorCounts: [1_000],
+    rounds: 5,
+    warmups: 2,
+    idleMs: 10_000,
+    processes: 2,
+  },
+  footprint: { windowMs: 10_000, settleMs: 10_000 },
+  label: { runs: 2, freshGuest: false },
+  deploy: { runs: 1 },
+};
