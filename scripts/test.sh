@@ -18,8 +18,8 @@ echo "==> lint and types"
 npx biome check .
 npx tsc -p tsconfig.json
 
-echo "==> sweep sandboxes left behind by an earlier run"
-npm run --silent sandbox -- down --all
+echo "==> sweep sandboxes whose owner process died (a crashed earlier run)"
+npm run --silent sandbox -- sweep
 
 results=$(mktemp -d)
 status=0
