@@ -232,18 +232,13 @@ describe("a swarm across the guests", () => {
       const tasks = await sandbox.guest(0).docker.listTasks({ filters: { service: ["web"] } });
       return tasks.some((t) => t.Status?.State === "running") ? true : undefined;
     });
-    const fp = footprint(sandbox.state());
-    const cmds = fp.procs.map((p) => p.cmd).join("\n");
-    for (const part of [
-      "dockerd",
-      "containerd --config",
-      "containerd-shim",
-      "nats-server",
-      "sleep 600",
-      "httpd",
-    ]) {
-      expect(cmds).toContain(part);
-    }
+    // A task counts as running once its container started; its process may appear a moment later.
+    const parts = ["dockerd", "containerd --config", "containerd-shim", "nats-server", "sleep 600", "httpd"];
+    const fp = await eventually("every process of the sandbox in its footprint", async () => {
+      const snapshot = footprint(sandbox.state());
+      const cmds = snapshot.procs.map((p) => p.cmd).join("\n");
+      return parts.every((part) => cmds.includes(part)) ? snapshot : undefined;
+    });
     expect(await findLeftovers(fp)).not.toEqual([]);
     const started = Date.now();
     await sandbox.down();
