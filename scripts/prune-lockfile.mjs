@@ -28,5 +28,5 @@ for (const [path, entry] of Object.entries(lock.packages)) {
     }
   }
 }
-fs.writeFileSync(file, JSON.stringify(lock, null, 2) + "\n");
+fs.writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`removed ${removed} unresolvable optional dependency edges`);

@@ -6,27 +6,32 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-echo "==> protocol: generated code is up to date and buf lint is clean"
-npm run generate --silent
-if ! git diff --quiet -- packages/proto/src/gen; then
-  git --no-pager diff --stat -- packages/proto/src/gen
-  echo "generated protocol code is stale: run 'npm run generate' and commit packages/proto/src/gen" >&2
-  exit 1
-fi
+failed=()
+stage() { # name, command...: runs every stage, remembers which failed
+  local name=$1; shift
+  echo "==> $name"
+  if ! "$@"; then failed+=("$name"); fi
+}
 
-echo "==> lint and types"
-npx biome check .
-npx tsc -p tsconfig.json
+check_generated() {
+  npm run generate --silent || return 1
+  if ! git diff --quiet -- packages/proto/src/gen; then
+    git --no-pager diff --stat -- packages/proto/src/gen
+    echo "generated protocol code is stale: run 'npm run generate' and commit packages/proto/src/gen" >&2
+    return 1
+  fi
+}
+
+stage "protocol: generated code is current and buf lint is clean" check_generated
+stage "lint (biome)" npx biome check .
+stage "types (tsc)" npx tsc -p tsconfig.json
 
 echo "==> sweep sandboxes whose owner process died (a crashed earlier run)"
 npm run --silent sandbox -- sweep
 
 results=$(mktemp -d)
-status=0
-echo "==> unit tests"
-npx vitest run --project unit --reporter=default --reporter=json --outputFile="$results/unit.json" || status=1
-echo "==> sandbox tests"
-npx vitest run --project sandbox --reporter=default --reporter=json --outputFile="$results/sandbox.json" || status=1
+stage "unit tests" npx vitest run --project unit --reporter=default --reporter=json --outputFile="$results/unit.json"
+stage "sandbox tests" npx vitest run --project sandbox --reporter=default --reporter=json --outputFile="$results/sandbox.json"
 
 node -e '
   const fs = require("fs");
@@ -38,4 +43,8 @@ node -e '
   console.log(`Phoenix: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 ' "$results"
 rm -rf "$results"
-exit $status
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  printf 'failed stages: %s\n' "${failed[*]}" >&2
+  exit 1
+fi
