@@ -23,6 +23,7 @@ import {
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bundle = join(pkgDir, "dist", "phoenix-agent.mjs");
 const TOKEN = "sandbox-enroll-5b1d";
+const STACK_SECRET = "stack-secret-value-83f1";
 const sandbox = useSandbox({ name: "node-agent", guests: 2, nats: false });
 
 let coordinator: TestCoordinator;
@@ -83,6 +84,8 @@ afterAll(async () => {
   await coordinator?.stop();
   for (const [name, a] of agents) {
     expect(a.output(), `${name}'s output`).not.toContain(TOKEN);
+    expect(a.output(), `${name}'s output`).not.toContain(STACK_SECRET);
+    expect(a.output(), `${name}'s output`).not.toContain(Buffer.from(STACK_SECRET).toString("base64"));
     if (seenJoinToken) expect(a.output(), `${name}'s output`).not.toContain(seenJoinToken);
   }
 });
@@ -252,6 +255,52 @@ describe("phoenix-agent in sandbox guests", () => {
     ).toBe(version);
     const missing = await run(g1.name, { case: "taskList", value: { service: "nope" } });
     expect(missing.error).toMatchObject({ code: "NOT_FOUND", message: "no service named nope" });
+  });
+
+  it("applies and removes a stack on the manager, streaming progress, never logging its secrets", async () => {
+    const g1 = sandbox.guest(0);
+    const ns = "dev_demo";
+    const L = { "com.docker.stack.namespace": ns };
+    const specsJson = JSON.stringify({
+      networks: [{ Name: `${ns}_default`, Driver: "overlay", Labels: L, Attachable: true }],
+      secrets: [{ Name: `${ns}_token`, Labels: L, Data: Buffer.from(STACK_SECRET).toString("base64") }],
+      configs: [],
+      services: [
+        {
+          Name: `${ns}_web`,
+          Labels: L,
+          TaskTemplate: {
+            ContainerSpec: {
+              Image: TEST_IMAGE,
+              Labels: L,
+              Command: ["sleep", "3600"],
+              Secrets: [
+                { SecretName: `${ns}_token`, File: { Name: "token", UID: "0", GID: "0", Mode: 0o400 } },
+              ],
+            },
+            Networks: [{ Target: `${ns}_default`, Aliases: ["web"] }],
+          },
+          Mode: { Replicated: { Replicas: 1 } },
+        },
+      ],
+    });
+    const s1 = await session(g1.name);
+    const before = s1.progress.length;
+    const apply = { namespace: ns, specsJson, prune: true, wait: true };
+    const first = ok<{ services: { name: string; action: string; state: string }[]; dockerWrites: number }>(
+      await run(g1.name, { case: "stackApply", value: apply }),
+    );
+    expect(first.services).toEqual([
+      expect.objectContaining({ name: `${ns}_web`, action: "created", state: "running" }),
+    ]);
+    expect(first.dockerWrites).toBeGreaterThan(0);
+    expect(s1.progress.slice(before).some((p) => p.message.length > 0)).toBe(true);
+    const again = ok<{ dockerWrites: number }>(await run(g1.name, { case: "stackApply", value: apply }));
+    expect(again.dockerWrites).toBe(0);
+    const removed = ok<{ removed: string[] }>(
+      await run(g1.name, { case: "stackRemove", value: { namespace: ns } }),
+    );
+    expect(removed.removed).toEqual(expect.arrayContaining([`${ns}_web`, `${ns}_token`, `${ns}_default`]));
   });
 
   it("survives a dockerd restart: Docker goes unreachable, then back, without an agent restart", async () => {
