@@ -15,6 +15,8 @@ export interface RunningAgent {
 
 /** Starts the agent: inventory manager, executor and the session with the coordinator. */
 export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+  // First, so unreadable TLS files are a configuration error before anything starts.
+  const credentials = clientCredentials(config.tls);
   const hw = await import("@phoenix/hardware");
   const hwOptions = {
     nvidiaSmiPath: config.nvidiaSmi,
@@ -25,7 +27,6 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const manager = hw.createInventoryManager(hwOptions);
   const dockerProbe = hw.createDockerFingerprinter({ ...hwOptions, dockerTimeoutMs: 2_000 });
   const inventory = createInventorySource(manager, dockerProbe, hw.significantInventory);
-  const credentials = clientCredentials(config.tls);
 
   let session: AgentSession | undefined;
   const executor = createExecutor({

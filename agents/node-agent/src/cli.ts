@@ -13,18 +13,19 @@ Usage:
   phoenix-agent --help | --version
 
 Options (flags win over PHOENIX_* variables, which win over the config file):
-  --config FILE                 JSON config file (e.g. /etc/phoenix/agent.json)
-  --coordinator HOST:PORT       coordinator address              PHOENIX_COORDINATOR
-  --enrollment-token-file FILE  file holding the enrollment token PHOENIX_ENROLLMENT_TOKEN_FILE
-                                (or the token itself in          PHOENIX_ENROLLMENT_TOKEN)
-  --agent-id ID                 identity (default /etc/machine-id) PHOENIX_AGENT_ID
-  --vmid N                      Proxmox vmid of this guest       PHOENIX_VMID
-  --docker-socket PATH          default /var/run/docker.sock     PHOENIX_DOCKER_SOCKET
-  --nvidia-smi PATH             default nvidia-smi               PHOENIX_NVIDIA_SMI
-  --tls-ca FILE                 CA of the coordinator (TLS)      PHOENIX_TLS_CA
-  --tls-cert FILE, --tls-key FILE  client certificate and key    PHOENIX_TLS_CERT, PHOENIX_TLS_KEY
-  --state-dir DIR               keeps command results across restarts  PHOENIX_STATE_DIR
-  --log-level LEVEL             trace|debug|info|warn|error|fatal|silent  PHOENIX_LOG_LEVEL
+  --config FILE                    JSON config file (e.g. /etc/phoenix/agent.json)
+  --coordinator HOST:PORT          coordinator address                     PHOENIX_COORDINATOR
+  --enrollment-token-file FILE     file holding the enrollment token       PHOENIX_ENROLLMENT_TOKEN_FILE
+                                   (or the token itself, never a flag)     PHOENIX_ENROLLMENT_TOKEN
+  --agent-id ID                    identity (default: /etc/machine-id)     PHOENIX_AGENT_ID
+  --vmid N                         Proxmox vmid of this guest              PHOENIX_VMID
+  --docker-socket PATH             default /var/run/docker.sock            PHOENIX_DOCKER_SOCKET
+  --nvidia-smi PATH                default nvidia-smi (on PATH)            PHOENIX_NVIDIA_SMI
+  --tls-ca FILE                    CA of the coordinator (enables TLS)     PHOENIX_TLS_CA
+  --tls-cert FILE --tls-key FILE   client certificate and key              PHOENIX_TLS_CERT, PHOENIX_TLS_KEY
+  --state-dir DIR                  keeps command results across restarts   PHOENIX_STATE_DIR
+  --log-level LEVEL                trace|debug|info|warn|error|fatal|silent PHOENIX_LOG_LEVEL
+  --json                           (inventory) print protobuf JSON
 
 Config file fields: coordinator, enrollmentToken, enrollmentTokenFile, agentId, vmid, dockerSocket,
 nvidiaSmi, tlsCa, tlsCert, tlsKey, stateDir, logLevel.
