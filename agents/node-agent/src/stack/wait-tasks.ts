@@ -25,7 +25,7 @@ export interface WaitOptions {
   signal: AbortSignal;
   progress: (msg: string) => void;
   place: ErrorPlace;
-  /** Delay between two looks at the tasks (default 500 ms). */
+  /** Delay between two looks at the tasks (default 100 ms: the deploy answers soon after its last task runs). */
   pollMs?: number;
 }
 
@@ -69,7 +69,7 @@ export async function waitForServices(
     if (failed) return { outcome: "failed", progress };
     if (!pending) return { outcome: "done", progress };
     if (Date.now() >= deadline) return { outcome: "timeout", progress };
-    await sleep(Math.min(opts.pollMs ?? 500, Math.max(0, deadline - Date.now())), opts.signal, opts.place);
+    await sleep(Math.min(opts.pollMs ?? 100, Math.max(0, deadline - Date.now())), opts.signal, opts.place);
   }
 }
 
