@@ -3,10 +3,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import type { Lab } from "../../test/lab";
 import { ROOT } from "./bundle";
 import { benchFanout } from "./fanout/fanout-bench";
-import { CI_FACTOR, type Figure, failed, figure } from "./figures";
+import { CI_FACTOR, type Figure, failed, figure, skipped } from "./figures";
 import { benchFootprint } from "./footprint";
+import { labUnavailable, startBenchLab } from "./lab/bench-lab";
+import { benchDeploy } from "./lab/deploy-bench";
+import { benchLabelOnBoot } from "./lab/label-on-boot";
 import { FULL, type Mode, QUICK } from "./modes";
 import { benchPlan } from "./plan/plan-bench";
 import { renderTable } from "./table";
@@ -125,13 +129,50 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   await run("plan", (dir) => benchPlan({ runs: mode.plan.runs, dir }));
   await run("fanout", (dir) => benchFanout({ ...mode.fanout, dir }));
-  await run("footprint", (dir) =>
-    benchFootprint({
-      ...mode.footprint,
-      dir,
-      docker: { socket: join(dir, "no-docker.sock"), what: "a path where no engine listens (unreachable)" },
-    }),
-  );
+
+  // Footprint, label on boot and deploy share one lab (sandbox guests, coordinator, agents, CLI).
+  const labSections = (["footprint", "label", "deploy"] as const).filter((s) => wanted.has(s));
+  let lab: Lab | undefined;
+  let noLab = labSections.length > 0 ? labUnavailable() : undefined;
+  if (labSections.length > 0 && !noLab) {
+    say("lab up ...");
+    try {
+      lab = await startBenchLab(say);
+    } catch (err) {
+      errors++;
+      noLab = `the lab did not come up: ${(err as Error).message}`;
+      figures.push(broke(labSections[0]!, err));
+    }
+  }
+  try {
+    await run("footprint", (dir) =>
+      benchFootprint({
+        ...mode.footprint,
+        dir,
+        docker: lab
+          ? { socket: lab.guest("gpu1").socketPath, what: "the dockerd of lab guest gpu1 (a Swarm worker)" }
+          : { socket: join(dir, "no-docker.sock"), what: `a path where no engine listens (${noLab})` },
+      }),
+    );
+    for (const [section, fn] of [
+      ["label", (l: Lab) => benchLabelOnBoot(l, mode.label)],
+      ["deploy", (l: Lab) => benchDeploy(l, mode.deploy)],
+    ] as const) {
+      if (lab) await run(section, () => fn(lab!));
+      else if (wanted.has(section) && noLab && !figures.some((f) => f.id.startsWith(`${section}.`)))
+        figures.push(
+          skipped(
+            { id: `${section}.skipped`, section: TITLES[section], label: "not measured", unit: "count" },
+            noLab,
+          ),
+        );
+    }
+  } finally {
+    if (lab) {
+      say("lab down ...");
+      await lab.down().catch((err: Error) => say(`lab down failed: ${err.message}`));
+    }
+  }
 
   figures.sort(
     (a, b) =>

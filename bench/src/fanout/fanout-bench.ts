@@ -128,7 +128,9 @@ async function measureFloor(script: string, n: number, o: FanoutOptions): Promis
     );
     await sleep(1_000);
     // Fresh processes: more warm-up than the coordinator, whose code paths earlier counts already warmed.
-    return (await pingRounds(server, clients, n, { warmups: o.warmups + FLOOR_EXTRA_WARMUPS, rounds: o.rounds })).rounds;
+    return (
+      await pingRounds(server, clients, n, { warmups: o.warmups + FLOOR_EXTRA_WARMUPS, rounds: o.rounds })
+    ).rounds;
   } finally {
     await Promise.all(children.map((c) => stopChild(c, 2_000)));
   }

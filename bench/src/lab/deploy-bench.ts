@@ -1,0 +1,258 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type Docker from "dockerode";
+import type { Lab } from "../../../test/lab";
+import { type Figure, figure } from "../figures";
+import { median } from "../stats";
+import { ENV, pollFrom, STACK, sleep } from "./bench-lab";
+
+const SECTION = "4. deploy";
+/** Phoenix's deploy time over docker stack deploy's, and the no-op re-deploy (issue 7). */
+export const DEPLOY_RATIO_BUDGET = 1.0;
+export const NOOP_BUDGET_MS = 300;
+export const NOOP_WRITES_BUDGET = 0;
+/** Namespaces: Phoenix's is `<env>_<stack>`; docker stack deploy's is named here. */
+const PHOENIX_NS = `${ENV}_${STACK}`;
+const DOCKER_NS = `${STACK}-docker`;
+const SERVICES = 10;
+const POLL_MS = 50;
+/** Event types that are writes to the swarm's objects (containers follow from these). */
+const WRITE_TYPES = ["service", "network", "secret", "config", "node", "volume"];
+
+const run = promisify(execFile);
+
+/** Options of the deploy benchmark. */
+export interface DeployOptions {
+  /** Deploys timed per tool (from nothing), and no-op re-deploys. */
+  runs: number;
+}
+
+interface ServiceStatus {
+  Spec: { Name: string };
+  Version: { Index: number };
+  ServiceStatus?: { RunningTasks: number; DesiredTasks: number };
+}
+
+const stackServices = async (docker: Docker, ns: string) =>
+  (await docker.listServices({
+    status: true,
+    filters: { label: [`com.docker.stack.namespace=${ns}`] },
+  } as never)) as unknown as ServiceStatus[];
+
+/** True when the stack's ten services exist and each runs all the tasks it wants. */
+async function converged(docker: Docker, ns: string): Promise<true | undefined> {
+  const services = await stackServices(docker, ns);
+  const ok =
+    services.length === SERVICES &&
+    services.every(
+      (s) =>
+        (s.ServiceStatus?.DesiredTasks ?? 0) > 0 &&
+        s.ServiceStatus!.RunningTasks === s.ServiceStatus!.DesiredTasks,
+    );
+  return ok ? true : undefined;
+}
+
+/** Waits until nothing of the namespace is left: services, their containers on every guest, networks. */
+async function gone(lab: Lab, ns: string): Promise<void> {
+  const manager = lab.guest("mgr").docker;
+  const label = { label: [`com.docker.stack.namespace=${ns}`] };
+  await pollFrom(
+    performance.now(),
+    async () => {
+      if ((await stackServices(manager, ns)).length > 0) return undefined;
+      for (const g of lab.guests) {
+        if ((await g.docker.listContainers({ all: true, filters: label })).length > 0) return undefined;
+      }
+      const nets = await manager.listNetworks({ filters: label });
+      return nets.length === 0 ? true : undefined;
+    },
+    `${ns} removed`,
+    120_000,
+    200,
+  );
+}
+
+/** Writes to the swarm's objects the manager's engine reported between two instants (GET /events). */
+async function writesBetween(docker: Docker, since: number, until: number): Promise<string[]> {
+  const stream = (await docker.getEvents({
+    since: Math.floor(since / 1000),
+    until: Math.ceil(until / 1000) + 1,
+    filters: { type: WRITE_TYPES },
+  } as never)) as unknown as NodeJS.ReadableStream;
+  let text = "";
+  for await (const chunk of stream) text += chunk.toString();
+  return text
+    .split("\n")
+    .filter((l) => l.trim())
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          Type: string;
+          Action: string;
+          time?: number;
+          timeNano?: number;
+          Actor?: { Attributes?: { name?: string } };
+        },
+    )
+    .filter((e) => {
+      const ms = e.timeNano ? e.timeNano / 1e6 : (e.time ?? 0) * 1000;
+      return ms >= since && ms <= until;
+    })
+    .map((e) => `${e.Type} ${e.Action} ${e.Actor?.Attributes?.name ?? ""}`.trim());
+}
+
+/**
+ * Deploy: the same 10-service stack (bench/model/stacks/webshop) by `docker stack deploy
+ * --resolve-image never` (the docker CLI against the manager's socket) and by `phoenix swarm deploy`
+ * (the CLI bundle against the lab's coordinator), each from nothing and timed to the same end point:
+ * every service of the stack runs all its desired tasks, polled from the manager's API. Then a
+ * re-deploy of the unchanged stack by each, with the Docker writes counted from the engine's events.
+ */
+export async function benchDeploy(lab: Lab, o: DeployOptions): Promise<Figure[]> {
+  const mgr = lab.guest("mgr");
+  const compose = join(lab.modelDir, "stacks", STACK, "docker-compose.yml");
+  const dockerDeploy = () =>
+    run(
+      "docker",
+      ["-H", mgr.dockerHost, "stack", "deploy", "--resolve-image", "never", "-c", compose, DOCKER_NS],
+      {
+        timeout: 120_000,
+      },
+    );
+  const phoenixDeploy = async () => {
+    const r = await lab.phoenix(["swarm", "deploy", STACK, "--env", ENV, "--json"], { timeoutMs: 180_000 });
+    if (r.code !== 0)
+      throw new Error(`phoenix swarm deploy exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+    const res = JSON.parse(r.stdout) as { apply?: { dockerWrites?: number } };
+    // Protobuf JSON leaves zero out: an apply without dockerWrites wrote nothing.
+    return res.apply ? (res.apply.dockerWrites ?? 0) : -1;
+  };
+  const timed = async (deploy: () => Promise<unknown>, ns: string) => {
+    const start = performance.now();
+    await deploy();
+    return (await pollFrom(start, () => converged(mgr.docker, ns), `${ns} running`, 180_000, POLL_MS)).ms;
+  };
+  const removeDocker = async () => {
+    await run("docker", ["-H", mgr.dockerHost, "stack", "rm", DOCKER_NS], { timeout: 60_000 });
+    await gone(lab, DOCKER_NS);
+  };
+  const removePhoenix = async () => {
+    const r = await lab.phoenix(["swarm", "rm", STACK, "--env", ENV], { timeoutMs: 120_000 });
+    if (r.code !== 0) throw new Error(`phoenix swarm rm exited ${r.code}: ${r.stderr.trim()}`);
+    await gone(lab, PHOENIX_NS);
+  };
+
+  const dockerMs: number[] = [];
+  const phoenixMs: number[] = [];
+  for (let r = 0; r < o.runs; r++) {
+    // Alternate which goes first, so neither always meets a busier or a warmer machine.
+    const pair: (() => Promise<void>)[] = [
+      async () => {
+        dockerMs.push(await timed(dockerDeploy, DOCKER_NS));
+        if (r < o.runs - 1) await removeDocker();
+      },
+      async () => {
+        phoenixMs.push(await timed(phoenixDeploy, PHOENIX_NS));
+        if (r < o.runs - 1) await removePhoenix();
+      },
+    ];
+    if (r % 2 === 1) pair.reverse();
+    for (const step of pair) await step();
+  }
+  await sleep(1_000);
+
+  // Re-deploys of the unchanged stack: both are deployed and converged now.
+  const noop = {
+    phoenixMs: [] as number[],
+    apiMs: [] as number[],
+    phoenixWrites: [] as number[],
+    reported: [] as number[],
+  };
+  const dockerAgain = { ms: [] as number[], writes: [] as number[] };
+  for (let r = 0; r < o.runs; r++) {
+    let since = Date.now();
+    let start = performance.now();
+    noop.reported.push(await phoenixDeploy());
+    noop.phoenixMs.push(performance.now() - start);
+    start = performance.now();
+    for await (const m of lab.api().deployStack({ stack: STACK, env: ENV })) {
+      if (m.msg.case === "result" && !m.msg.value.ok)
+        throw new Error(`DeployStack failed: ${m.msg.value.error?.message}`);
+    }
+    noop.apiMs.push(performance.now() - start);
+    noop.phoenixWrites.push((await writesBetween(mgr.docker, since, Date.now())).length);
+
+    since = Date.now();
+    start = performance.now();
+    await dockerDeploy();
+    dockerAgain.ms.push(performance.now() - start);
+    await sleep(500);
+    dockerAgain.writes.push((await writesBetween(mgr.docker, since, Date.now())).length);
+    await pollFrom(
+      performance.now(),
+      () => converged(mgr.docker, DOCKER_NS),
+      `${DOCKER_NS} running`,
+      60_000,
+      POLL_MS,
+    );
+  }
+
+  const dockerMedian = median(dockerMs);
+  const phoenixMedian = median(phoenixMs);
+  return [
+    figure({
+      id: "deploy.phoenix",
+      section: SECTION,
+      label: `deploy ${SERVICES} services from nothing until all tasks run: phoenix`,
+      value: phoenixMedian,
+      unit: "ms",
+      reference: { label: "docker stack deploy", value: dockerMedian, unit: "ms" },
+      note:
+        `median of ${o.runs} each, alternating which goes first; phoenix: ${phoenixMs.map((t) => t.toFixed(0)).join(", ")} ms, ` +
+        `docker: ${dockerMs.map((t) => t.toFixed(0)).join(", ")} ms. Both timed from starting the CLI (phoenix swarm deploy --env ${ENV}; ` +
+        `docker -H <manager> stack deploy --resolve-image never) until every service of the stack runs all its desired tasks ` +
+        `(RunningTasks = DesiredTasks in GET /services?status=true on the manager, polled every ${POLL_MS} ms). ` +
+        `Swarm: 2 lab guests (manager + worker); the environment network phoenix_env_${ENV} exists from the first sync`,
+    }),
+    figure({
+      id: "deploy.ratio",
+      section: SECTION,
+      label: "deploy wall time, phoenix / docker stack deploy",
+      value: phoenixMedian / dockerMedian,
+      unit: "x",
+      budget: DEPLOY_RATIO_BUDGET,
+    }),
+    figure({
+      id: "deploy.noop.ms",
+      section: SECTION,
+      label: "no-op re-deploy: phoenix swarm deploy wall time (median)",
+      value: median(noop.phoenixMs),
+      unit: "ms",
+      reference: { label: "docker stack deploy", value: median(dockerAgain.ms), unit: "ms" },
+      budget: NOOP_BUDGET_MS,
+      note: `the CLI process from start to exit, stack unchanged and running: phoenix ${noop.phoenixMs.map((t) => t.toFixed(0)).join(", ")} ms; the same re-run of docker stack deploy for comparison`,
+    }),
+    figure({
+      id: "deploy.noop.api",
+      section: SECTION,
+      label: "no-op re-deploy: the DeployStack call alone (median)",
+      value: median(noop.apiMs),
+      unit: "ms",
+      note: "ClusterService.DeployStack from this process to its result, without starting a CLI process: the coordinator's and the manager agent's share",
+    }),
+    figure({
+      id: "deploy.noop.writes",
+      section: SECTION,
+      label: "no-op re-deploy: Docker writes by phoenix (most of any run)",
+      value: Math.max(...noop.phoenixWrites),
+      unit: "writes",
+      reference: { label: "docker stack deploy", value: Math.max(...dockerAgain.writes), unit: "writes" },
+      budget: NOOP_WRITES_BUDGET,
+      ciLimit: NOOP_WRITES_BUDGET,
+      note:
+        `${WRITE_TYPES.join("/")} events on the manager's engine (GET /events) during each re-deploy (CLI and API); ` +
+        `phoenix also reported dockerWrites = ${noop.reported.join(", ")}. A write is never noise, so the CI limit is the budget itself`,
+    }),
+  ];
+}
