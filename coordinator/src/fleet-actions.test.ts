@@ -1,9 +1,21 @@
 import { fileURLToPath } from "node:url";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { environmentNetworkName, loadModel, type Model, stackPinConstraint } from "@phoenix/model";
-import { beforeAll, describe, expect, it } from "vitest";
-import { deploymentHash, pinConstraintOf, renderModelStack, stackSpecs, workKey } from "./fleet-actions";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  createFleetActions,
+  deploymentHash,
+  type EventData,
+  pinConstraintOf,
+  renderModelStack,
+  stackSpecs,
+  workKey,
+} from "./fleet-actions";
+import { createLogger } from "./logger";
 import { desiredState } from "./scheduler";
+import type { EnvironmentRecord } from "./state";
+import { type RegistryHarness, startRegistryHarness } from "./test-support/registry-harness";
+import type { ScriptedAnswer } from "./test-support/scripted-agent";
 
 const MODEL_DIR = fileURLToPath(new URL("../../deploy/examples/model", import.meta.url));
 let model: Model;
@@ -73,5 +85,86 @@ describe("idempotency keys", () => {
 
   it("never carries the content itself (it may hold secrets)", () => {
     expect(workKey({ runId: "r" }, "stack.deploy", { specsJson: "TOP-SECRET" })).not.toContain("TOP-SECRET");
+  });
+});
+
+describe("a stack deploy that fails on the agent", () => {
+  let h: RegistryHarness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  /** Deploys qdrant_service to dev1 through one scripted manager that answers the apply with `answer`. */
+  async function deploy(answer: ScriptedAnswer) {
+    h = await startRegistryHarness();
+    await h.agent({
+      agentId: "m1",
+      hostname: "manager-1",
+      manager: "node-1",
+      handle: (cmd) => (cmd.kind.case === "stackApply" ? answer : undefined),
+    }).welcome;
+    const events: EventData[] = [];
+    const journal: { record: EnvironmentRecord; outcome: { error?: string; dockerWrites?: number } }[] = [];
+    const actions = createFleetActions({
+      registry: h.registry,
+      managers: h.managers,
+      emit: (data) => events.push(data),
+      journal: {
+        deployed: async (record, outcome) => void journal.push({ record, outcome }),
+        removed: async () => {},
+      },
+      modelDir: MODEL_DIR,
+      logger: createLogger("silent"),
+    });
+    const { result } = await actions.deployStack({ runId: "r1" }, model, "qdrant_service", "dev1");
+    return { result, events, journal };
+  }
+
+  const failedApply = (rolledBack: boolean) => ({
+    services: [
+      {
+        name: "dev1_qdrant_service_qdrant",
+        action: rolledBack ? "rolled-back" : "updated",
+        state: "failed",
+        running: 0,
+        desired: 1,
+        error: "No such image: nope:latest",
+      },
+    ],
+    dockerWrites: 3,
+    rolledBack,
+  });
+
+  it.each([
+    ["rolled back, said only by the flag", true, "service dev1_qdrant_service_qdrant: task failed", true],
+    ["not rolled back, though the message says so", false, "image nope: rolled back by hand", false],
+  ])("keeps the agent's partial report: %s", async (_, flag, message, rolledBack) => {
+    const { result, events, journal } = await deploy({
+      error: { code: "DEPLOY_FAILED", message },
+      result: { case: "stackApply", value: failedApply(flag) },
+    });
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatchObject({ code: "DEPLOY_FAILED", message });
+    expect(result.apply?.services.map((s) => [s.name, s.state, s.error])).toEqual([
+      ["dev1_qdrant_service_qdrant", "failed", "No such image: nope:latest"],
+    ]);
+    expect(result.apply?.rolledBack).toBe(rolledBack);
+    const failed = events.find((e) => e.case === "stackFailed");
+    expect(failed?.value).toMatchObject({ namespace: "dev1_qdrant_service", rolledBack });
+    expect(journal).toHaveLength(1);
+    expect(journal[0]!.record.status).toBe("failed");
+    expect(journal[0]!.outcome).toEqual({ error: expect.stringContaining(message), dockerWrites: 3 });
+  });
+
+  it("has no report and no rollback when the agent sent none", async () => {
+    const { result, events, journal } = await deploy({
+      error: { code: "DOCKER", message: "stack apply: restored nothing: Docker is not reachable" },
+    });
+    expect(result.ok).toBe(false);
+    expect(result.apply).toBeUndefined();
+    expect(events.find((e) => e.case === "stackFailed")?.value).toMatchObject({ rolledBack: false });
+    expect(journal[0]!.outcome).toEqual({ error: expect.stringContaining("not reachable") });
+    expect(journal[0]!.outcome.dockerWrites).toBeUndefined();
   });
 });

@@ -17,6 +17,7 @@ import {
 } from "@phoenix/proto";
 import { environmentNetwork, type RenderedStack, renderStack, type StackManifest } from "@phoenix/stacks";
 import { advertiseAddress } from "./advertise-addr";
+import { partialResultOf } from "./command-failed-error";
 import type { Logger } from "./logger";
 import type { ManagerAccess } from "./manager-access";
 import { type AgentRecord, type Registry, resultOf } from "./registry";
@@ -389,7 +390,10 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
         }
       } catch (err) {
         const pe = PhoenixError.from(err, ErrorCode.DEPLOY_FAILED);
-        const rolledBack = out.apply?.rolledBack ?? (rollback && /rolled back|restored/i.test(pe.describe()));
+        // A deploy that failed on the agent still reports what it did: per service, the rollback, the writes.
+        const partial = partialResultOf(err);
+        if (!out.apply && partial?.result.case === "stackApply") out.apply = partial.result.value;
+        const rolledBack = out.apply?.rolledBack ?? false;
         out.ok = false;
         out.error = toErrorInfo(pe);
         emit(

@@ -1,6 +1,7 @@
 export { createClusterApi, WRITE_METHODS } from "./api";
 export type { Access, ApiAuth } from "./api-auth";
 export { createApiAuth } from "./api-auth";
+export { CommandFailedError, partialResultOf } from "./command-failed-error";
 export type { CoordinatorConfig, ListenAddress, ParsedCommandLine } from "./config";
 export {
   defaultAssetPaths,

@@ -22,6 +22,7 @@ import {
   statusFromError,
   timestampFromMs,
 } from "@phoenix/proto";
+import { CommandFailedError } from "./command-failed-error";
 import { createExpiryWheel } from "./expiry-wheel";
 import type { Logger } from "./logger";
 import type { Secret } from "./secret";
@@ -123,7 +124,10 @@ export interface Registry {
   get(target: string): AgentRecord | undefined;
   /** Every agent known since start. */
   list(): AgentRecord[];
-  /** Sends a command to one agent and waits for its result; an error result rejects as PhoenixError. */
+  /**
+   * Sends a command to one agent and waits for its result; an error result rejects as a
+   * CommandFailedError that keeps the agent's whole answer (a partial report included).
+   */
   send(target: string, kind: CommandKind, opts?: SendOptions): Promise<CommandResult>;
   /** Sends to many agents at once; one outcome per target, in order. */
   sendAll(
@@ -510,7 +514,14 @@ export function createRegistry(opts: RegistryOptions): Registry {
         if (result.error) {
           const err = fromErrorInfo(result.error);
           const place = { node: agent.name, command: p.command.kind.case ?? "", ...err.place };
-          p.reject(new PhoenixError(err.code, err.message, { place, details: err.details, cause: err }));
+          p.reject(
+            new CommandFailedError(err.code, err.message, {
+              place,
+              details: err.details,
+              cause: err,
+              result,
+            }),
+          );
         } else p.resolve(result);
         return;
       }

@@ -27,6 +27,7 @@ import type { Dockerode } from "./docker";
 import { createIdempotencyCache, type IdempotencyCache } from "./idempotency-cache";
 import type { Logger } from "./logger";
 import { redact } from "./redact";
+import { StackApplyError } from "./stack/stack-apply-error";
 
 /** Sends a progress message of a command to the coordinator; resolves when more may be sent. */
 export type ProgressSink = (p: Progress & { commandId: string }) => Promise<void> | void;
@@ -129,6 +130,14 @@ async function dispatch(cmd: Command, ctx: CommandContext): Promise<ResultInit> 
   }
 }
 
+/** The partial report of a failed command, when it made one: a failed stack apply's per-service states. */
+function partialResult(cmd: Command, err: unknown): ResultInit | undefined {
+  if (cmd.kind.case === "stackApply" && err instanceof StackApplyError) {
+    return { case: "stackApply", value: err.result };
+  }
+  return undefined;
+}
+
 function secretsOf(cmd: Command): string[] {
   return cmd.kind.case === "swarmJoin" ? [cmd.kind.value.joinToken] : [];
 }
@@ -209,10 +218,12 @@ export function createExecutor(opts: ExecutorOptions): Executor {
     } catch (err) {
       const pe = failure(err, cmd, ac.signal);
       if (!ac.signal.aborted) ac.abort(pe);
+      const partial = partialResult(cmd, err);
       return create(CommandResultSchema, {
         ...base,
         durationMs: Math.round(performance.now() - started),
         error: toErrorInfo(pe),
+        ...(partial ? { result: partial } : {}),
       });
     } finally {
       clearTimeout(timer);

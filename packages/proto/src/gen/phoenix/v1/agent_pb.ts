@@ -900,7 +900,9 @@ export type CommandResult = Message<"phoenix.v1.CommandResult"> & {
   idempotencyKey: string;
 
   /**
-   * Set when the command failed; the result is then unset.
+   * Set when the command failed; the result may still be set with a partial report
+   * of what the command did before and after the failure (a failed stack apply's
+   * per-service states, rollback and Docker writes).
    *
    * @generated from field: phoenix.v1.ErrorInfo error = 3;
    */

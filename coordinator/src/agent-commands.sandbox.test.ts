@@ -1,0 +1,116 @@
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { StepStatus } from "@phoenix/proto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_IMAGE, useSandbox } from "../../test/sandbox";
+import {
+  startAgentIn,
+  startTestCoordinator,
+  TEST_TOKENS,
+  type TestCoordinator,
+  waitFor,
+  writeModel,
+} from "./test-support/lab";
+
+// The coordinator in this process, the real agent bundle in two sandbox guests, the CLI bundle
+// against them: what an operator sees when a deploy fails.
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const CLI = join(ROOT, "cli/dist/phoenix.mjs");
+const sandbox = useSandbox({ name: "coord-cmds", guests: 2, nats: false });
+
+const compose = (image: string) =>
+  `services:\n  web:\n    image: ${image}\n    command: ["sh", "-c", "echo hello-from-web; exec sleep 3600"]\n    stop_grace_period: 1s\n    deploy:\n      replicas: 1\n      endpoint_mode: dnsrr\n`;
+
+const MODEL = {
+  "etc/phoenix_cluster.json": { name: "cmds", swarm: { managers: "auto" }, environments: ["dev1"] },
+  "etc/phoenix_vm_configs.json": {
+    vms: [
+      { vmid: 301, name: "guest-1", swarm_role: "manager" },
+      { vmid: 302, name: "guest-2", swarm_role: "worker" },
+    ],
+  },
+  "stacks/web/docker-compose.yml": compose(TEST_IMAGE),
+  "stacks/web/phoenix.json": { description: "test web", environments: { dev1: {} } },
+};
+
+let lab: TestCoordinator;
+let modelDir: string;
+
+async function drain<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const msg of stream) out.push(msg);
+  return out;
+}
+
+/** Runs the phoenix CLI bundle against the test coordinator. */
+function phoenix(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      {
+        env: {
+          PATH: process.env.PATH ?? "",
+          PHOENIX_COORDINATOR: lab.agentAddress,
+          PHOENIX_TOKEN: TEST_TOKENS.api,
+          NO_COLOR: "1",
+        },
+        timeout: 170_000,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CLI))
+    execFileSync("npm", ["run", "build", "-w", "@phoenix/cli"], { cwd: ROOT, stdio: "pipe" });
+  modelDir = writeModel(MODEL);
+  lab = await startTestCoordinator({ modelDir, host: sandbox.bridgeIp });
+  for (const [i, guest] of sandbox.guests.entries()) {
+    await startAgentIn(guest, {
+      coordinator: lab.agentAddress,
+      tokenFile: lab.enrollmentTokenFile,
+      vmid: 301 + i,
+    });
+  }
+  await waitFor("2 agents online", () => lab.coordinator.registry.stats().online === 2);
+  const sync = await drain(lab.client().sync({}));
+  const failed = sync.filter((m) => m.msg.case === "step" && m.msg.value.status === StepStatus.FAILED);
+  expect(failed).toEqual([]);
+}, 150_000);
+
+afterAll(async () => {
+  await lab?.stop();
+});
+
+describe("a stack deploy that fails", () => {
+  it("shows the failing service with its task error and that the previous specs were restored", async () => {
+    const first = (await drain(lab.client().deployStack({ stack: "web", env: "dev1" }))).at(-1)?.msg;
+    expect(first?.case === "result" && first.value.ok).toBe(true);
+    writeModel({ "stacks/web/docker-compose.yml": compose("nope:latest") }, modelDir);
+    const r = await phoenix(["swarm", "deploy", "web", "--env", "dev1"]);
+    expect(r.code).toBe(1);
+    const row = r.stdout.split("\n").find((l) => l.startsWith("dev1_web_web"));
+    expect(row).toMatch(/^dev1_web_web\s+rolled-back\s+failed\s+0\/1\s+.*No such image: nope:latest/);
+    expect(r.stdout).toContain("The previous specs were restored.");
+    expect(r.stderr).toMatch(/deploy of dev1_web failed/);
+
+    const svc = (await sandbox.guest("guest-1").docker.getService("dev1_web_web").inspect()) as {
+      Spec: { TaskTemplate: { ContainerSpec: { Image: string } } };
+    };
+    expect(svc.Spec.TaskTemplate.ContainerSpec.Image).toBe(TEST_IMAGE);
+    const state = JSON.parse(readFileSync(join(lab.config.stateDir, "state.json"), "utf8")) as {
+      history: { action: string; ok: boolean; dockerWrites?: number }[];
+    };
+    const history = state.history.filter((h) => h.action === "deploy");
+    expect(history.at(-1)).toMatchObject({ ok: false, stack: "web", env: "dev1" });
+    expect(history.at(-1)?.dockerWrites).toBeGreaterThan(0);
+    writeModel({ "stacks/web/docker-compose.yml": compose(TEST_IMAGE) }, modelDir);
+  });
+});
