@@ -114,3 +114,61 @@ describe("a stack deploy that fails", () => {
     writeModel({ "stacks/web/docker-compose.yml": compose(TEST_IMAGE) }, modelDir);
   });
 });
+
+type NodeInfo = { ID: string; Description?: { Hostname?: string }; Status?: { State?: string } };
+const managerDocker = () => sandbox.guest("guest-1").docker;
+const nodesOf = async (hostname: string) =>
+  ((await managerDocker().listNodes()) as NodeInfo[]).filter((x) => x.Description?.Hostname === hostname);
+
+/** Runs a sync and returns its steps' kinds and outcomes; fails the test on a failed step. */
+async function sync(): Promise<string[]> {
+  const msgs = await drain(lab.client().sync({}));
+  const steps = msgs.flatMap((m) => (m.msg.case === "step" ? [m.msg.value] : []));
+  expect(steps.filter((st) => st.status === StepStatus.FAILED).map((st) => st.message)).toEqual([]);
+  return steps.filter((st) => st.status === StepStatus.DONE).map((st) => `${st.stepId}: ${st.message}`);
+}
+
+describe("node entries a guest leaves behind", () => {
+  it("a stale node (the guest left and joined again) is removed by the next sync", async () => {
+    const [old] = await nodesOf("guest-2");
+    expect(old).toBeDefined();
+    await sandbox.guest("guest-2").docker.swarmLeave({});
+    // The agent reports the engine out of the swarm and the coordinator joins it again by itself.
+    await waitFor(
+      "guest-2 back in the swarm with a new node",
+      async () => (await nodesOf("guest-2")).some((x) => x.ID !== old!.ID && x.Status?.State === "ready"),
+      60_000,
+    );
+    await waitFor(
+      "the old node down",
+      async () => (await nodesOf("guest-2")).find((x) => x.ID === old!.ID)?.Status?.State === "down",
+      60_000,
+    );
+    const plan = await lab.client().plan({});
+    expect(plan.steps.map((st) => [st.kind, st.target])).toContainEqual(["node.remove", "guest-2"]);
+    expect(await sync()).toContainEqual(`remove-node:${old!.ID}: stale node ${old!.ID} removed`);
+    expect((await nodesOf("guest-2")).map((x) => x.Status?.State)).toEqual(["ready"]);
+    expect((await lab.client().plan({})).steps).toEqual([]);
+  });
+
+  it("a guest whose swarm_role becomes none leaves, and its node entry goes with it", async () => {
+    const [node] = await nodesOf("guest-2");
+    const vms = (role: string) => ({
+      "etc/phoenix_vm_configs.json": {
+        vms: [
+          { vmid: 301, name: "guest-1", swarm_role: "manager" },
+          { vmid: 302, name: "guest-2", swarm_role: role },
+        ],
+      },
+    });
+    writeModel(vms("none"), modelDir);
+    try {
+      expect(await sync()).toContainEqual(`leave:guest-2: left the swarm, node ${node!.ID} removed`);
+      expect(await nodesOf("guest-2")).toEqual([]);
+    } finally {
+      writeModel(vms("worker"), modelDir);
+    }
+    await sync();
+    expect((await nodesOf("guest-2")).map((x) => x.Status?.State)).toEqual(["ready"]);
+  });
+});

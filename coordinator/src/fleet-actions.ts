@@ -78,6 +78,16 @@ export interface FleetActions {
     nodeId: string,
     change: NodeChange,
   ): Promise<{ changed: boolean }>;
+  /**
+   * Removes a node entry from the swarm through a manager; `guest` names it in events. A node that is
+   * not down is refused unless forced, after waiting up to `waitDownMs` for it to go down.
+   */
+  removeNode(
+    ctx: RunContext,
+    guest: string,
+    nodeId: string,
+    o?: { force?: boolean; waitDownMs?: number },
+  ): Promise<{ already: boolean }>;
   ensureEnvironmentNetwork(ctx: RunContext, env: string): Promise<{ created: boolean }>;
   /** Renders and applies a stack environment; `specHash` is what the state records (default: the model's hash). */
   deployStack(
@@ -337,6 +347,20 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
       }
       log.info({ guest, nodeId, change }, "node updated");
       return { changed: true };
+    },
+
+    async removeNode(ctx, guest, nodeId, o = {}) {
+      const force = o.force ?? false;
+      const waitDownMs = o.waitDownMs ?? 0;
+      const { result } = await managers.send(
+        { case: "nodeRemove", value: { nodeId, force, waitDown: durationFromMs(waitDownMs) } },
+        opts(ctx, NODE_TIMEOUT_MS + waitDownMs, workKey(ctx, "node.remove", { nodeId, force })),
+      );
+      const removed = resultOf(result, "nodeRemove");
+      if (removed.already) return { already: true };
+      emit({ case: "nodeRemoved", value: { guest, nodeId, hostname: removed.hostname } }, guest);
+      log.info({ guest, nodeId, hostname: removed.hostname, force }, "node removed");
+      return { already: false };
     },
 
     async ensureEnvironmentNetwork(ctx, env) {

@@ -21,6 +21,9 @@ export interface StepRunnerDeps {
   runId: string;
 }
 
+/** How long a manager waits for the node of a guest that left to show down before removing it. */
+const LEAVE_DOWN_MS = 60_000;
+
 /** How long a step whose agent went away waits for it before failing. */
 export const AGENT_RETURN_MS = 20_000;
 
@@ -65,7 +68,7 @@ export function createStepRunner(deps: StepRunnerDeps): {
         return r.changed ? `now a ${roleWord(role)}` : `already a ${roleWord(role)}`;
       }
       case "leave": {
-        const r = await registry.send(
+        const left = await registry.send(
           step.guest.name,
           { case: "swarmLeave", value: { force: false } },
           {
@@ -79,14 +82,17 @@ export function createStepRunner(deps: StepRunnerDeps): {
           manager: false,
           nodeId: "",
         });
-        return resultOf(r, "swarmLeave").already ? "was not in the swarm" : "left the swarm";
+        // The node entry stays behind on the managers until one removes it, once it shows down.
+        const removed = await actions.removeNode(ctx, step.guest.name, step.nodeId, {
+          waitDownMs: LEAVE_DOWN_MS,
+        });
+        const how = resultOf(left, "swarmLeave").already ? "was not in the swarm" : "left the swarm";
+        return removed.already ? how : `${how}, node ${step.nodeId} removed`;
       }
-      case "remove-node":
-        throw new PhoenixError(
-          ErrorCode.CONFLICT,
-          `stale node ${step.nodeId} must be removed with \`docker node rm ${step.nodeId}\` on a manager: the agent protocol has no command for it`,
-          { place: { node: step.guest.name } },
-        );
+      case "remove-node": {
+        const r = await actions.removeNode(ctx, step.guest.name, step.nodeId);
+        return r.already ? `node ${step.nodeId} was removed already` : `stale node ${step.nodeId} removed`;
+      }
       case "labels": {
         const nodeId = nodeIdOf(step.guest.name, step.nodeId);
         const r = await actions.updateNode(ctx, step.guest.name, nodeId, {

@@ -3,6 +3,7 @@ import {
   type CommandResult,
   CommandSchema,
   create,
+  durationFromMs,
   type MessageInitShape,
   type StackApplyResult,
   timestampFromMs,
@@ -15,7 +16,7 @@ import { createLogger } from "./logger";
 import { NAMESPACE_LABEL } from "./stack";
 
 // Commands run through the executor against real guests' dockerd: guest 0 is the manager.
-const sandbox = useSandbox({ name: "agent-exec", guests: 1, nats: false });
+const sandbox = useSandbox({ name: "agent-exec", guests: 2, nats: false });
 
 let manager: Executor;
 const logs: string[] = [];
@@ -99,5 +100,66 @@ describe("a failed stack apply", () => {
       Spec: { TaskTemplate: { ContainerSpec: { Image: string } } };
     };
     expect(spec.Spec.TaskTemplate.ContainerSpec.Image).toBe(TEST_IMAGE);
+  });
+});
+
+describe("node remove", () => {
+  let workerId = "";
+
+  /** Joins guest 1 to guest 0's swarm as a worker and returns its node id. */
+  async function joinWorker(): Promise<string> {
+    const [m, w] = [sandbox.guest(0), sandbox.guest(1)];
+    const swarm = (await m.docker.swarmInspect()) as { JoinTokens: { Worker: string } };
+    await w.docker.swarmJoin({
+      JoinToken: swarm.JoinTokens.Worker,
+      RemoteAddrs: [`${m.ip}:2377`],
+      ListenAddr: `${w.ip}:2377`,
+      AdvertiseAddr: w.ip,
+    });
+    const info = (await w.docker.info()) as { Swarm: { NodeID: string } };
+    return info.Swarm.NodeID;
+  }
+  const nodeIds = async () => (await sandbox.guest(0).docker.listNodes()).map((x) => x.ID);
+
+  beforeAll(async () => {
+    workerId = await joinWorker();
+  });
+
+  it("is refused on a worker: only a manager removes nodes", async () => {
+    const r = await run(executorOf(1), { case: "nodeRemove", value: { nodeId: workerId } });
+    expect(r.error?.code).toBe("NO_MANAGER");
+  });
+
+  it("refuses a node that is not down, and removes nothing", async () => {
+    const r = await run(manager, { case: "nodeRemove", value: { nodeId: workerId } });
+    expect(r.error?.code).toBe("CONFLICT");
+    expect(r.error?.message).toMatch(/is ready, not down/);
+    expect(r.error?.message).toContain(sandbox.guest(1).hostname);
+    expect(await nodeIds()).toContain(workerId);
+  });
+
+  it("removes the node of a guest that left, once it shows down; again answers already", async () => {
+    await sandbox.guest(1).docker.swarmLeave({});
+    const started = Date.now();
+    const r = await run(manager, {
+      case: "nodeRemove",
+      value: { nodeId: workerId, waitDown: durationFromMs(60_000) },
+    });
+    console.log(`node remove: down and removed ${Date.now() - started} ms after the guest left`);
+    expect(r.error).toBeUndefined();
+    expect(r.result.value).toMatchObject({ already: false, hostname: sandbox.guest(1).hostname });
+    expect(await nodeIds()).not.toContain(workerId);
+    const again = await run(manager, { case: "nodeRemove", value: { nodeId: workerId } });
+    expect(again.result.value).toMatchObject({ already: true, hostname: "" });
+    const never = await run(manager, { case: "nodeRemove", value: { nodeId: "nosuchnode0000000000000000" } });
+    expect(never.result.value).toMatchObject({ already: true });
+  });
+
+  it("removes a node that is not down when forced", async () => {
+    const id = await joinWorker();
+    const r = await run(manager, { case: "nodeRemove", value: { nodeId: id, force: true } });
+    expect(r.error).toBeUndefined();
+    expect(r.result.value).toMatchObject({ already: false });
+    expect(await nodeIds()).not.toContain(id);
   });
 });

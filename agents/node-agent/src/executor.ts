@@ -12,6 +12,7 @@ import {
 } from "@phoenix/proto";
 import type { CommandContext, Progress } from "./commands/context";
 import { joinTokens } from "./commands/join-tokens";
+import { nodeRemove } from "./commands/node-remove";
 import { nodeUpdate } from "./commands/node-update";
 import { ping } from "./commands/ping";
 import { refreshInventory } from "./commands/refresh-inventory";
@@ -65,6 +66,7 @@ const WRITES: ReadonlySet<Kind> = new Set([
   "swarmJoin",
   "swarmLeave",
   "nodeUpdate",
+  "nodeRemove",
   "stackApply",
   "stackRemove",
   "serviceScale",
@@ -96,6 +98,8 @@ async function dispatch(cmd: Command, ctx: CommandContext): Promise<ResultInit> 
       return { case: "swarmInspect", value: await swarmInspect(k.value, ctx) };
     case "nodeUpdate":
       return { case: "nodeUpdate", value: await nodeUpdate(k.value, ctx) };
+    case "nodeRemove":
+      return { case: "nodeRemove", value: await nodeRemove(k.value, ctx) };
     case "stackApply": {
       const { applyStack } = await import("./stack");
       const value = await applyStack(await ctx.docker(), k.value, {

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file phoenix/v1/agent.proto.
  */
 export const file_phoenix_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChZwaG9lbml4L3YxL2FnZW50LnByb3RvEgpwaG9lbml4LnYxIo4CCg5TZXNzaW9uUmVxdWVzdBIiCgVoZWxsbxgBIAEoCzIRLnBob2VuaXgudjEuSGVsbG9IABIqCgloZWFydGJlYXQYAiABKAsyFS5waG9lbml4LnYxLkhlYXJ0YmVhdEgAEjcKEGludmVudG9yeV91cGRhdGUYAyABKAsyGy5waG9lbml4LnYxLkludmVudG9yeVVwZGF0ZUgAEjMKDmNvbW1hbmRfcmVzdWx0GAQgASgLMhkucGhvZW5peC52MS5Db21tYW5kUmVzdWx0SAASNwoQY29tbWFuZF9wcm9ncmVzcxgFIAEoCzIbLnBob2VuaXgudjEuQ29tbWFuZFByb2dyZXNzSABCBQoDbXNnIpABCg9TZXNzaW9uUmVzcG9uc2USJgoHd2VsY29tZRgBIAEoCzITLnBob2VuaXgudjEuV2VsY29tZUgAEiYKB2NvbW1hbmQYAiABKAsyEy5waG9lbml4LnYxLkNvbW1hbmRIABImCgdnb29kYnllGAMgASgLMhMucGhvZW5peC52MS5Hb29kYnllSABCBQoDbXNnIpQBCgVIZWxsbxIQCghhZ2VudF9pZBgBIAEoCRIYChBlbnJvbGxtZW50X3Rva2VuGAIgASgJEhUKDWFnZW50X3ZlcnNpb24YAyABKAkSKAoJaW52ZW50b3J5GAQgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkSHgoWa25vd25faWRlbXBvdGVuY3lfa2V5cxgFIAMoCSJuCglIZWFydGJlYXQSCwoDc2VxGAEgASgEEisKB3NlbnRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBmRvY2tlchgDIAEoCzIXLnBob2VuaXgudjEuRG9ja2VyU3RhdGUiTAoPSW52ZW50b3J5VXBkYXRlEigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5Eg8KB2NoYW5nZWQYAiADKAkipgEKB1dlbGNvbWUSEgoKc2Vzc2lvbl9pZBgBIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNaGVhcnRiZWF0X3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdjbHVzdGVyGAQgASgJEg0KBWd1ZXN0GAUgASgJIkUKB0dvb2RieWUSKQoGcmVhc29uGAEgASgOMhkucGhvZW5peC52MS5Hb29kYnllUmVhc29uEg8KB21lc3NhZ2UYAiABKAki3QYKB0NvbW1hbmQSCgoCaWQYASABKAkSLAoIZGVhZGxpbmUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCRInCgRwaW5nGAogASgLMhcucGhvZW5peC52MS5QaW5nQ29tbWFuZEgAEjIKCnN3YXJtX2luaXQYCyABKAsyHC5waG9lbml4LnYxLlN3YXJtSW5pdENvbW1hbmRIABIyCgpzd2FybV9qb2luGAwgASgLMhwucGhvZW5peC52MS5Td2FybUpvaW5Db21tYW5kSAASNAoLc3dhcm1fbGVhdmUYDSABKAsyHS5waG9lbml4LnYxLlN3YXJtTGVhdmVDb21tYW5kSAASNAoLam9pbl90b2tlbnMYDiABKAsyHS5waG9lbml4LnYxLkpvaW5Ub2tlbnNDb21tYW5kSAASOAoNc3dhcm1faW5zcGVjdBgPIAEoCzIfLnBob2VuaXgudjEuU3dhcm1JbnNwZWN0Q29tbWFuZEgAEjQKC25vZGVfdXBkYXRlGBAgASgLMh0ucGhvZW5peC52MS5Ob2RlVXBkYXRlQ29tbWFuZEgAEjQKC3N0YWNrX2FwcGx5GBEgASgLMh0ucGhvZW5peC52MS5TdGFja0FwcGx5Q29tbWFuZEgAEjYKDHN0YWNrX3JlbW92ZRgSIAEoCzIeLnBob2VuaXgudjEuU3RhY2tSZW1vdmVDb21tYW5kSAASNgoMc2VydmljZV9saXN0GBMgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlTGlzdENvbW1hbmRIABIwCgl0YXNrX2xpc3QYFCABKAsyGy5waG9lbml4LnYxLlRhc2tMaXN0Q29tbWFuZEgAEjYKDHNlcnZpY2VfbG9ncxgVIAEoCzIeLnBob2VuaXgudjEuU2VydmljZUxvZ3NDb21tYW5kSAASOAoNc2VydmljZV9zY2FsZRgWIAEoCzIfLnBob2VuaXgudjEuU2VydmljZVNjYWxlQ29tbWFuZEgAEkAKEXJlZnJlc2hfaW52ZW50b3J5GBcgASgLMiMucGhvZW5peC52MS5SZWZyZXNoSW52ZW50b3J5Q29tbWFuZEgAQgYKBGtpbmQiHgoLUGluZ0NvbW1hbmQSDwoHcGF5bG9hZBgBIAEoDCJaChBTd2FybUluaXRDb21tYW5kEhYKDmFkdmVydGlzZV9hZGRyGAEgASgJEhMKC2xpc3Rlbl9hZGRyGAIgASgJEhkKEWRlZmF1bHRfYWRkcl9wb29sGAMgAygJIo0BChBTd2FybUpvaW5Db21tYW5kEhIKCmpvaW5fdG9rZW4YASABKAkSFAoMcmVtb3RlX2FkZHJzGAIgAygJEhYKDmFkdmVydGlzZV9hZGRyGAMgASgJEiIKBHJvbGUYBCABKA4yFC5waG9lbml4LnYxLk5vZGVSb2xlEhMKC2xpc3Rlbl9hZGRyGAUgASgJIiIKEVN3YXJtTGVhdmVDb21tYW5kEg0KBWZvcmNlGAEgASgIIhMKEUpvaW5Ub2tlbnNDb21tYW5kIhUKE1N3YXJtSW5zcGVjdENvbW1hbmQihwIKEU5vZGVVcGRhdGVDb21tYW5kEg8KB25vZGVfaWQYASABKAkSQAoKbGFiZWxzX2FkZBgCIAMoCzIsLnBob2VuaXgudjEuTm9kZVVwZGF0ZUNvbW1hbmQuTGFiZWxzQWRkRW50cnkSFQoNbGFiZWxzX3JlbW92ZRgDIAMoCRIiCgRyb2xlGAQgASgOMhQucGhvZW5peC52MS5Ob2RlUm9sZRIyCgxhdmFpbGFiaWxpdHkYBSABKA4yHC5waG9lbml4LnYxLk5vZGVBdmFpbGFiaWxpdHkaMAoOTGFiZWxzQWRkRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKlAQoRU3RhY2tBcHBseUNvbW1hbmQSEQoJbmFtZXNwYWNlGAEgASgJEhIKCnNwZWNzX2pzb24YAiABKAkSDQoFcHJ1bmUYAyABKAgSDAoEd2FpdBgEIAEoCBIvCgx3YWl0X3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGwoTcm9sbGJhY2tfb25fZmFpbHVyZRgGIAEoCCInChJTdGFja1JlbW92ZUNvbW1hbmQSEQoJbmFtZXNwYWNlGAEgASgJIicKElNlcnZpY2VMaXN0Q29tbWFuZBIRCgluYW1lc3BhY2UYASABKAkiIgoPVGFza0xpc3RDb21tYW5kEg8KB3NlcnZpY2UYASABKAkibgoSU2VydmljZUxvZ3NDb21tYW5kEg8KB3NlcnZpY2UYASABKAkSDgoGZm9sbG93GAIgASgIEgwKBHRhaWwYAyABKA0SKQoFc2luY2UYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjgKE1NlcnZpY2VTY2FsZUNvbW1hbmQSDwoHc2VydmljZRgBIAEoCRIQCghyZXBsaWNhcxgCIAEoDSIZChdSZWZyZXNoSW52ZW50b3J5Q29tbWFuZCL+BgoNQ29tbWFuZFJlc3VsdBISCgpjb21tYW5kX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIkCgVlcnJvchgDIAEoCzIVLnBob2VuaXgudjEuRXJyb3JJbmZvEhAKCHJlcGxheWVkGAQgASgIEhMKC2R1cmF0aW9uX21zGAUgASgNEiYKBHBpbmcYCiABKAsyFi5waG9lbml4LnYxLlBpbmdSZXN1bHRIABIxCgpzd2FybV9pbml0GAsgASgLMhsucGhvZW5peC52MS5Td2FybUluaXRSZXN1bHRIABIxCgpzd2FybV9qb2luGAwgASgLMhsucGhvZW5peC52MS5Td2FybUpvaW5SZXN1bHRIABIzCgtzd2FybV9sZWF2ZRgNIAEoCzIcLnBob2VuaXgudjEuU3dhcm1MZWF2ZVJlc3VsdEgAEjMKC2pvaW5fdG9rZW5zGA4gASgLMhwucGhvZW5peC52MS5Kb2luVG9rZW5zUmVzdWx0SAASNwoNc3dhcm1faW5zcGVjdBgPIAEoCzIeLnBob2VuaXgudjEuU3dhcm1JbnNwZWN0UmVzdWx0SAASMwoLbm9kZV91cGRhdGUYECABKAsyHC5waG9lbml4LnYxLk5vZGVVcGRhdGVSZXN1bHRIABIzCgtzdGFja19hcHBseRgRIAEoCzIcLnBob2VuaXgudjEuU3RhY2tBcHBseVJlc3VsdEgAEjUKDHN0YWNrX3JlbW92ZRgSIAEoCzIdLnBob2VuaXgudjEuU3RhY2tSZW1vdmVSZXN1bHRIABI1CgxzZXJ2aWNlX2xpc3QYEyABKAsyHS5waG9lbml4LnYxLlNlcnZpY2VMaXN0UmVzdWx0SAASLwoJdGFza19saXN0GBQgASgLMhoucGhvZW5peC52MS5UYXNrTGlzdFJlc3VsdEgAEjUKDHNlcnZpY2VfbG9ncxgVIAEoCzIdLnBob2VuaXgudjEuU2VydmljZUxvZ3NSZXN1bHRIABI3Cg1zZXJ2aWNlX3NjYWxlGBYgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlU2NhbGVSZXN1bHRIABI/ChFyZWZyZXNoX2ludmVudG9yeRgXIAEoCzIiLnBob2VuaXgudjEuUmVmcmVzaEludmVudG9yeVJlc3VsdEgAQggKBnJlc3VsdCJYCg9Db21tYW5kUHJvZ3Jlc3MSEgoKY29tbWFuZF9pZBgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEiAKA2xvZxgDIAEoCzITLnBob2VuaXgudjEuTG9nTGluZSJiCgdMb2dMaW5lEg8KB3Rhc2tfaWQYASABKAkSDgoGc3RyZWFtGAIgASgJEgwKBHRleHQYAyABKAkSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiHQoKUGluZ1Jlc3VsdBIPCgdwYXlsb2FkGAEgASgMIjMKD1N3YXJtSW5pdFJlc3VsdBIPCgdub2RlX2lkGAEgASgJEg8KB2FscmVhZHkYAiABKAgiMwoPU3dhcm1Kb2luUmVzdWx0Eg8KB25vZGVfaWQYASABKAkSDwoHYWxyZWFkeRgCIAEoCCIjChBTd2FybUxlYXZlUmVzdWx0Eg8KB2FscmVhZHkYASABKAgiSQoQSm9pblRva2Vuc1Jlc3VsdBIOCgZ3b3JrZXIYASABKAkSDwoHbWFuYWdlchgCIAEoCRIUCgxtYW5hZ2VyX2FkZHIYAyABKAkiTgoSU3dhcm1JbnNwZWN0UmVzdWx0EhIKCmNsdXN0ZXJfaWQYASABKAkSJAoFbm9kZXMYAiADKAsyFS5waG9lbml4LnYxLlN3YXJtTm9kZSJIChBOb2RlVXBkYXRlUmVzdWx0Eg8KB2NoYW5nZWQYASABKAgSIwoEbm9kZRgCIAEoCzIVLnBob2VuaXgudjEuU3dhcm1Ob2RlInIKElNlcnZpY2VBcHBseVJlc3VsdBIMCgRuYW1lGAEgASgJEg4KBmFjdGlvbhgCIAEoCRINCgVzdGF0ZRgDIAEoCRIPCgdydW5uaW5nGAQgASgNEg8KB2Rlc2lyZWQYBSABKA0SDQoFZXJyb3IYBiABKAkitAEKEFN0YWNrQXBwbHlSZXN1bHQSMAoIc2VydmljZXMYASADKAsyHi5waG9lbml4LnYxLlNlcnZpY2VBcHBseVJlc3VsdBIYChBuZXR3b3Jrc19jcmVhdGVkGAIgAygJEhcKD29iamVjdHNfY3JlYXRlZBgDIAMoCRIPCgdyZW1vdmVkGAQgAygJEhUKDWRvY2tlcl93cml0ZXMYBSABKA0SEwoLcm9sbGVkX2JhY2sYBiABKAgiJAoRU3RhY2tSZW1vdmVSZXN1bHQSDwoHcmVtb3ZlZBgBIAMoCSJBChFTZXJ2aWNlTGlzdFJlc3VsdBIsCghzZXJ2aWNlcxgBIAMoCzIaLnBob2VuaXgudjEuU2VydmljZVN1bW1hcnkiOAoOVGFza0xpc3RSZXN1bHQSJgoFdGFza3MYASADKAsyFy5waG9lbml4LnYxLlRhc2tTdW1tYXJ5IiIKEVNlcnZpY2VMb2dzUmVzdWx0Eg0KBWxpbmVzGAEgASgNIjgKElNlcnZpY2VTY2FsZVJlc3VsdBIQCghwcmV2aW91cxgBIAEoDRIQCghyZXBsaWNhcxgCIAEoDSJCChZSZWZyZXNoSW52ZW50b3J5UmVzdWx0EigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5KoYBCg1Hb29kYnllUmVhc29uEh4KGkdPT0RCWUVfUkVBU09OX1VOU1BFQ0lGSUVEEAASGwoXR09PREJZRV9SRUFTT05fU0hVVERPV04QARIbChdHT09EQllFX1JFQVNPTl9SRVBMQUNFRBACEhsKF0dPT0RCWUVfUkVBU09OX1BST1RPQ09MEAMyVgoMQWdlbnRTZXJ2aWNlEkYKB1Nlc3Npb24SGi5waG9lbml4LnYxLlNlc3Npb25SZXF1ZXN0GhsucGhvZW5peC52MS5TZXNzaW9uUmVzcG9uc2UoATABYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_phoenix_v1_inventory, file_phoenix_v1_swarm]);
+  fileDesc("ChZwaG9lbml4L3YxL2FnZW50LnByb3RvEgpwaG9lbml4LnYxIo4CCg5TZXNzaW9uUmVxdWVzdBIiCgVoZWxsbxgBIAEoCzIRLnBob2VuaXgudjEuSGVsbG9IABIqCgloZWFydGJlYXQYAiABKAsyFS5waG9lbml4LnYxLkhlYXJ0YmVhdEgAEjcKEGludmVudG9yeV91cGRhdGUYAyABKAsyGy5waG9lbml4LnYxLkludmVudG9yeVVwZGF0ZUgAEjMKDmNvbW1hbmRfcmVzdWx0GAQgASgLMhkucGhvZW5peC52MS5Db21tYW5kUmVzdWx0SAASNwoQY29tbWFuZF9wcm9ncmVzcxgFIAEoCzIbLnBob2VuaXgudjEuQ29tbWFuZFByb2dyZXNzSABCBQoDbXNnIpABCg9TZXNzaW9uUmVzcG9uc2USJgoHd2VsY29tZRgBIAEoCzITLnBob2VuaXgudjEuV2VsY29tZUgAEiYKB2NvbW1hbmQYAiABKAsyEy5waG9lbml4LnYxLkNvbW1hbmRIABImCgdnb29kYnllGAMgASgLMhMucGhvZW5peC52MS5Hb29kYnllSABCBQoDbXNnIpQBCgVIZWxsbxIQCghhZ2VudF9pZBgBIAEoCRIYChBlbnJvbGxtZW50X3Rva2VuGAIgASgJEhUKDWFnZW50X3ZlcnNpb24YAyABKAkSKAoJaW52ZW50b3J5GAQgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkSHgoWa25vd25faWRlbXBvdGVuY3lfa2V5cxgFIAMoCSJuCglIZWFydGJlYXQSCwoDc2VxGAEgASgEEisKB3NlbnRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBmRvY2tlchgDIAEoCzIXLnBob2VuaXgudjEuRG9ja2VyU3RhdGUiTAoPSW52ZW50b3J5VXBkYXRlEigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5Eg8KB2NoYW5nZWQYAiADKAkipgEKB1dlbGNvbWUSEgoKc2Vzc2lvbl9pZBgBIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNaGVhcnRiZWF0X3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdjbHVzdGVyGAQgASgJEg0KBWd1ZXN0GAUgASgJIkUKB0dvb2RieWUSKQoGcmVhc29uGAEgASgOMhkucGhvZW5peC52MS5Hb29kYnllUmVhc29uEg8KB21lc3NhZ2UYAiABKAkikwcKB0NvbW1hbmQSCgoCaWQYASABKAkSLAoIZGVhZGxpbmUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCRInCgRwaW5nGAogASgLMhcucGhvZW5peC52MS5QaW5nQ29tbWFuZEgAEjIKCnN3YXJtX2luaXQYCyABKAsyHC5waG9lbml4LnYxLlN3YXJtSW5pdENvbW1hbmRIABIyCgpzd2FybV9qb2luGAwgASgLMhwucGhvZW5peC52MS5Td2FybUpvaW5Db21tYW5kSAASNAoLc3dhcm1fbGVhdmUYDSABKAsyHS5waG9lbml4LnYxLlN3YXJtTGVhdmVDb21tYW5kSAASNAoLam9pbl90b2tlbnMYDiABKAsyHS5waG9lbml4LnYxLkpvaW5Ub2tlbnNDb21tYW5kSAASOAoNc3dhcm1faW5zcGVjdBgPIAEoCzIfLnBob2VuaXgudjEuU3dhcm1JbnNwZWN0Q29tbWFuZEgAEjQKC25vZGVfdXBkYXRlGBAgASgLMh0ucGhvZW5peC52MS5Ob2RlVXBkYXRlQ29tbWFuZEgAEjQKC3N0YWNrX2FwcGx5GBEgASgLMh0ucGhvZW5peC52MS5TdGFja0FwcGx5Q29tbWFuZEgAEjYKDHN0YWNrX3JlbW92ZRgSIAEoCzIeLnBob2VuaXgudjEuU3RhY2tSZW1vdmVDb21tYW5kSAASNgoMc2VydmljZV9saXN0GBMgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlTGlzdENvbW1hbmRIABIwCgl0YXNrX2xpc3QYFCABKAsyGy5waG9lbml4LnYxLlRhc2tMaXN0Q29tbWFuZEgAEjYKDHNlcnZpY2VfbG9ncxgVIAEoCzIeLnBob2VuaXgudjEuU2VydmljZUxvZ3NDb21tYW5kSAASOAoNc2VydmljZV9zY2FsZRgWIAEoCzIfLnBob2VuaXgudjEuU2VydmljZVNjYWxlQ29tbWFuZEgAEkAKEXJlZnJlc2hfaW52ZW50b3J5GBcgASgLMiMucGhvZW5peC52MS5SZWZyZXNoSW52ZW50b3J5Q29tbWFuZEgAEjQKC25vZGVfcmVtb3ZlGBggASgLMh0ucGhvZW5peC52MS5Ob2RlUmVtb3ZlQ29tbWFuZEgAQgYKBGtpbmQiHgoLUGluZ0NvbW1hbmQSDwoHcGF5bG9hZBgBIAEoDCJaChBTd2FybUluaXRDb21tYW5kEhYKDmFkdmVydGlzZV9hZGRyGAEgASgJEhMKC2xpc3Rlbl9hZGRyGAIgASgJEhkKEWRlZmF1bHRfYWRkcl9wb29sGAMgAygJIo0BChBTd2FybUpvaW5Db21tYW5kEhIKCmpvaW5fdG9rZW4YASABKAkSFAoMcmVtb3RlX2FkZHJzGAIgAygJEhYKDmFkdmVydGlzZV9hZGRyGAMgASgJEiIKBHJvbGUYBCABKA4yFC5waG9lbml4LnYxLk5vZGVSb2xlEhMKC2xpc3Rlbl9hZGRyGAUgASgJIiIKEVN3YXJtTGVhdmVDb21tYW5kEg0KBWZvcmNlGAEgASgIIhMKEUpvaW5Ub2tlbnNDb21tYW5kIhUKE1N3YXJtSW5zcGVjdENvbW1hbmQihwIKEU5vZGVVcGRhdGVDb21tYW5kEg8KB25vZGVfaWQYASABKAkSQAoKbGFiZWxzX2FkZBgCIAMoCzIsLnBob2VuaXgudjEuTm9kZVVwZGF0ZUNvbW1hbmQuTGFiZWxzQWRkRW50cnkSFQoNbGFiZWxzX3JlbW92ZRgDIAMoCRIiCgRyb2xlGAQgASgOMhQucGhvZW5peC52MS5Ob2RlUm9sZRIyCgxhdmFpbGFiaWxpdHkYBSABKA4yHC5waG9lbml4LnYxLk5vZGVBdmFpbGFiaWxpdHkaMAoOTGFiZWxzQWRkRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJhChFOb2RlUmVtb3ZlQ29tbWFuZBIPCgdub2RlX2lkGAEgASgJEg0KBWZvcmNlGAIgASgIEiwKCXdhaXRfZG93bhgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKlAQoRU3RhY2tBcHBseUNvbW1hbmQSEQoJbmFtZXNwYWNlGAEgASgJEhIKCnNwZWNzX2pzb24YAiABKAkSDQoFcHJ1bmUYAyABKAgSDAoEd2FpdBgEIAEoCBIvCgx3YWl0X3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGwoTcm9sbGJhY2tfb25fZmFpbHVyZRgGIAEoCCInChJTdGFja1JlbW92ZUNvbW1hbmQSEQoJbmFtZXNwYWNlGAEgASgJIicKElNlcnZpY2VMaXN0Q29tbWFuZBIRCgluYW1lc3BhY2UYASABKAkiIgoPVGFza0xpc3RDb21tYW5kEg8KB3NlcnZpY2UYASABKAkibgoSU2VydmljZUxvZ3NDb21tYW5kEg8KB3NlcnZpY2UYASABKAkSDgoGZm9sbG93GAIgASgIEgwKBHRhaWwYAyABKA0SKQoFc2luY2UYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjgKE1NlcnZpY2VTY2FsZUNvbW1hbmQSDwoHc2VydmljZRgBIAEoCRIQCghyZXBsaWNhcxgCIAEoDSIZChdSZWZyZXNoSW52ZW50b3J5Q29tbWFuZCKzBwoNQ29tbWFuZFJlc3VsdBISCgpjb21tYW5kX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIkCgVlcnJvchgDIAEoCzIVLnBob2VuaXgudjEuRXJyb3JJbmZvEhAKCHJlcGxheWVkGAQgASgIEhMKC2R1cmF0aW9uX21zGAUgASgNEiYKBHBpbmcYCiABKAsyFi5waG9lbml4LnYxLlBpbmdSZXN1bHRIABIxCgpzd2FybV9pbml0GAsgASgLMhsucGhvZW5peC52MS5Td2FybUluaXRSZXN1bHRIABIxCgpzd2FybV9qb2luGAwgASgLMhsucGhvZW5peC52MS5Td2FybUpvaW5SZXN1bHRIABIzCgtzd2FybV9sZWF2ZRgNIAEoCzIcLnBob2VuaXgudjEuU3dhcm1MZWF2ZVJlc3VsdEgAEjMKC2pvaW5fdG9rZW5zGA4gASgLMhwucGhvZW5peC52MS5Kb2luVG9rZW5zUmVzdWx0SAASNwoNc3dhcm1faW5zcGVjdBgPIAEoCzIeLnBob2VuaXgudjEuU3dhcm1JbnNwZWN0UmVzdWx0SAASMwoLbm9kZV91cGRhdGUYECABKAsyHC5waG9lbml4LnYxLk5vZGVVcGRhdGVSZXN1bHRIABIzCgtzdGFja19hcHBseRgRIAEoCzIcLnBob2VuaXgudjEuU3RhY2tBcHBseVJlc3VsdEgAEjUKDHN0YWNrX3JlbW92ZRgSIAEoCzIdLnBob2VuaXgudjEuU3RhY2tSZW1vdmVSZXN1bHRIABI1CgxzZXJ2aWNlX2xpc3QYEyABKAsyHS5waG9lbml4LnYxLlNlcnZpY2VMaXN0UmVzdWx0SAASLwoJdGFza19saXN0GBQgASgLMhoucGhvZW5peC52MS5UYXNrTGlzdFJlc3VsdEgAEjUKDHNlcnZpY2VfbG9ncxgVIAEoCzIdLnBob2VuaXgudjEuU2VydmljZUxvZ3NSZXN1bHRIABI3Cg1zZXJ2aWNlX3NjYWxlGBYgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlU2NhbGVSZXN1bHRIABI/ChFyZWZyZXNoX2ludmVudG9yeRgXIAEoCzIiLnBob2VuaXgudjEuUmVmcmVzaEludmVudG9yeVJlc3VsdEgAEjMKC25vZGVfcmVtb3ZlGBggASgLMhwucGhvZW5peC52MS5Ob2RlUmVtb3ZlUmVzdWx0SABCCAoGcmVzdWx0IlgKD0NvbW1hbmRQcm9ncmVzcxISCgpjb21tYW5kX2lkGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSIAoDbG9nGAMgASgLMhMucGhvZW5peC52MS5Mb2dMaW5lImIKB0xvZ0xpbmUSDwoHdGFza19pZBgBIAEoCRIOCgZzdHJlYW0YAiABKAkSDAoEdGV4dBgDIAEoCRIoCgR0aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIdCgpQaW5nUmVzdWx0Eg8KB3BheWxvYWQYASABKAwiMwoPU3dhcm1Jbml0UmVzdWx0Eg8KB25vZGVfaWQYASABKAkSDwoHYWxyZWFkeRgCIAEoCCIzCg9Td2FybUpvaW5SZXN1bHQSDwoHbm9kZV9pZBgBIAEoCRIPCgdhbHJlYWR5GAIgASgIIiMKEFN3YXJtTGVhdmVSZXN1bHQSDwoHYWxyZWFkeRgBIAEoCCJJChBKb2luVG9rZW5zUmVzdWx0Eg4KBndvcmtlchgBIAEoCRIPCgdtYW5hZ2VyGAIgASgJEhQKDG1hbmFnZXJfYWRkchgDIAEoCSJOChJTd2FybUluc3BlY3RSZXN1bHQSEgoKY2x1c3Rlcl9pZBgBIAEoCRIkCgVub2RlcxgCIAMoCzIVLnBob2VuaXgudjEuU3dhcm1Ob2RlIkgKEE5vZGVVcGRhdGVSZXN1bHQSDwoHY2hhbmdlZBgBIAEoCBIjCgRub2RlGAIgASgLMhUucGhvZW5peC52MS5Td2FybU5vZGUiNQoQTm9kZVJlbW92ZVJlc3VsdBIPCgdhbHJlYWR5GAEgASgIEhAKCGhvc3RuYW1lGAIgASgJInIKElNlcnZpY2VBcHBseVJlc3VsdBIMCgRuYW1lGAEgASgJEg4KBmFjdGlvbhgCIAEoCRINCgVzdGF0ZRgDIAEoCRIPCgdydW5uaW5nGAQgASgNEg8KB2Rlc2lyZWQYBSABKA0SDQoFZXJyb3IYBiABKAkitAEKEFN0YWNrQXBwbHlSZXN1bHQSMAoIc2VydmljZXMYASADKAsyHi5waG9lbml4LnYxLlNlcnZpY2VBcHBseVJlc3VsdBIYChBuZXR3b3Jrc19jcmVhdGVkGAIgAygJEhcKD29iamVjdHNfY3JlYXRlZBgDIAMoCRIPCgdyZW1vdmVkGAQgAygJEhUKDWRvY2tlcl93cml0ZXMYBSABKA0SEwoLcm9sbGVkX2JhY2sYBiABKAgiJAoRU3RhY2tSZW1vdmVSZXN1bHQSDwoHcmVtb3ZlZBgBIAMoCSJBChFTZXJ2aWNlTGlzdFJlc3VsdBIsCghzZXJ2aWNlcxgBIAMoCzIaLnBob2VuaXgudjEuU2VydmljZVN1bW1hcnkiOAoOVGFza0xpc3RSZXN1bHQSJgoFdGFza3MYASADKAsyFy5waG9lbml4LnYxLlRhc2tTdW1tYXJ5IiIKEVNlcnZpY2VMb2dzUmVzdWx0Eg0KBWxpbmVzGAEgASgNIjgKElNlcnZpY2VTY2FsZVJlc3VsdBIQCghwcmV2aW91cxgBIAEoDRIQCghyZXBsaWNhcxgCIAEoDSJCChZSZWZyZXNoSW52ZW50b3J5UmVzdWx0EigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5KoYBCg1Hb29kYnllUmVhc29uEh4KGkdPT0RCWUVfUkVBU09OX1VOU1BFQ0lGSUVEEAASGwoXR09PREJZRV9SRUFTT05fU0hVVERPV04QARIbChdHT09EQllFX1JFQVNPTl9SRVBMQUNFRBACEhsKF0dPT0RCWUVfUkVBU09OX1BST1RPQ09MEAMyVgoMQWdlbnRTZXJ2aWNlEkYKB1Nlc3Npb24SGi5waG9lbml4LnYxLlNlc3Npb25SZXF1ZXN0GhsucGhvZW5peC52MS5TZXNzaW9uUmVzcG9uc2UoATABYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_phoenix_v1_inventory, file_phoenix_v1_swarm]);
 
 /**
  * A message from the agent to the coordinator.
@@ -458,6 +458,14 @@ export type Command = Message<"phoenix.v1.Command"> & {
      */
     value: RefreshInventoryCommand;
     case: "refreshInventory";
+  } | {
+    /**
+     * Remove a node entry from the swarm (manager only).
+     *
+     * @generated from field: phoenix.v1.NodeRemoveCommand node_remove = 24;
+     */
+    value: NodeRemoveCommand;
+    case: "nodeRemove";
   } | { case: undefined; value?: undefined };
 };
 
@@ -674,6 +682,45 @@ export const NodeUpdateCommandSchema: GenMessage<NodeUpdateCommand> = /*@__PURE_
   messageDesc(file_phoenix_v1_agent, 14);
 
 /**
+ * Remove a node entry from the swarm (`docker node rm`): a guest that left, or a
+ * stale entry a guest left behind. Idempotent: a node that is gone already answers
+ * already=true.
+ *
+ * @generated from message phoenix.v1.NodeRemoveCommand
+ */
+export type NodeRemoveCommand = Message<"phoenix.v1.NodeRemoveCommand"> & {
+  /**
+   * Node to remove.
+   *
+   * @generated from field: string node_id = 1;
+   */
+  nodeId: string;
+
+  /**
+   * Remove it even when it is not down (`docker node rm --force`); without it a
+   * node that is not down is refused with CONFLICT.
+   *
+   * @generated from field: bool force = 2;
+   */
+  force: boolean;
+
+  /**
+   * How long to wait for a node that is not down yet (it has just left the swarm)
+   * to go down before refusing; zero refuses at once.
+   *
+   * @generated from field: google.protobuf.Duration wait_down = 3;
+   */
+  waitDown?: Duration | undefined;
+};
+
+/**
+ * Describes the message phoenix.v1.NodeRemoveCommand.
+ * Use `create(NodeRemoveCommandSchema)` to create a new message.
+ */
+export const NodeRemoveCommandSchema: GenMessage<NodeRemoveCommand> = /*@__PURE__*/
+  messageDesc(file_phoenix_v1_agent, 15);
+
+/**
  * Apply a stack's specs.
  *
  * @generated from message phoenix.v1.StackApplyCommand
@@ -729,7 +776,7 @@ export type StackApplyCommand = Message<"phoenix.v1.StackApplyCommand"> & {
  * Use `create(StackApplyCommandSchema)` to create a new message.
  */
 export const StackApplyCommandSchema: GenMessage<StackApplyCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 15);
+  messageDesc(file_phoenix_v1_agent, 16);
 
 /**
  * Remove a stack namespace.
@@ -750,7 +797,7 @@ export type StackRemoveCommand = Message<"phoenix.v1.StackRemoveCommand"> & {
  * Use `create(StackRemoveCommandSchema)` to create a new message.
  */
 export const StackRemoveCommandSchema: GenMessage<StackRemoveCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 16);
+  messageDesc(file_phoenix_v1_agent, 17);
 
 /**
  * List services.
@@ -771,7 +818,7 @@ export type ServiceListCommand = Message<"phoenix.v1.ServiceListCommand"> & {
  * Use `create(ServiceListCommandSchema)` to create a new message.
  */
 export const ServiceListCommandSchema: GenMessage<ServiceListCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 17);
+  messageDesc(file_phoenix_v1_agent, 18);
 
 /**
  * List tasks of a service.
@@ -792,7 +839,7 @@ export type TaskListCommand = Message<"phoenix.v1.TaskListCommand"> & {
  * Use `create(TaskListCommandSchema)` to create a new message.
  */
 export const TaskListCommandSchema: GenMessage<TaskListCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 18);
+  messageDesc(file_phoenix_v1_agent, 19);
 
 /**
  * Read a service's logs.
@@ -834,7 +881,7 @@ export type ServiceLogsCommand = Message<"phoenix.v1.ServiceLogsCommand"> & {
  * Use `create(ServiceLogsCommandSchema)` to create a new message.
  */
 export const ServiceLogsCommandSchema: GenMessage<ServiceLogsCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 19);
+  messageDesc(file_phoenix_v1_agent, 20);
 
 /**
  * Scale a replicated service.
@@ -862,7 +909,7 @@ export type ServiceScaleCommand = Message<"phoenix.v1.ServiceScaleCommand"> & {
  * Use `create(ServiceScaleCommandSchema)` to create a new message.
  */
 export const ServiceScaleCommandSchema: GenMessage<ServiceScaleCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 20);
+  messageDesc(file_phoenix_v1_agent, 21);
 
 /**
  * Collect the inventory now.
@@ -877,7 +924,7 @@ export type RefreshInventoryCommand = Message<"phoenix.v1.RefreshInventoryComman
  * Use `create(RefreshInventoryCommandSchema)` to create a new message.
  */
 export const RefreshInventoryCommandSchema: GenMessage<RefreshInventoryCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 21);
+  messageDesc(file_phoenix_v1_agent, 22);
 
 /**
  * Final outcome of a command.
@@ -1039,6 +1086,14 @@ export type CommandResult = Message<"phoenix.v1.CommandResult"> & {
      */
     value: RefreshInventoryResult;
     case: "refreshInventory";
+  } | {
+    /**
+     * Answer to NodeRemoveCommand.
+     *
+     * @generated from field: phoenix.v1.NodeRemoveResult node_remove = 24;
+     */
+    value: NodeRemoveResult;
+    case: "nodeRemove";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1047,7 +1102,7 @@ export type CommandResult = Message<"phoenix.v1.CommandResult"> & {
  * Use `create(CommandResultSchema)` to create a new message.
  */
 export const CommandResultSchema: GenMessage<CommandResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 22);
+  messageDesc(file_phoenix_v1_agent, 23);
 
 /**
  * Intermediate output of a long command.
@@ -1082,7 +1137,7 @@ export type CommandProgress = Message<"phoenix.v1.CommandProgress"> & {
  * Use `create(CommandProgressSchema)` to create a new message.
  */
 export const CommandProgressSchema: GenMessage<CommandProgress> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 23);
+  messageDesc(file_phoenix_v1_agent, 24);
 
 /**
  * One line of service logs.
@@ -1124,7 +1179,7 @@ export type LogLine = Message<"phoenix.v1.LogLine"> & {
  * Use `create(LogLineSchema)` to create a new message.
  */
 export const LogLineSchema: GenMessage<LogLine> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 24);
+  messageDesc(file_phoenix_v1_agent, 25);
 
 /**
  * Answer to PingCommand.
@@ -1145,7 +1200,7 @@ export type PingResult = Message<"phoenix.v1.PingResult"> & {
  * Use `create(PingResultSchema)` to create a new message.
  */
 export const PingResultSchema: GenMessage<PingResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 25);
+  messageDesc(file_phoenix_v1_agent, 26);
 
 /**
  * Answer to SwarmInitCommand.
@@ -1173,7 +1228,7 @@ export type SwarmInitResult = Message<"phoenix.v1.SwarmInitResult"> & {
  * Use `create(SwarmInitResultSchema)` to create a new message.
  */
 export const SwarmInitResultSchema: GenMessage<SwarmInitResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 26);
+  messageDesc(file_phoenix_v1_agent, 27);
 
 /**
  * Answer to SwarmJoinCommand.
@@ -1201,7 +1256,7 @@ export type SwarmJoinResult = Message<"phoenix.v1.SwarmJoinResult"> & {
  * Use `create(SwarmJoinResultSchema)` to create a new message.
  */
 export const SwarmJoinResultSchema: GenMessage<SwarmJoinResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 27);
+  messageDesc(file_phoenix_v1_agent, 28);
 
 /**
  * Answer to SwarmLeaveCommand.
@@ -1222,7 +1277,7 @@ export type SwarmLeaveResult = Message<"phoenix.v1.SwarmLeaveResult"> & {
  * Use `create(SwarmLeaveResultSchema)` to create a new message.
  */
 export const SwarmLeaveResultSchema: GenMessage<SwarmLeaveResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 28);
+  messageDesc(file_phoenix_v1_agent, 29);
 
 /**
  * Answer to JoinTokensCommand. Holds secrets: never logged.
@@ -1257,7 +1312,7 @@ export type JoinTokensResult = Message<"phoenix.v1.JoinTokensResult"> & {
  * Use `create(JoinTokensResultSchema)` to create a new message.
  */
 export const JoinTokensResultSchema: GenMessage<JoinTokensResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 29);
+  messageDesc(file_phoenix_v1_agent, 30);
 
 /**
  * Answer to SwarmInspectCommand.
@@ -1285,7 +1340,7 @@ export type SwarmInspectResult = Message<"phoenix.v1.SwarmInspectResult"> & {
  * Use `create(SwarmInspectResultSchema)` to create a new message.
  */
 export const SwarmInspectResultSchema: GenMessage<SwarmInspectResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 30);
+  messageDesc(file_phoenix_v1_agent, 31);
 
 /**
  * Answer to NodeUpdateCommand.
@@ -1313,7 +1368,35 @@ export type NodeUpdateResult = Message<"phoenix.v1.NodeUpdateResult"> & {
  * Use `create(NodeUpdateResultSchema)` to create a new message.
  */
 export const NodeUpdateResultSchema: GenMessage<NodeUpdateResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 31);
+  messageDesc(file_phoenix_v1_agent, 32);
+
+/**
+ * Answer to NodeRemoveCommand.
+ *
+ * @generated from message phoenix.v1.NodeRemoveResult
+ */
+export type NodeRemoveResult = Message<"phoenix.v1.NodeRemoveResult"> & {
+  /**
+   * True when the node was not in the swarm (removed before) and nothing was done.
+   *
+   * @generated from field: bool already = 1;
+   */
+  already: boolean;
+
+  /**
+   * Hostname of the node removed; empty when already.
+   *
+   * @generated from field: string hostname = 2;
+   */
+  hostname: string;
+};
+
+/**
+ * Describes the message phoenix.v1.NodeRemoveResult.
+ * Use `create(NodeRemoveResultSchema)` to create a new message.
+ */
+export const NodeRemoveResultSchema: GenMessage<NodeRemoveResult> = /*@__PURE__*/
+  messageDesc(file_phoenix_v1_agent, 33);
 
 /**
  * What a deploy did to one service.
@@ -1369,7 +1452,7 @@ export type ServiceApplyResult = Message<"phoenix.v1.ServiceApplyResult"> & {
  * Use `create(ServiceApplyResultSchema)` to create a new message.
  */
 export const ServiceApplyResultSchema: GenMessage<ServiceApplyResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 32);
+  messageDesc(file_phoenix_v1_agent, 34);
 
 /**
  * Answer to StackApplyCommand.
@@ -1425,7 +1508,7 @@ export type StackApplyResult = Message<"phoenix.v1.StackApplyResult"> & {
  * Use `create(StackApplyResultSchema)` to create a new message.
  */
 export const StackApplyResultSchema: GenMessage<StackApplyResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 33);
+  messageDesc(file_phoenix_v1_agent, 35);
 
 /**
  * Answer to StackRemoveCommand.
@@ -1446,7 +1529,7 @@ export type StackRemoveResult = Message<"phoenix.v1.StackRemoveResult"> & {
  * Use `create(StackRemoveResultSchema)` to create a new message.
  */
 export const StackRemoveResultSchema: GenMessage<StackRemoveResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 34);
+  messageDesc(file_phoenix_v1_agent, 36);
 
 /**
  * Answer to ServiceListCommand.
@@ -1467,7 +1550,7 @@ export type ServiceListResult = Message<"phoenix.v1.ServiceListResult"> & {
  * Use `create(ServiceListResultSchema)` to create a new message.
  */
 export const ServiceListResultSchema: GenMessage<ServiceListResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 35);
+  messageDesc(file_phoenix_v1_agent, 37);
 
 /**
  * Answer to TaskListCommand.
@@ -1488,7 +1571,7 @@ export type TaskListResult = Message<"phoenix.v1.TaskListResult"> & {
  * Use `create(TaskListResultSchema)` to create a new message.
  */
 export const TaskListResultSchema: GenMessage<TaskListResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 36);
+  messageDesc(file_phoenix_v1_agent, 38);
 
 /**
  * Answer to ServiceLogsCommand.
@@ -1509,7 +1592,7 @@ export type ServiceLogsResult = Message<"phoenix.v1.ServiceLogsResult"> & {
  * Use `create(ServiceLogsResultSchema)` to create a new message.
  */
 export const ServiceLogsResultSchema: GenMessage<ServiceLogsResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 37);
+  messageDesc(file_phoenix_v1_agent, 39);
 
 /**
  * Answer to ServiceScaleCommand.
@@ -1537,7 +1620,7 @@ export type ServiceScaleResult = Message<"phoenix.v1.ServiceScaleResult"> & {
  * Use `create(ServiceScaleResultSchema)` to create a new message.
  */
 export const ServiceScaleResultSchema: GenMessage<ServiceScaleResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 38);
+  messageDesc(file_phoenix_v1_agent, 40);
 
 /**
  * Answer to RefreshInventoryCommand.
@@ -1558,7 +1641,7 @@ export type RefreshInventoryResult = Message<"phoenix.v1.RefreshInventoryResult"
  * Use `create(RefreshInventoryResultSchema)` to create a new message.
  */
 export const RefreshInventoryResultSchema: GenMessage<RefreshInventoryResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 39);
+  messageDesc(file_phoenix_v1_agent, 41);
 
 /**
  * Why the coordinator ends a session.

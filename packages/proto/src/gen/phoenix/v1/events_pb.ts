@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file phoenix/v1/events.proto.
  */
 export const file_phoenix_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChdwaG9lbml4L3YxL2V2ZW50cy5wcm90bxIKcGhvZW5peC52MSK8BwoFRXZlbnQSCgoCaWQYASABKAkSCwoDc2VxGAIgASgEEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBHR5cGUYBCABKAkSDwoHY2x1c3RlchgFIAEoCRIPCgdzdWJqZWN0GAYgASgJEjUKD2FnZW50X2Nvbm5lY3RlZBgKIAEoCzIaLnBob2VuaXgudjEuQWdlbnRDb25uZWN0ZWRIABI7ChJhZ2VudF9kaXNjb25uZWN0ZWQYCyABKAsyHS5waG9lbml4LnYxLkFnZW50RGlzY29ubmVjdGVkSAASMQoNYWdlbnRfb2ZmbGluZRgMIAEoCzIYLnBob2VuaXgudjEuQWdlbnRPZmZsaW5lSAASOQoRaW52ZW50b3J5X2NoYW5nZWQYDSABKAsyHC5waG9lbml4LnYxLkludmVudG9yeUNoYW5nZWRIABI5ChFzd2FybV9pbml0aWFsaXplZBgOIAEoCzIcLnBob2VuaXgudjEuU3dhcm1Jbml0aWFsaXplZEgAEi0KC25vZGVfam9pbmVkGA8gASgLMhYucGhvZW5peC52MS5Ob2RlSm9pbmVkSAASOAoRbm9kZV9yb2xlX2NoYW5nZWQYECABKAsyGy5waG9lbml4LnYxLk5vZGVSb2xlQ2hhbmdlZEgAEjwKE25vZGVfbGFiZWxzX2NoYW5nZWQYESABKAsyHS5waG9lbml4LnYxLk5vZGVMYWJlbHNDaGFuZ2VkSAASMwoOc3RhY2tfZGVwbG95ZWQYEiABKAsyGS5waG9lbml4LnYxLlN0YWNrRGVwbG95ZWRIABIxCg1zdGFja19yZW1vdmVkGBMgASgLMhgucGhvZW5peC52MS5TdGFja1JlbW92ZWRIABIvCgxzdGFja19mYWlsZWQYFCABKAsyFy5waG9lbml4LnYxLlN0YWNrRmFpbGVkSAASLQoLZHJpZnRfZm91bmQYFSABKAsyFi5waG9lbml4LnYxLkRyaWZ0Rm91bmRIABIvCgxzeW5jX3N0YXJ0ZWQYFiABKAsyFy5waG9lbml4LnYxLlN5bmNTdGFydGVkSAASMQoNc3luY19maW5pc2hlZBgXIAEoCzIYLnBob2VuaXgudjEuU3luY0ZpbmlzaGVkSAASSAoZbm9kZV9hdmFpbGFiaWxpdHlfY2hhbmdlZBgYIAEoCzIjLnBob2VuaXgudjEuTm9kZUF2YWlsYWJpbGl0eUNoYW5nZWRIAEIGCgRkYXRhInUKDkFnZW50Q29ubmVjdGVkEg0KBWd1ZXN0GAEgASgJEhEKBHZtaWQYAiABKA1IAIgBARIQCghob3N0bmFtZRgDIAEoCRIVCg1hZ2VudF92ZXJzaW9uGAQgASgJEg8KB2Fkb3B0ZWQYBSABKAhCBwoFX3ZtaWQiMgoRQWdlbnREaXNjb25uZWN0ZWQSDQoFZ3Vlc3QYASABKAkSDgoGcmVhc29uGAIgASgJIkwKDEFnZW50T2ZmbGluZRINCgVndWVzdBgBIAEoCRItCglsYXN0X3NlZW4YAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjIKEEludmVudG9yeUNoYW5nZWQSDQoFZ3Vlc3QYASABKAkSDwoHY2hhbmdlZBgCIAMoCSIyChBTd2FybUluaXRpYWxpemVkEg0KBWd1ZXN0GAEgASgJEg8KB25vZGVfaWQYAiABKAkiUAoKTm9kZUpvaW5lZBINCgVndWVzdBgBIAEoCRIPCgdub2RlX2lkGAIgASgJEiIKBHJvbGUYAyABKA4yFC5waG9lbml4LnYxLk5vZGVSb2xlIncKD05vZGVSb2xlQ2hhbmdlZBINCgVndWVzdBgBIAEoCRIPCgdub2RlX2lkGAIgASgJEiIKBGZyb20YAyABKA4yFC5waG9lbml4LnYxLk5vZGVSb2xlEiAKAnRvGAQgASgOMhQucGhvZW5peC52MS5Ob2RlUm9sZSJtChdOb2RlQXZhaWxhYmlsaXR5Q2hhbmdlZBINCgVndWVzdBgBIAEoCRIPCgdub2RlX2lkGAIgASgJEjIKDGF2YWlsYWJpbGl0eRgDIAEoDjIcLnBob2VuaXgudjEuTm9kZUF2YWlsYWJpbGl0eSKrAQoRTm9kZUxhYmVsc0NoYW5nZWQSDQoFZ3Vlc3QYASABKAkSDwoHbm9kZV9pZBgCIAEoCRI3CgVhZGRlZBgDIAMoCzIoLnBob2VuaXgudjEuTm9kZUxhYmVsc0NoYW5nZWQuQWRkZWRFbnRyeRIPCgdyZW1vdmVkGAQgAygJGiwKCkFkZGVkRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJnCg1TdGFja0RlcGxveWVkEg0KBXN0YWNrGAEgASgJEgsKA2VudhgCIAEoCRIRCgluYW1lc3BhY2UYAyABKAkSEAoIc2VydmljZXMYBCADKAkSFQoNZG9ja2VyX3dyaXRlcxgFIAEoDSI9CgxTdGFja1JlbW92ZWQSDQoFc3RhY2sYASABKAkSCwoDZW52GAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCSJ3CgtTdGFja0ZhaWxlZBINCgVzdGFjaxgBIAEoCRILCgNlbnYYAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJEiQKBWVycm9yGAQgASgLMhUucGhvZW5peC52MS5FcnJvckluZm8SEwoLcm9sbGVkX2JhY2sYBSABKAgiGwoKRHJpZnRGb3VuZBINCgVzdGVwcxgBIAMoCSItCgtTeW5jU3RhcnRlZBIPCgdzeW5jX2lkGAEgASgJEg0KBXN0ZXBzGAIgASgNImUKDFN5bmNGaW5pc2hlZBIPCgdzeW5jX2lkGAEgASgJEgoKAm9rGAIgASgIEhIKCnN0ZXBzX2RvbmUYAyABKA0SJAoFZXJyb3IYBCABKAsyFS5waG9lbml4LnYxLkVycm9ySW5mb2IGcHJvdG8z", [file_google_protobuf_timestamp, file_phoenix_v1_swarm]);
+  fileDesc("ChdwaG9lbml4L3YxL2V2ZW50cy5wcm90bxIKcGhvZW5peC52MSLtBwoFRXZlbnQSCgoCaWQYASABKAkSCwoDc2VxGAIgASgEEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBHR5cGUYBCABKAkSDwoHY2x1c3RlchgFIAEoCRIPCgdzdWJqZWN0GAYgASgJEjUKD2FnZW50X2Nvbm5lY3RlZBgKIAEoCzIaLnBob2VuaXgudjEuQWdlbnRDb25uZWN0ZWRIABI7ChJhZ2VudF9kaXNjb25uZWN0ZWQYCyABKAsyHS5waG9lbml4LnYxLkFnZW50RGlzY29ubmVjdGVkSAASMQoNYWdlbnRfb2ZmbGluZRgMIAEoCzIYLnBob2VuaXgudjEuQWdlbnRPZmZsaW5lSAASOQoRaW52ZW50b3J5X2NoYW5nZWQYDSABKAsyHC5waG9lbml4LnYxLkludmVudG9yeUNoYW5nZWRIABI5ChFzd2FybV9pbml0aWFsaXplZBgOIAEoCzIcLnBob2VuaXgudjEuU3dhcm1Jbml0aWFsaXplZEgAEi0KC25vZGVfam9pbmVkGA8gASgLMhYucGhvZW5peC52MS5Ob2RlSm9pbmVkSAASOAoRbm9kZV9yb2xlX2NoYW5nZWQYECABKAsyGy5waG9lbml4LnYxLk5vZGVSb2xlQ2hhbmdlZEgAEjwKE25vZGVfbGFiZWxzX2NoYW5nZWQYESABKAsyHS5waG9lbml4LnYxLk5vZGVMYWJlbHNDaGFuZ2VkSAASMwoOc3RhY2tfZGVwbG95ZWQYEiABKAsyGS5waG9lbml4LnYxLlN0YWNrRGVwbG95ZWRIABIxCg1zdGFja19yZW1vdmVkGBMgASgLMhgucGhvZW5peC52MS5TdGFja1JlbW92ZWRIABIvCgxzdGFja19mYWlsZWQYFCABKAsyFy5waG9lbml4LnYxLlN0YWNrRmFpbGVkSAASLQoLZHJpZnRfZm91bmQYFSABKAsyFi5waG9lbml4LnYxLkRyaWZ0Rm91bmRIABIvCgxzeW5jX3N0YXJ0ZWQYFiABKAsyFy5waG9lbml4LnYxLlN5bmNTdGFydGVkSAASMQoNc3luY19maW5pc2hlZBgXIAEoCzIYLnBob2VuaXgudjEuU3luY0ZpbmlzaGVkSAASSAoZbm9kZV9hdmFpbGFiaWxpdHlfY2hhbmdlZBgYIAEoCzIjLnBob2VuaXgudjEuTm9kZUF2YWlsYWJpbGl0eUNoYW5nZWRIABIvCgxub2RlX3JlbW92ZWQYGSABKAsyFy5waG9lbml4LnYxLk5vZGVSZW1vdmVkSABCBgoEZGF0YSJ1Cg5BZ2VudENvbm5lY3RlZBINCgVndWVzdBgBIAEoCRIRCgR2bWlkGAIgASgNSACIAQESEAoIaG9zdG5hbWUYAyABKAkSFQoNYWdlbnRfdmVyc2lvbhgEIAEoCRIPCgdhZG9wdGVkGAUgASgIQgcKBV92bWlkIjIKEUFnZW50RGlzY29ubmVjdGVkEg0KBWd1ZXN0GAEgASgJEg4KBnJlYXNvbhgCIAEoCSJMCgxBZ2VudE9mZmxpbmUSDQoFZ3Vlc3QYASABKAkSLQoJbGFzdF9zZWVuGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIyChBJbnZlbnRvcnlDaGFuZ2VkEg0KBWd1ZXN0GAEgASgJEg8KB2NoYW5nZWQYAiADKAkiMgoQU3dhcm1Jbml0aWFsaXplZBINCgVndWVzdBgBIAEoCRIPCgdub2RlX2lkGAIgASgJIlAKCk5vZGVKb2luZWQSDQoFZ3Vlc3QYASABKAkSDwoHbm9kZV9pZBgCIAEoCRIiCgRyb2xlGAMgASgOMhQucGhvZW5peC52MS5Ob2RlUm9sZSJ3Cg9Ob2RlUm9sZUNoYW5nZWQSDQoFZ3Vlc3QYASABKAkSDwoHbm9kZV9pZBgCIAEoCRIiCgRmcm9tGAMgASgOMhQucGhvZW5peC52MS5Ob2RlUm9sZRIgCgJ0bxgEIAEoDjIULnBob2VuaXgudjEuTm9kZVJvbGUibQoXTm9kZUF2YWlsYWJpbGl0eUNoYW5nZWQSDQoFZ3Vlc3QYASABKAkSDwoHbm9kZV9pZBgCIAEoCRIyCgxhdmFpbGFiaWxpdHkYAyABKA4yHC5waG9lbml4LnYxLk5vZGVBdmFpbGFiaWxpdHkiPwoLTm9kZVJlbW92ZWQSDQoFZ3Vlc3QYASABKAkSDwoHbm9kZV9pZBgCIAEoCRIQCghob3N0bmFtZRgDIAEoCSKrAQoRTm9kZUxhYmVsc0NoYW5nZWQSDQoFZ3Vlc3QYASABKAkSDwoHbm9kZV9pZBgCIAEoCRI3CgVhZGRlZBgDIAMoCzIoLnBob2VuaXgudjEuTm9kZUxhYmVsc0NoYW5nZWQuQWRkZWRFbnRyeRIPCgdyZW1vdmVkGAQgAygJGiwKCkFkZGVkRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJnCg1TdGFja0RlcGxveWVkEg0KBXN0YWNrGAEgASgJEgsKA2VudhgCIAEoCRIRCgluYW1lc3BhY2UYAyABKAkSEAoIc2VydmljZXMYBCADKAkSFQoNZG9ja2VyX3dyaXRlcxgFIAEoDSI9CgxTdGFja1JlbW92ZWQSDQoFc3RhY2sYASABKAkSCwoDZW52GAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCSJ3CgtTdGFja0ZhaWxlZBINCgVzdGFjaxgBIAEoCRILCgNlbnYYAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJEiQKBWVycm9yGAQgASgLMhUucGhvZW5peC52MS5FcnJvckluZm8SEwoLcm9sbGVkX2JhY2sYBSABKAgiGwoKRHJpZnRGb3VuZBINCgVzdGVwcxgBIAMoCSItCgtTeW5jU3RhcnRlZBIPCgdzeW5jX2lkGAEgASgJEg0KBXN0ZXBzGAIgASgNImUKDFN5bmNGaW5pc2hlZBIPCgdzeW5jX2lkGAEgASgJEgoKAm9rGAIgASgIEhIKCnN0ZXBzX2RvbmUYAyABKA0SJAoFZXJyb3IYBCABKAsyFS5waG9lbml4LnYxLkVycm9ySW5mb2IGcHJvdG8z", [file_google_protobuf_timestamp, file_phoenix_v1_swarm]);
 
 /**
  * Event is the envelope of every state change the coordinator publishes. On NATS
@@ -192,6 +192,14 @@ export type Event = Message<"phoenix.v1.Event"> & {
      */
     value: NodeAvailabilityChanged;
     case: "nodeAvailabilityChanged";
+  } | {
+    /**
+     * type "node.removed": a node entry was removed from the swarm.
+     *
+     * @generated from field: phoenix.v1.NodeRemoved node_removed = 25;
+     */
+    value: NodeRemoved;
+    case: "nodeRemoved";
   } | { case: undefined; value?: undefined };
 };
 
@@ -476,6 +484,41 @@ export const NodeAvailabilityChangedSchema: GenMessage<NodeAvailabilityChanged> 
   messageDesc(file_phoenix_v1_events, 8);
 
 /**
+ * A node entry was removed from the swarm (a guest that left, or a stale entry).
+ *
+ * @generated from message phoenix.v1.NodeRemoved
+ */
+export type NodeRemoved = Message<"phoenix.v1.NodeRemoved"> & {
+  /**
+   * Model guest name the node belonged to.
+   *
+   * @generated from field: string guest = 1;
+   */
+  guest: string;
+
+  /**
+   * Swarm node id removed.
+   *
+   * @generated from field: string node_id = 2;
+   */
+  nodeId: string;
+
+  /**
+   * Hostname the node had.
+   *
+   * @generated from field: string hostname = 3;
+   */
+  hostname: string;
+};
+
+/**
+ * Describes the message phoenix.v1.NodeRemoved.
+ * Use `create(NodeRemovedSchema)` to create a new message.
+ */
+export const NodeRemovedSchema: GenMessage<NodeRemoved> = /*@__PURE__*/
+  messageDesc(file_phoenix_v1_events, 9);
+
+/**
  * Labels of a node were set or removed.
  *
  * @generated from message phoenix.v1.NodeLabelsChanged
@@ -515,7 +558,7 @@ export type NodeLabelsChanged = Message<"phoenix.v1.NodeLabelsChanged"> & {
  * Use `create(NodeLabelsChangedSchema)` to create a new message.
  */
 export const NodeLabelsChangedSchema: GenMessage<NodeLabelsChanged> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 9);
+  messageDesc(file_phoenix_v1_events, 10);
 
 /**
  * A stack environment was deployed.
@@ -564,7 +607,7 @@ export type StackDeployed = Message<"phoenix.v1.StackDeployed"> & {
  * Use `create(StackDeployedSchema)` to create a new message.
  */
 export const StackDeployedSchema: GenMessage<StackDeployed> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 10);
+  messageDesc(file_phoenix_v1_events, 11);
 
 /**
  * A stack environment was removed.
@@ -599,7 +642,7 @@ export type StackRemoved = Message<"phoenix.v1.StackRemoved"> & {
  * Use `create(StackRemovedSchema)` to create a new message.
  */
 export const StackRemovedSchema: GenMessage<StackRemoved> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 11);
+  messageDesc(file_phoenix_v1_events, 12);
 
 /**
  * A stack deploy failed.
@@ -648,7 +691,7 @@ export type StackFailed = Message<"phoenix.v1.StackFailed"> & {
  * Use `create(StackFailedSchema)` to create a new message.
  */
 export const StackFailedSchema: GenMessage<StackFailed> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 12);
+  messageDesc(file_phoenix_v1_events, 13);
 
 /**
  * Observed state differs from the model.
@@ -669,7 +712,7 @@ export type DriftFound = Message<"phoenix.v1.DriftFound"> & {
  * Use `create(DriftFoundSchema)` to create a new message.
  */
 export const DriftFoundSchema: GenMessage<DriftFound> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 13);
+  messageDesc(file_phoenix_v1_events, 14);
 
 /**
  * A sync began.
@@ -697,7 +740,7 @@ export type SyncStarted = Message<"phoenix.v1.SyncStarted"> & {
  * Use `create(SyncStartedSchema)` to create a new message.
  */
 export const SyncStartedSchema: GenMessage<SyncStarted> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 14);
+  messageDesc(file_phoenix_v1_events, 15);
 
 /**
  * A sync ended.
@@ -739,5 +782,5 @@ export type SyncFinished = Message<"phoenix.v1.SyncFinished"> & {
  * Use `create(SyncFinishedSchema)` to create a new message.
  */
 export const SyncFinishedSchema: GenMessage<SyncFinished> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 15);
+  messageDesc(file_phoenix_v1_events, 16);
 
