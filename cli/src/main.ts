@@ -75,11 +75,16 @@ Examples:
   nodes
     .command("ls", { isDefault: true })
     .description("List every guest")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  phoenix nodes ls\n  phoenix nodes ls --labels\n  phoenix nodes ls --json | jq '.nodes[].name'",
+    )
     .option("--json", "print JSON")
     .option("--labels", "show every label, not only the model's")
     .action(lazy(async () => (await import("./commands/nodes")).list));
   nodes
     .command("inspect <node>")
+    .addHelpText("after", "\nExamples:\n  phoenix nodes inspect vllmqwen\n  phoenix nodes inspect 950 --json")
     .description("Show one guest with its inventory (name, hostname, vmid or node id)")
     .option("--json", "print JSON")
     .action(lazy(async () => (await import("./commands/nodes")).inspect));
@@ -94,6 +99,10 @@ Examples:
   ]);
   sync
     .command("all")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  phoenix sync all\n  phoenix sync all --plan\n  phoenix sync all --json > sync.jsonl",
+    )
     .description("Plan, then run every step: swarm, roles, labels, networks, stacks")
     .option("--plan", "only print the plan, change nothing")
     .option("--json", "print progress as JSON lines")
@@ -107,22 +116,29 @@ Examples:
   ]);
   swarm
     .command("init")
+    .addHelpText("after", "\nExamples:\n  phoenix swarm init\n  phoenix swarm init --node portainer")
     .description("Initialise the swarm on the model's first manager")
     .option("--node <node>", "guest to initialise on")
     .option("--json", "print JSON")
     .action(lazy(async () => (await import("./commands/swarm")).init));
   swarm
     .command("join <vmid>")
+    .addHelpText("after", "\nExamples:\n  phoenix swarm join 1003\n  phoenix swarm join drphoenix")
     .description("Join one guest (vmid, name or hostname) with its scheduled role")
     .option("--json", "print JSON")
     .action(lazy(async () => (await import("./commands/swarm")).join));
   swarm
     .command("status")
     .description("The swarm's nodes as a manager sees them")
+    .addHelpText("after", "\nExamples:\n  phoenix swarm status\n  phoenix swarm status --json")
     .option("--json", "print JSON")
     .action(lazy(async () => (await import("./commands/swarm")).status));
   swarm
     .command("deploy <stack>")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  phoenix swarm deploy qdrant_service --env dev1\n  phoenix swarm deploy thinkheads_ai_app --env test --no-rollback",
+    )
     .description("Deploy a stack as an environment (namespace <env>_<stack>)")
     .requiredOption("--env <env>", "environment from the stack's phoenix.json")
     .option("--no-rollback", "keep the new specs even if tasks fail")
@@ -130,6 +146,7 @@ Examples:
     .action(lazy(async () => (await import("./commands/swarm")).deploy));
   swarm
     .command("rm <stack>")
+    .addHelpText("after", "\nExamples:\n  phoenix swarm rm qdrant_service --env dev1")
     .description("Remove a stack environment and everything it owns")
     .requiredOption("--env <env>", "environment to remove")
     .option("--json", "print JSON")
@@ -139,6 +156,7 @@ Examples:
   stacks
     .command("ls", { isDefault: true })
     .description("List deployed stack environments")
+    .addHelpText("after", "\nExamples:\n  phoenix stacks ls\n  phoenix stacks ls --json")
     .option("--json", "print JSON")
     .action(lazy(async () => (await import("./commands/stacks")).list));
 
@@ -151,22 +169,35 @@ Examples:
   services
     .command("ls", { isDefault: true })
     .description("List services")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  phoenix services ls\n  phoenix services ls --namespace dev1_qdrant_service",
+    )
     .option("--namespace <ns>", "only this stack namespace")
     .option("--json", "print JSON")
     .action(lazy(async () => (await import("./commands/services")).list));
   services
     .command("ps <service>")
+    .addHelpText("after", "\nExamples:\n  phoenix services ps dev1_qdrant_service_qdrant")
     .description("List a service's tasks")
     .option("--json", "print JSON")
     .action(lazy(async () => (await import("./commands/services")).ps));
   services
     .command("logs <service>")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  phoenix services logs dev1_qdrant_service_qdrant --tail 50\n  phoenix services logs dev1_qdrant_service_qdrant --follow",
+    )
     .description("Print a service's logs")
     .option("-f, --follow", "keep printing new lines")
     .option("--tail <n>", "last N lines per task")
     .action(lazy(async () => (await import("./commands/services")).logs));
   services
     .command("scale <service=replicas...>")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  phoenix services scale dev1_thinkheads_ai_app_app=3\n  phoenix services scale dev1_app_web=2 dev1_app_api=4",
+    )
     .description("Set replicated services' replica counts")
     .option("--json", "print JSON")
     .action(lazy(async () => (await import("./commands/services")).scale));
@@ -189,6 +220,10 @@ Examples:
   ]);
   stack
     .command("render")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  phoenix stack render -f docker-compose.yml --namespace demo\n  phoenix stack render -f stacks/qdrant_service/docker-compose.yml --env dev1",
+    )
     .description("Print the Docker Engine specs a deploy would apply, like `docker stack config`")
     .requiredOption("-f, --file <compose>", "docker-compose.yml")
     .option(
