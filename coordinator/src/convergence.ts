@@ -23,8 +23,13 @@ import type { FleetSnapshot, Observer } from "./observe";
 import { planResponse, stepTarget } from "./plan-view";
 import { describe, type Plan, type PlanStep, plan as planSteps } from "./planner";
 import { type AgentRecord, type Registry, resultOf } from "./registry";
-import { type DesiredState, desiredState, type AdoptedGuest as SchedulerAdopted } from "./scheduler";
-import type { StateStore } from "./state";
+import {
+  type DesiredState,
+  desiredState,
+  modelEnvironments,
+  type AdoptedGuest as SchedulerAdopted,
+} from "./scheduler";
+import { type EnvironmentSource, type LegacySource, type StateStore, setEnvironmentSource } from "./state";
 import { createStepRunner } from "./step-runner";
 import { toObservedState } from "./to-observed";
 import type { WriteLock } from "./write-lock";
@@ -96,6 +101,16 @@ function adoptedForScheduler(model: Model, state: StateStore): SchedulerAdopted[
   }));
 }
 
+/**
+ * The source of environments a state file recorded before sources were: `model` when the model
+ * declares them now (sync deployed them), else `deploy` (only an operator can have), so an
+ * upgrade removes nothing the coordinator kept before.
+ */
+export function legacyEnvironmentSource(model: Model | undefined): LegacySource {
+  const declared = new Set((model ? modelEnvironments(model) : []).map((e) => `${e.env}/${e.stack}`));
+  return (e) => (declared.has(`${e.env}/${e.stack}`) ? "model" : "deploy");
+}
+
 /** Creates the convergence use cases. */
 export function createConvergence(deps: ConvergenceDeps): Convergence {
   const { models, state, registry, managers, observer, actions, emit, lock } = deps;
@@ -106,10 +121,7 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
   const compute = (model: Model, snapshot: FleetSnapshot): PlanOutcome => {
     const st = state.get();
     const observed = toObservedState(snapshot, st);
-    const desired = desiredState(model, observed, {
-      adopted: adoptedForScheduler(model, state),
-      deployments: Object.values(st.environments).map((e) => ({ stack: e.stack, env: e.env })),
-    });
+    const desired = desiredState(model, observed, { adopted: adoptedForScheduler(model, state) });
     return { plan: planSteps(desired, observed), desired };
   };
 
@@ -135,13 +147,28 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     );
   };
 
+  /**
+   * The actions, with stack deploys that settle who asked for the environment once it is recorded:
+   * an operator's deploy makes it `deploy`; a sync's keeps the source it has (`model` when new).
+   */
+  const recording = (asked: EnvironmentSource): FleetActions => ({
+    ...actions,
+    async deployStack(ctx, model, stack, env, o) {
+      const namespace = stackNamespace(env, stack);
+      const had = state.get().environments[namespace]?.source;
+      const outcome = await actions.deployStack(ctx, model, stack, env, o);
+      await setEnvironmentSource(state, namespace, asked === "deploy" ? "deploy" : (had ?? "model"));
+      return outcome;
+    },
+  });
+
   const runSteps = async function* (
     model: Model,
     steps: readonly PlanStep[],
     runId: string,
     signal: AbortSignal | undefined,
   ) {
-    const runner = createStepRunner({ actions, registry, model, runId });
+    const runner = createStepRunner({ actions: recording("model"), registry, model, runId });
     return yield* executeSteps(steps, runner.run, { retry: runner.retry, ...(signal ? { signal } : {}) });
   };
 
@@ -362,7 +389,7 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
             progress: (line: string) => out.push({ msg: { case: "progress", value: line } }),
             ...(signal ? { signal } : {}),
           };
-          const { result } = await actions.deployStack(ctx, model, stack, env, { noRollback });
+          const { result } = await recording("deploy").deployStack(ctx, model, stack, env, { noRollback });
           out.push({ msg: { case: "result", value: result } });
         })
         .then(

@@ -16,7 +16,7 @@ import { createClusterApi } from "./api";
 import { createApiAuth } from "./api-auth";
 import { createClusterHandlers } from "./cluster-handlers";
 import { type CoordinatorConfig, formatListen, type ListenAddress } from "./config";
-import { createConvergence } from "./convergence";
+import { createConvergence, legacyEnvironmentSource } from "./convergence";
 import { createFleetActions, type Emit } from "./fleet-actions";
 import { matchGuest } from "./guest-match";
 import { type InstallServer, startInstallServer } from "./install-server";
@@ -27,7 +27,7 @@ import { createObserver } from "./observe";
 import { createReconciler } from "./reconcile";
 import { type AgentMatcher, createRegistry, type Registry } from "./registry";
 import { createServiceOps } from "./service-ops";
-import { openStateStore } from "./state";
+import { createDeployJournal, openStateStore } from "./state";
 import { createWriteLock } from "./write-lock";
 
 /** A running coordinator. */
@@ -89,7 +89,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     return undefined;
   });
   const cluster = await clusterNameOf(config.modelDir, initial);
-  const state = await openStateStore(config.stateDir);
+  const state = await openStateStore(config.stateDir, { legacySource: legacyEnvironmentSource(initial) });
   const events = await createEventBus({
     cluster: cluster.name,
     ...(cluster.prefix ? { subjectPrefix: cluster.prefix } : {}),
@@ -186,26 +186,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     emit,
     modelDir: config.modelDir,
     logger,
-    journal: {
-      deployed: (record, outcome) =>
-        state.update((d) => {
-          d.environments[record.namespace] = record;
-          d.history.push({
-            at: record.deployedAt,
-            action: "deploy",
-            stack: record.stack,
-            env: record.env,
-            ok: record.status === "deployed",
-            ...(outcome.error ? { error: outcome.error } : {}),
-            ...(outcome.dockerWrites !== undefined ? { dockerWrites: outcome.dockerWrites } : {}),
-          });
-        }),
-      removed: (stack, env, namespace) =>
-        state.update((d) => {
-          delete d.environments[namespace];
-          d.history.push({ at: new Date().toISOString(), action: "remove", stack, env, ok: true });
-        }),
-    },
+    journal: createDeployJournal(state),
   });
   const convergence = createConvergence({
     models,

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
@@ -301,6 +301,60 @@ describe("sync on fresh guests", () => {
     const last = out.at(-1)?.msg;
     expect(last?.case === "summary" && [last.value.ok, last.value.stepsDone]).toEqual([true, 1]);
     expect((await labelsOf(manager, "guest-2"))?.zone).toBe("rack2");
+  });
+});
+
+describe("who owns a stack environment", () => {
+  const sources = () =>
+    Object.fromEntries(
+      Object.entries(
+        (
+          JSON.parse(readFileSync(join(lab.config.stateDir, "state.json"), "utf8")) as {
+            environments: Record<string, { source: string }>;
+          }
+        ).environments,
+      ).map(([ns, e]) => [ns, e.source]),
+    );
+  const serviceNames = async () =>
+    (await sandbox.guest("guest-1").docker.listServices()).map((sv) => sv.Spec?.Name).sort();
+  const summaryOf = (msgs: SyncResponse[]) => {
+    const last = msgs.at(-1)?.msg;
+    return last?.case === "summary" ? [last.value.ok, last.value.stepsDone, last.value.stepsTotal] : last;
+  };
+
+  it("sync removes a stack dropped from docker_stacks and keeps one an operator deployed", async () => {
+    const c = lab.client();
+    await drain(c.deployStack({ stack: "api", env: "dev1" }));
+    expect(sources()).toEqual({ dev1_web: "model", dev1_api: "deploy" });
+
+    // guest-2 stops pinning web: its environment goes, with the pin label; api stays.
+    const vms = structuredClone(MODEL["etc/phoenix_vm_configs.json"]);
+    vms.vms[1]!.docker_stacks = [];
+    writeModel({ "etc/phoenix_vm_configs.json": vms }, modelDir);
+    expect((await c.plan({})).steps.map((st) => st.id)).toEqual(["labels:guest-2", "remove-stack:dev1/web"]);
+    expect(summaryOf(await drain(c.sync({})))).toEqual([true, 2, 2]);
+    expect(await serviceNames()).toEqual(["dev1_api_api"]);
+    expect(sources()).toEqual({ dev1_api: "deploy" });
+    expect(
+      (await labelsOf(sandbox.guest("guest-1").docker, "guest-2"))?.["phoenix.stack.web"],
+    ).toBeUndefined();
+
+    // api taken out of the model: still kept, and the plan says why.
+    rmSync(join(modelDir, "stacks/api"), { recursive: true });
+    const plan = await c.plan({});
+    expect(plan.steps).toEqual([]);
+    expect(plan.warnings).toEqual([
+      "dev1_api: deployed with `phoenix swarm deploy`, but the model no longer defines stack api in dev1: it keeps running as deployed until `phoenix swarm rm api --env dev1`",
+    ]);
+    expect(summaryOf(await drain(c.sync({})))).toEqual([true, 0, 0]);
+    expect(await serviceNames()).toEqual(["dev1_api_api"]);
+
+    // Only `swarm rm` removes it; the model back as it was brings web back (labels, network, deploy).
+    await c.removeStack({ stack: "api", env: "dev1" });
+    writeModel(MODEL, modelDir);
+    expect(summaryOf(await drain(c.sync({})))).toEqual([true, 3, 3]);
+    expect(await serviceNames()).toEqual(["dev1_web_web"]);
+    expect(sources()).toEqual({ dev1_web: "model" });
   });
 });
 

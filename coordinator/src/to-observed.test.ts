@@ -86,6 +86,7 @@ describe("toObservedState", () => {
           specHash: "h1",
           status: "deployed",
           services: [],
+          source: "model",
         },
         test_web: {
           stack: "web",
@@ -95,6 +96,7 @@ describe("toObservedState", () => {
           specHash: "h2",
           status: "failed",
           services: [],
+          source: "deploy",
         },
       }),
     );
@@ -119,8 +121,8 @@ describe("toObservedState", () => {
       ["w1", false, "inactive", undefined, undefined],
     ]);
     expect(observed.stacks).toEqual([
-      { stack: "web", env: "dev1", specHash: "h1" },
-      { stack: "web", env: "test", specHash: "failed:h2" },
+      { stack: "web", env: "dev1", specHash: "h1", source: "model" },
+      { stack: "web", env: "test", specHash: "failed:h2", source: "deploy" },
     ]);
     expect(observed.networks).toEqual([environmentNetworkName("dev1")]);
   });

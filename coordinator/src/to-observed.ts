@@ -70,6 +70,7 @@ export function toObservedState(snapshot: FleetSnapshot, state: Readonly<Coordin
     stack: e.stack,
     env: e.env,
     specHash: e.status === "deployed" ? e.specHash : `${FAILED_HASH_PREFIX}${e.specHash}`,
+    source: e.source,
   }));
   const networks = [
     ...new Set(

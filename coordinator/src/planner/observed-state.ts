@@ -41,6 +41,11 @@ export interface DeployedStack {
   stack: string;
   env: string;
   specHash?: string;
+  /**
+   * Who asked for it: `model` (a guest's docker_stacks; removed once nothing wants it) or
+   * `deploy` (`phoenix swarm deploy`; never removed by a plan, only by `phoenix swarm rm`).
+   */
+  source: "model" | "deploy";
 }
 
 /** Everything the planner compares the desired state with. */

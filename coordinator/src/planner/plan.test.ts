@@ -144,7 +144,7 @@ describe("plan on the example model", () => {
     ],
     [
       "a stack Phoenix deployed that nothing wants any more",
-      (o) => void o.stacks.push({ stack: "legacy", env: "test", specHash: "x" }),
+      (o) => void o.stacks.push({ stack: "legacy", env: "test", specHash: "x", source: "model" }),
       ["remove-stack:test/legacy"],
     ],
     [
@@ -318,21 +318,155 @@ describe("plan: what it will not do", () => {
     expect(planFor(changed, simulateApply(observed, p)).steps).toEqual([]);
   });
 
-  it("keeps stacks deployed with `phoenix swarm deploy` and adopts guests the model does not list", () => {
+  it("adopts guests the model does not list", () => {
     const observed = converge(model(), observedOf({ guests: [agentOf("m1"), agentOf("w1")] }));
     observed.guests.push(agentOf("newbox", { facts: gpuFacts("newbox") }));
     const desired = desiredState(model(), observed, {
       adopted: [{ name: "newbox", hostname: "newbox", role: "worker" }],
-      deployments: [{ stack: "web", env: "production" }],
     });
     const p = plan(desired, observed);
-    expect(ids(p)).toEqual([
-      "join:newbox",
-      "labels:newbox",
-      "create-network:production",
-      "deploy-stack:production/web",
-    ]);
+    expect(ids(p)).toEqual(["join:newbox", "labels:newbox"]);
     expect(p.steps[1]).toMatchObject({ set: { gpu: "true", "phoenix.gpu.present": "true" } });
+  });
+});
+
+describe("plan: who asked for a stack environment", () => {
+  // w1 pins web (deployed by sync in dev1 and production: source model); an operator ran
+  // `phoenix swarm deploy api --env dev1` (source deploy); api is pinned by no guest.
+  const base = () =>
+    buildModel({
+      guests: [
+        { vmid: 1001, name: "m1", role: "manager" },
+        { vmid: 1002, name: "w1", stacks: ["web"] },
+      ],
+      stacks: { web: ["dev1", "production"], api: ["dev1", "production"] },
+    });
+  const converged = () => {
+    const fresh = observedOf({ guests: [agentOf("m1"), agentOf("w1")] });
+    fresh.stacks.push({ stack: "api", env: "dev1", specHash: "before-the-model", source: "deploy" });
+    return converge(base(), fresh);
+  };
+  const sources = (o: ObservedState) => o.stacks.map((s) => `${s.env}/${s.stack}:${s.source}`).sort();
+
+  it("starts from a fleet where sync owns web and the operator owns api in dev1", () => {
+    const o = converged();
+    expect(sources(o)).toEqual(["dev1/api:deploy", "dev1/web:model", "production/web:model"]);
+    expect(planFor(base(), o)).toEqual({ steps: [], notes: [] });
+  });
+
+  const keptNote = (stack: string, env: string) => ({
+    stack: `${env}_${stack}`,
+    message: `deployed with \`phoenix swarm deploy\`, but the model no longer defines stack ${stack} in ${env}: it keeps running as deployed until \`phoenix swarm rm ${stack} --env ${env}\``,
+  });
+
+  it.each<[string, (m: Model) => void, string[], object[]]>([
+    [
+      "web taken out of w1's docker_stacks: its environments go, with the pin label",
+      (m) => {
+        m.guests[1]!.dockerStacks = [];
+      },
+      ["labels:w1", "remove-stack:dev1/web", "remove-stack:production/web"],
+      [],
+    ],
+    [
+      "web taken out of the model",
+      (m) => {
+        m.guests[1]!.dockerStacks = [];
+        delete m.stacks.web;
+      },
+      ["labels:w1", "remove-stack:dev1/web", "remove-stack:production/web"],
+      [],
+    ],
+    [
+      "production taken out of web's phoenix.json",
+      (m) => {
+        delete m.stacks.web!.environments.production;
+      },
+      ["remove-stack:production/web"],
+      [],
+    ],
+    [
+      "production taken out of the cluster's environments",
+      (m) => {
+        m.cluster.environments = ["dev1"];
+      },
+      ["remove-stack:production/web"],
+      [],
+    ],
+    [
+      "w1 leaving the swarm (swarm_role none): what it pinned goes",
+      (m) => {
+        m.guests[1]!.swarmRole = "none";
+      },
+      ["leave:w1", "remove-stack:dev1/web", "remove-stack:production/web"],
+      [],
+    ],
+    [
+      "api's compose file changed: the operator's deployment follows it",
+      (m) => {
+        m.stacks.api!.files["stacks/api/docker-compose.yml"] += "# tuned\n";
+      },
+      ["deploy-stack:dev1/api"],
+      [],
+    ],
+    [
+      "api taken out of the model: the operator's deployment stays",
+      (m) => void delete m.stacks.api,
+      [],
+      [keptNote("api", "dev1")],
+    ],
+    [
+      "dev1 taken out of api's phoenix.json: it stays",
+      (m) => void delete m.stacks.api!.environments.dev1,
+      [],
+      [keptNote("api", "dev1")],
+    ],
+    [
+      "dev1 taken out of the cluster: web's dev1 goes, api's stays",
+      (m) => {
+        m.cluster.environments = ["production"];
+      },
+      ["remove-stack:dev1/web"],
+      [keptNote("api", "dev1")],
+    ],
+  ])("after %s", (_, change, expected, notes) => {
+    const observed = converged();
+    const m = structuredClone(base());
+    change(m);
+    const p = planFor(m, observed);
+    expect(ids(p)).toEqual(expected);
+    expect(p.notes).toEqual(notes);
+    expect(p.steps.find((s) => s.kind === "deploy-stack")).toMatchObject(
+      expected.includes("deploy-stack:dev1/api") ? { update: true } : {},
+    );
+    const after = simulateApply(observed, p);
+    expect(planFor(m, after)).toEqual({ steps: [], notes });
+    expect(sources(after)).toContain("dev1/api:deploy");
+  });
+
+  it("an operator's deployment of a pinned stack stays when the pin goes; sync's own go", () => {
+    const pinned = structuredClone(base());
+    pinned.guests[1]!.dockerStacks = ["web", "api"];
+    const observed = converged();
+    const first = planFor(pinned, observed);
+    // Pinned now: the operator's dev1 gets the pin constraint (redeployed), production is the model's.
+    expect(ids(first)).toEqual(["labels:w1", "deploy-stack:dev1/api", "deploy-stack:production/api"]);
+    const both = simulateApply(observed, first);
+    expect(sources(both)).toEqual([
+      "dev1/api:deploy",
+      "dev1/web:model",
+      "production/api:model",
+      "production/web:model",
+    ]);
+    const unpinned = planFor(base(), both);
+    expect(ids(unpinned)).toEqual(["labels:w1", "remove-stack:production/api", "deploy-stack:dev1/api"]);
+    expect(planFor(base(), simulateApply(both, unpinned)).steps).toEqual([]);
+  });
+
+  it("deploys again an operator's deployment that failed", () => {
+    const observed = converged();
+    observed.stacks.find((s) => s.stack === "api")!.specHash = "failed:x";
+    expect(ids(planFor(base(), observed))).toEqual(["deploy-stack:dev1/api"]);
   });
 });
 

@@ -189,7 +189,12 @@ function stepsForNodes(
   }
 }
 
-function stepsForStacks(desired: DesiredState, observed: ObservedState, steps: PlanStep[]): void {
+function stepsForStacks(
+  desired: DesiredState,
+  observed: ObservedState,
+  steps: PlanStep[],
+  notes: PlanNote[],
+): void {
   const networks = new Set(observed.networks);
   for (const n of desired.networks)
     if (!networks.has(n.name))
@@ -197,10 +202,16 @@ function stepsForStacks(desired: DesiredState, observed: ObservedState, steps: P
 
   const wanted = new Map(desired.stacks.map((s) => [`${s.env}/${s.stack}`, s]));
   const deployed = new Map(observed.stacks.map((s) => [`${s.env}/${s.stack}`, s]));
-  const removals = observed.stacks
+  const unwanted = observed.stacks
     .filter((s) => !wanted.has(`${s.env}/${s.stack}`))
     .sort((a, b) => (a.env !== b.env ? (a.env < b.env ? -1 : 1) : a.stack < b.stack ? -1 : 1));
-  for (const s of removals)
+  // An operator's deployment the model can no longer render stays as it runs, and the plan says so.
+  for (const s of unwanted.filter((u) => u.source === "deploy"))
+    notes.push({
+      stack: `${s.env}_${s.stack}`,
+      message: `deployed with \`phoenix swarm deploy\`, but the model no longer defines stack ${s.stack} in ${s.env}: it keeps running as deployed until \`phoenix swarm rm ${s.stack} --env ${s.env}\``,
+    });
+  for (const s of unwanted.filter((u) => u.source !== "deploy"))
     steps.push({
       kind: "remove-stack",
       id: `remove-stack:${s.env}/${s.stack}`,
@@ -238,7 +249,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Plan {
   if (!joining) return { steps, notes };
   stepsForRoles(bound, desired, steps, notes);
   stepsForNodes(bound, observed, joining, steps, notes);
-  stepsForStacks(desired, observed, steps);
+  stepsForStacks(desired, observed, steps, notes);
 
   const clusterWide = steps.some((s) => s.kind !== "init-swarm" && s.kind !== "join" && s.kind !== "leave");
   const managerOnline =

@@ -79,10 +79,18 @@ export function simulateApply(before: ObservedState, plan: Plan): ObservedState 
       case "create-network":
         state.networks.push(step.network);
         break;
-      case "deploy-stack":
-        state.stacks = state.stacks.filter((s) => !(s.stack === step.stack && s.env === step.env));
-        state.stacks.push({ stack: step.stack, env: step.env, specHash: step.specHash });
+      case "deploy-stack": {
+        // A sync's deploy keeps the source the environment has; a new one is the model's.
+        const before = state.stacks.find((s) => s.stack === step.stack && s.env === step.env);
+        state.stacks = state.stacks.filter((s) => s !== before);
+        state.stacks.push({
+          stack: step.stack,
+          env: step.env,
+          specHash: step.specHash,
+          source: before?.source ?? "model",
+        });
         break;
+      }
       case "remove-stack":
         state.stacks = state.stacks.filter((s) => !(s.stack === step.stack && s.env === step.env));
         break;

@@ -9,7 +9,7 @@ import {
 } from "@phoenix/model";
 import type { ObservedState } from "../planner/observed-state";
 import { desiredLabels } from "./desired-labels";
-import { type AdoptedGuest, bindFleet, fleetGuests, indexNodes } from "./fleet";
+import { type AdoptedGuest, bindFleet, type FleetGuest, fleetGuests, indexNodes } from "./fleet";
 import { type DesiredRole, type HeldRoleChange, type RoleChange, scheduleBoundRoles } from "./schedule-roles";
 
 /** What one guest should look like. */
@@ -61,8 +61,6 @@ export interface DesiredState {
 export interface DesiredStateOptions {
   /** Guests adopted by the cluster policy (from the state dir). */
   adopted?: readonly AdoptedGuest[];
-  /** Deployments made with `phoenix swarm deploy` that sync keeps (from the state dir). */
-  deployments?: readonly { stack: string; env: string }[];
   /** Hash of a deployment; defaults to the hash of the stack's files and environment settings. */
   stackHash?: (stack: Stack, env: string, pinConstraint: string | undefined) => string;
 }
@@ -72,11 +70,47 @@ function compareStacks(a: { env: string; stack: string }, b: { env: string; stac
   return a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0;
 }
 
+/** Stacks pinned by a guest that is in the swarm (its docker_stacks). */
+function pinnedStacks(fleet: readonly FleetGuest[]): Set<string> {
+  const pinned = new Set<string>();
+  for (const g of fleet) if (g.role !== "none") for (const s of g.dockerStacks) pinned.add(s);
+  return pinned;
+}
+
+/** True when the model can render the stack in the environment (what a deploy needs). */
+function renderable(model: Model, stack: string, env: string): boolean {
+  const s = model.stacks[stack];
+  return s !== undefined && model.cluster.environments.includes(env) && env in s.environments;
+}
+
+/** Each pinned stack in every environment its phoenix.json defines and the cluster lists. */
+function environmentsOf(model: Model, pinned: ReadonlySet<string>): { stack: string; env: string }[] {
+  const out: { stack: string; env: string }[] = [];
+  for (const stack of pinned) {
+    const s = model.stacks[stack];
+    if (!s) continue;
+    for (const env of model.cluster.environments) if (env in s.environments) out.push({ stack, env });
+  }
+  return out;
+}
+
+/**
+ * The stack environments the model declares: every stack a guest in the swarm pins through
+ * docker_stacks, in every environment its phoenix.json defines and the cluster lists. These are
+ * what sync deploys, and removes once the model stops declaring them.
+ */
+export function modelEnvironments(model: Model): { stack: string; env: string }[] {
+  return environmentsOf(model, pinnedStacks(fleetGuests(model))).sort(compareStacks);
+}
+
 /**
  * Computes the desired state of the fleet from the model and what was observed: each guest's
  * role and labels, the role changes that are safe now, and the stacks and environment networks
  * that should exist. Stacks named in a guest's docker_stacks run in every environment their
- * phoenix.json defines (and the cluster lists), pinned by `phoenix.stack.<stack>=true`.
+ * phoenix.json defines (and the cluster lists), pinned by `phoenix.stack.<stack>=true`. The
+ * environments an operator deployed (observed stacks with source `deploy`) stay desired whatever
+ * the model pins, so sync redeploys them when their files change, as long as the model can still
+ * render them (stack, cluster environment and phoenix.json environment all there).
  */
 export function desiredState(
   model: Model,
@@ -101,18 +135,11 @@ export function desiredState(
     };
   });
 
-  const pinned = new Set<string>();
-  for (const g of fleet) if (g.role !== "none") for (const s of g.dockerStacks) pinned.add(s);
+  const pinned = pinnedStacks(fleet);
   const wanted = new Map<string, { stack: string; env: string }>();
-  const environments = new Set(model.cluster.environments);
-  for (const name of pinned) {
-    const stack = model.stacks[name];
-    if (!stack) continue;
-    for (const env of Object.keys(stack.environments))
-      if (environments.has(env)) wanted.set(`${env}/${name}`, { stack: name, env });
-  }
-  for (const d of opts.deployments ?? [])
-    if (model.stacks[d.stack] && environments.has(d.env))
+  for (const e of environmentsOf(model, pinned)) wanted.set(`${e.env}/${e.stack}`, e);
+  for (const d of observed.stacks)
+    if (d.source === "deploy" && renderable(model, d.stack, d.env))
       wanted.set(`${d.env}/${d.stack}`, { stack: d.stack, env: d.env });
 
   const hash = opts.stackHash ?? ((stack, env, pin) => stackSourceHash(stack, env, pin ?? ""));

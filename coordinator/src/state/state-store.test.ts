@@ -52,6 +52,7 @@ describe("openStateStore", () => {
         specHash: "sha256:ab12",
         status: "deployed",
         services: ["qdrant"],
+        source: "deploy",
       };
       d.history.push({
         at,
@@ -86,10 +87,21 @@ describe("openStateStore", () => {
       JSON.stringify({
         version: 1,
         adopted: { "agent-1": { name: "a", hostname: 5, adoptedAt: at } },
-        environments: {},
+        environments: {
+          dev1_web: {
+            stack: "web",
+            env: "dev1",
+            namespace: "dev1_web",
+            deployedAt: at,
+            specHash: "h",
+            status: "deployed",
+            services: [],
+            source: "someone",
+          },
+        },
         history: [{ at, action: "explode", ok: true }],
       }),
-      /2 invalid values\)[\s\S]*state\.json at \$\.adopted\["agent-1"\]\.hostname: [\s\S]*state\.json at \$\.history\[0\]\.action: /,
+      /3 invalid values\)[\s\S]*state\.json at \$\.adopted\["agent-1"\]\.hostname: [\s\S]*state\.json at \$\.environments\.dev1_web\.source: [\s\S]*state\.json at \$\.history\[0\]\.action: /,
     ],
   ])(
     "refuses a corrupt file (%s) with one error naming it, and does not overwrite it",
@@ -103,6 +115,48 @@ describe("openStateStore", () => {
       expect(err.describe()).toMatch(message);
       expect(err.describe()).toMatch(/left as it is/);
       expect(await readFile(join(dir, STATE_FILE), "utf8")).toBe(text);
+    },
+  );
+
+  const legacyEnvironment = (stack: string, source?: "model" | "deploy") => ({
+    stack,
+    env: "dev1",
+    namespace: `dev1_${stack}`,
+    deployedAt: at,
+    specHash: "h",
+    status: "deployed",
+    services: [],
+    ...(source ? { source } : {}),
+  });
+
+  it.each<[string, ((e: { stack: string; env: string }) => "model" | "deploy") | undefined, object]>([
+    ["none: every one is kept", undefined, { dev1_web: "deploy", dev1_api: "deploy", dev1_db: "model" }],
+    [
+      "the model's: what it declares is its own",
+      (e) => (e.stack === "web" ? "model" : "deploy"),
+      { dev1_web: "model", dev1_api: "deploy", dev1_db: "model" },
+    ],
+  ])(
+    "gives environments a state file recorded without a source one (legacy source %s) and writes it back",
+    async (_, legacySource, expected) => {
+      await mkdir(dir, { recursive: true });
+      const legacy = {
+        version: 1,
+        adopted: {},
+        environments: {
+          dev1_web: legacyEnvironment("web"),
+          dev1_api: legacyEnvironment("api"),
+          dev1_db: legacyEnvironment("db", "model"),
+        },
+        history: [],
+      };
+      await writeFile(join(dir, STATE_FILE), JSON.stringify(legacy));
+      const store = await openStateStore(dir, legacySource ? { legacySource } : {});
+      const sources = (s: CoordinatorState) =>
+        Object.fromEntries(Object.entries(s.environments).map(([ns, e]) => [ns, e.source]));
+      expect(sources(store.get())).toEqual(expected);
+      expect(sources(await readJson())).toEqual(expected);
+      expect(store.get().environments.dev1_web).toMatchObject({ stack: "web", specHash: "h", services: [] });
     },
   );
 
@@ -188,6 +242,7 @@ describe("update", () => {
           specHash: "",
           status: "deployed",
           services: [],
+          source: "model",
         };
       },
       /refusing to write an invalid coordinator state[\s\S]*\$\.environments\.x\.stack[\s\S]*\$\.environments\.x\.deployedAt/,

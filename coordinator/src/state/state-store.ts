@@ -13,7 +13,15 @@ export interface AdoptedGuest {
   adoptedAt: string;
 }
 
-/** A stack environment deployed with `swarm deploy`. */
+/**
+ * Who asked for a stack environment. `model`: a guest's docker_stacks pins the stack, and sync
+ * removes the environment once the model no longer declares it. `deploy`: an operator ran
+ * `phoenix swarm deploy`; sync keeps it (and redeploys it when its files change) and only
+ * `phoenix swarm rm` removes it.
+ */
+export type EnvironmentSource = "model" | "deploy";
+
+/** What one deploy of a stack environment left (sync's or `swarm deploy`'s). */
 export interface EnvironmentRecord {
   stack: string;
   env: string;
@@ -23,6 +31,11 @@ export interface EnvironmentRecord {
   specHash: string;
   status: "deployed" | "failed";
   services: string[];
+}
+
+/** A deployed stack environment as the state keeps it: the last deploy's record and who asked for it. */
+export interface RecordedEnvironment extends EnvironmentRecord {
+  source: EnvironmentSource;
 }
 
 /** One deploy, removal or sync, as the deploy history keeps it. */
@@ -42,7 +55,7 @@ export interface CoordinatorState {
   /** Adopted guests by agent id. */
   adopted: Record<string, AdoptedGuest>;
   /** Deployed environments by namespace "<env>_<stack>". */
-  environments: Record<string, EnvironmentRecord>;
+  environments: Record<string, RecordedEnvironment>;
   /** Newest last, at most STATE_HISTORY_LIMIT entries. */
   history: HistoryEntry[];
   lastSync?: string;
@@ -69,24 +82,23 @@ export const STATE_HISTORY_LIMIT = 1000;
 
 const time = z.iso.datetime({ offset: true });
 const name = z.string().min(1);
+const environmentSchema = z.object({
+  stack: name,
+  env: name,
+  namespace: name,
+  deployedAt: time,
+  specHash: z.string(),
+  status: z.enum(["deployed", "failed"]),
+  services: z.array(z.string()),
+  source: z.enum(["model", "deploy"]),
+});
 const stateSchema = z.object({
   version: z.literal(1),
   adopted: z.record(
     z.string(),
     z.object({ name, vmid: z.number().int().positive().optional(), hostname: name, adoptedAt: time }),
   ),
-  environments: z.record(
-    z.string(),
-    z.object({
-      stack: name,
-      env: name,
-      namespace: name,
-      deployedAt: time,
-      specHash: z.string(),
-      status: z.enum(["deployed", "failed"]),
-      services: z.array(z.string()),
-    }),
-  ),
+  environments: z.record(z.string(), environmentSchema),
   history: z.array(
     z.object({
       at: time,
@@ -106,13 +118,34 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const schemaMatchesInterface: Same<z.infer<typeof stateSchema>, CoordinatorState> = true;
 void schemaMatchesInterface;
 
+/** What a state file may hold: files written before sources were recorded have environments without one. */
+const fileSchema = stateSchema.extend({
+  environments: z.record(
+    z.string(),
+    environmentSchema.extend({ source: environmentSchema.shape.source.optional() }),
+  ),
+});
+type StateFile = z.infer<typeof fileSchema>;
+
+/** Decides the source of an environment recorded before sources were (see {@link StateStoreOptions}). */
+export type LegacySource = (environment: { stack: string; env: string }) => EnvironmentSource;
+
+/** Options of {@link openStateStore}. */
+export interface StateStoreOptions {
+  /**
+   * The source of each environment a state file recorded without one (written before sources
+   * were); every such environment is `deploy` (kept, as it was) unless this says otherwise.
+   */
+  legacySource?: LegacySource;
+}
+
 function emptyState(): CoordinatorState {
   return { version: 1, adopted: {}, environments: {}, history: [] };
 }
 
 /** The problems of a value that is not a valid state, one PhoenixError per problem, with its JSON path. */
-function stateProblems(value: unknown, file: string): PhoenixError[] {
-  const r = stateSchema.safeParse(value);
+function stateProblems(value: unknown, file: string, schema: z.ZodType = stateSchema): PhoenixError[] {
+  const r = schema.safeParse(value);
   if (r.success) return [];
   return r.error.issues.map(
     (i) =>
@@ -138,7 +171,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-async function readState(file: string): Promise<CoordinatorState | undefined> {
+async function readState(file: string): Promise<StateFile | undefined> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -164,19 +197,37 @@ async function readState(file: string): Promise<CoordinatorState | undefined> {
     throw corrupt(file, "not a JSON object");
   }
   if (version !== 1) throw corrupt(file, `unsupported version ${JSON.stringify(version)}, expected 1`);
-  const problems = stateProblems(value, file);
+  const problems = stateProblems(value, file, fileSchema);
   if (problems.length > 0) {
     throw corrupt(file, `${problems.length} invalid ${problems.length === 1 ? "value" : "values"}`, problems);
   }
-  return value as CoordinatorState;
+  return value as StateFile;
+}
+
+/** The state with a source on every environment; `migrated` when one had none. */
+function withSources(
+  loaded: StateFile,
+  legacy: LegacySource,
+): { state: CoordinatorState; migrated: boolean } {
+  let migrated = false;
+  const environments: Record<string, RecordedEnvironment> = {};
+  for (const [namespace, e] of Object.entries(loaded.environments)) {
+    if (e.source) environments[namespace] = { ...e, source: e.source };
+    else {
+      migrated = true;
+      environments[namespace] = { ...e, source: legacy({ stack: e.stack, env: e.env }) };
+    }
+  }
+  return { state: { ...loaded, environments }, migrated };
 }
 
 /**
  * Opens (creating it, mode 0700) the state directory and its state file. Temp files of an
  * interrupted write are removed; a corrupt state file is refused with one PhoenixError naming
- * it, and is not overwritten.
+ * it, and is not overwritten. Environments recorded without a source get one (see
+ * {@link StateStoreOptions.legacySource}), written back at once.
  */
-export async function openStateStore(dir: string): Promise<StateStore> {
+export async function openStateStore(dir: string, opts: StateStoreOptions = {}): Promise<StateStore> {
   const abs = resolve(dir);
   const file = join(abs, STATE_FILE);
   try {
@@ -208,7 +259,9 @@ export async function openStateStore(dir: string): Promise<StateStore> {
 
   const loaded = await readState(file);
   if (loaded) {
-    current = deepFreeze(loaded);
+    const { state, migrated } = withSources(loaded, opts.legacySource ?? (() => "deploy"));
+    if (migrated) await write(state);
+    current = deepFreeze(state);
   } else {
     // Written at once, so an unwritable directory shows at startup rather than at the first deploy.
     current = emptyState();

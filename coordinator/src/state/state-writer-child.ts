@@ -20,6 +20,7 @@ if (mode === "loop") {
         specHash: String(i),
         status: "deployed",
         services: services(200),
+        source: "model",
       };
     });
     process.stdout.write(`${JSON.stringify({ written: i })}\n`);
@@ -38,6 +39,7 @@ if (mode === "loop") {
         specHash: "x",
         status: "deployed",
         services: services(5000),
+        source: "deploy",
       };
     })
     .then(

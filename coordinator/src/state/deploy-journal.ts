@@ -1,0 +1,55 @@
+import type { EnvironmentRecord, EnvironmentSource, StateStore } from "./state-store";
+
+/** Where deploys and removals of stack environments are recorded, with what the history keeps. */
+export interface StateDeployJournal {
+  /**
+   * Records a deploy (its environment and a history entry). The environment keeps the source it
+   * has; a new one is `deploy` until whoever asked for it says otherwise
+   * ({@link setEnvironmentSource}), so an environment whose source was never settled is kept
+   * rather than removed.
+   */
+  deployed(record: EnvironmentRecord, outcome: { error?: string; dockerWrites?: number }): Promise<void>;
+  /** Forgets a removed environment and records the removal in the history. */
+  removed(stack: string, env: string, namespace: string): Promise<void>;
+}
+
+/** The deploy journal over the state store. */
+export function createDeployJournal(state: StateStore): StateDeployJournal {
+  return {
+    deployed: (record, outcome) =>
+      state.update((d) => {
+        d.environments[record.namespace] = {
+          ...record,
+          source: d.environments[record.namespace]?.source ?? "deploy",
+        };
+        d.history.push({
+          at: record.deployedAt,
+          action: "deploy",
+          stack: record.stack,
+          env: record.env,
+          ok: record.status === "deployed",
+          ...(outcome.error ? { error: outcome.error } : {}),
+          ...(outcome.dockerWrites !== undefined ? { dockerWrites: outcome.dockerWrites } : {}),
+        });
+      }),
+    removed: (stack, env, namespace) =>
+      state.update((d) => {
+        delete d.environments[namespace];
+        d.history.push({ at: new Date().toISOString(), action: "remove", stack, env, ok: true });
+      }),
+  };
+}
+
+/** Sets who asked for a recorded environment; writes nothing when it is not recorded or already has it. */
+export async function setEnvironmentSource(
+  state: StateStore,
+  namespace: string,
+  source: EnvironmentSource,
+): Promise<void> {
+  const now = state.get().environments[namespace];
+  if (!now || now.source === source) return;
+  await state.update((d) => {
+    const e = d.environments[namespace];
+    if (e) e.source = source;
+  });
+}
