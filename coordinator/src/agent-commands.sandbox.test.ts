@@ -1,10 +1,12 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { StepStatus } from "@phoenix/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_IMAGE, useSandbox } from "../../test/sandbox";
+import { createLogger } from "./logger";
 import {
   startAgentIn,
   startTestCoordinator,
@@ -37,6 +39,8 @@ const MODEL = {
 
 let lab: TestCoordinator;
 let modelDir: string;
+/** The coordinator's log lines. */
+const coordinatorLog: string[] = [];
 
 async function drain<T>(stream: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -44,26 +48,21 @@ async function drain<T>(stream: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+/** The environment that points the phoenix CLI at the test coordinator. */
+const cliEnv = () => ({
+  PATH: process.env.PATH ?? "",
+  PHOENIX_COORDINATOR: lab.agentAddress,
+  PHOENIX_TOKEN: TEST_TOKENS.api,
+  NO_COLOR: "1",
+});
+
 /** Runs the phoenix CLI bundle against the test coordinator. */
 function phoenix(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        env: {
-          PATH: process.env.PATH ?? "",
-          PHOENIX_COORDINATOR: lab.agentAddress,
-          PHOENIX_TOKEN: TEST_TOKENS.api,
-          NO_COLOR: "1",
-        },
-        timeout: 170_000,
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
+    execFile(process.execPath, [CLI, ...args], { env: cliEnv(), timeout: 170_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
   });
 }
 
@@ -71,7 +70,13 @@ beforeAll(async () => {
   if (!existsSync(CLI))
     execFileSync("npm", ["run", "build", "-w", "@phoenix/cli"], { cwd: ROOT, stdio: "pipe" });
   modelDir = writeModel(MODEL);
-  lab = await startTestCoordinator({ modelDir, host: sandbox.bridgeIp });
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      coordinatorLog.push(String(chunk));
+      cb();
+    },
+  });
+  lab = await startTestCoordinator({ modelDir, host: sandbox.bridgeIp, logger: createLogger("info", sink) });
   for (const [i, guest] of sandbox.guests.entries()) {
     await startAgentIn(guest, {
       coordinator: lab.agentAddress,
@@ -170,5 +175,28 @@ describe("node entries a guest leaves behind", () => {
     }
     await sync();
     expect((await nodesOf("guest-2")).map((x) => x.Status?.State)).toEqual(["ready"]);
+  });
+});
+
+describe("a followed log stream whose caller leaves", () => {
+  it("phoenix services logs -f interrupted: the agent stops streaming", async () => {
+    const cli = spawn(process.execPath, [CLI, "services", "logs", "-f", "dev1_web_web"], {
+      env: cliEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    cli.stdout.on("data", (d) => (out += d));
+    const exited = new Promise<number | null>((r) => cli.on("exit", (code) => r(code)));
+    await waitFor("the first log line", () => out.includes("hello-from-web"), 30_000);
+    const cancels = () =>
+      coordinatorLog
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.msg === "a cancelled command ended on its agent");
+    const before = cancels().length;
+    cli.kill("SIGINT");
+    expect(await exited).toBe(0);
+    await waitFor("the agent's answer to the cancel", () => cancels().length > before, 10_000);
+    expect(cancels().at(-1)).toMatchObject({ guest: "guest-1", command: "serviceLogs", code: "CANCELLED" });
+    expect(lab.coordinator.registry.stats().pending).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { AgentService, addService, GoodbyeReason, serverCredentials } from "@phoenix/proto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "./logger";
 import { type AgentRecord, createRegistry, peerIp, type Registry, type RegistryOptions } from "./registry";
 import { Secret } from "./secret";
@@ -324,6 +324,53 @@ describe("registry sessions over gRPC", () => {
     );
     expect(out.filter((o) => o.status === "fulfilled")).toHaveLength(n);
     expect(h.registry.stats()).toMatchObject({ known: n, connected: n, online: n, pending: 0 });
+  });
+
+  it("a caller that stops waiting cancels the command on its agent, whose last answer is only logged", async () => {
+    const h = await harness();
+    const a = h.agent({
+      agentId: "m-1",
+      inventory: { host: { hostname: "h", vmid: 1001 } },
+      handle: (cmd, self) => {
+        if (cmd.kind.case !== "serviceLogs") return undefined;
+        self.send({ case: "commandProgress", value: { commandId: cmd.id, log: { text: "line-1" } } });
+        // Answers only once told to stop, as the real agent does for a followed log stream.
+        return new Promise((resolve) => {
+          const poll = setInterval(() => {
+            if (!self.cancels.some((c) => c.commandId === cmd.id)) return;
+            clearInterval(poll);
+            resolve({ error: { code: "CANCELLED", message: "cancelled: the caller cancelled" } });
+          }, 10);
+        });
+      },
+    });
+    await a.welcome;
+    const ac = new AbortController();
+    const lines: string[] = [];
+    const waiting = h.registry
+      .send(
+        "manager-1",
+        { case: "serviceLogs", value: { service: "web", follow: true } },
+        {
+          timeoutMs: 60_000,
+          signal: ac.signal,
+          onProgress: (p) => {
+            lines.push(p.log?.text ?? "");
+            ac.abort();
+          },
+        },
+      )
+      .catch((e: unknown) => e);
+    expect(await waiting).toMatchObject({ code: ErrorCode.CANCELLED });
+    expect(lines).toEqual(["line-1"]);
+    await vi.waitFor(() => expect(a.cancels).toHaveLength(1));
+    expect(a.cancels[0]).toMatchObject({ commandId: a.commands[0]!.id, reason: "the caller cancelled" });
+    await vi.waitFor(() => expect(h.logs.join("")).toMatch(/a cancelled command ended on its agent/));
+    const ended = h.logs
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === "a cancelled command ended on its agent");
+    expect(ended).toMatchObject({ commandId: a.commands[0]!.id, code: "CANCELLED", command: "serviceLogs" });
+    expect(h.registry.stats().pending).toBe(0);
   });
 
   it("close says Goodbye SHUTDOWN to every agent", async () => {

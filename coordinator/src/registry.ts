@@ -112,7 +112,10 @@ export interface SendOptions {
   idempotencyKey?: string;
   /** Progress lines and log lines as they come. */
   onProgress?: (progress: CommandProgress) => void;
-  /** Stops waiting (CANCELLED); the agent is not told (the protocol has no cancel). */
+  /**
+   * Stops waiting (CANCELLED) and tells the agent to stop the command (CancelCommand): a read or a
+   * stream ends there too, a write runs to its end.
+   */
   signal?: AbortSignal;
 }
 
@@ -224,6 +227,9 @@ class Agent implements AgentRecord {
   }
 }
 
+/** Cancelled commands remembered until the agent's last answer to them arrives, at most. */
+const MAX_CANCELLED = 1_024;
+
 /** Time given to the agent's own TIMEOUT answer to arrive after the deadline. */
 const commandSlackMs = (timeoutMs: number) => Math.min(2_000, 200 + timeoutMs / 10);
 
@@ -262,6 +268,8 @@ export function createRegistry(opts: RegistryOptions): Registry {
   const liveness = createExpiryWheel<Agent>(tickMs);
   const parked = new Set<Agent>();
   const waiters = new Map<Agent | string, Set<() => void>>();
+  /** Commands cancelled on their agent, by id, until its final answer arrives: what they were. */
+  const cancelled = new Map<string, string>();
   let closing = false;
 
   const notifyOnline = (agent: Agent) => {
@@ -499,6 +507,20 @@ export function createRegistry(opts: RegistryOptions): Registry {
       case "commandResult": {
         const p = agent.pending.get(msg.value.commandId);
         if (!p) {
+          const kind = cancelled.get(msg.value.commandId);
+          if (kind !== undefined) {
+            cancelled.delete(msg.value.commandId);
+            log.info(
+              {
+                guest: agent.name,
+                commandId: msg.value.commandId,
+                command: kind,
+                code: msg.value.error?.code ?? "OK",
+              },
+              "a cancelled command ended on its agent",
+            );
+            return;
+          }
           log.debug(
             { guest: agent.name, commandId: msg.value.commandId },
             "result for a command nobody waits for",
@@ -543,6 +565,23 @@ export function createRegistry(opts: RegistryOptions): Registry {
     return undefined;
   };
 
+  /** Tells the agent to stop a command whose caller went away; its final answer is then only logged. */
+  const cancelOnAgent = (agent: Agent, command: Command) => {
+    const session = agent.session;
+    if (!session || session.closed) return;
+    const sent = write(
+      session,
+      create(SessionResponseSchema, {
+        msg: { case: "cancel", value: { commandId: command.id, reason: "the caller cancelled" } },
+      }),
+    );
+    if (!sent) return;
+    const kind = command.kind.case ?? "";
+    if (cancelled.size >= MAX_CANCELLED) cancelled.delete(cancelled.keys().next().value as string);
+    cancelled.set(command.id, kind);
+    log.info({ guest: agent.name, commandId: command.id, command: kind }, "command cancelled on its agent");
+  };
+
   const send = (target: string, kind: CommandKind, o: SendOptions = {}): Promise<CommandResult> => {
     const agent = find(target);
     const what = kind.case ?? "command";
@@ -570,6 +609,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
     return new Promise<CommandResult>((resolve, reject) => {
       const onAbort = () => {
         settle(p);
+        cancelOnAgent(agent, command);
         reject(
           new PhoenixError(ErrorCode.CANCELLED, `${what} cancelled`, {
             place: { node: agent.name, command: what },

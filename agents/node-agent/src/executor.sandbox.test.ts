@@ -103,6 +103,40 @@ describe("a failed stack apply", () => {
   });
 });
 
+describe("a followed log stream", () => {
+  it("stops on cancel: CANCELLED at once, and no line after it", async () => {
+    const g = sandbox.guest(0);
+    await g.docker.createService({
+      Name: "ticker",
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: TEST_IMAGE,
+          Command: ["sh", "-c", "while true; do echo tick; sleep 0.2; done"],
+          StopGracePeriod: 1e9,
+        },
+        Placement: { Constraints: [`node.hostname == ${g.hostname}`] },
+      },
+      Mode: { Replicated: { Replicas: 1 } },
+    });
+    const lines: string[] = [];
+    const cmd = command({ case: "serviceLogs", value: { service: "ticker", follow: true } }, 120_000);
+    const answer = manager.execute(cmd, (p) => {
+      if (p.log?.text) lines.push(p.log.text);
+    });
+    const until = Date.now() + 60_000;
+    while (lines.length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    const cancelled = Date.now();
+    expect(manager.cancel(cmd.id, "the caller cancelled")).toBe(true);
+    const r = await answer;
+    expect(Date.now() - cancelled).toBeLessThan(1_000);
+    expect(r.error).toMatchObject({ code: "CANCELLED", message: "cancelled: the caller cancelled" });
+    const seen = lines.length;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(lines.length).toBe(seen);
+  });
+});
+
 describe("node remove", () => {
   let workerId = "";
 

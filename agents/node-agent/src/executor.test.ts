@@ -110,6 +110,39 @@ describe("executor", () => {
     expect(refreshes()).toBe(0);
   });
 
+  it("a cancel stops a read at once with CANCELLED and its reason, and the same key may run again", async () => {
+    const { executor } = setup({ refreshInventory: () => new Promise<Inventory>(() => {}) });
+    const cmd = command({ idempotencyKey: "x1", kind: { case: "refreshInventory", value: {} } });
+    const started = Date.now();
+    const answer = executor.execute(cmd, noProgress);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(executor.cancel(cmd.id, "the caller left")).toBe(true);
+    const r = await answer;
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(r.error).toMatchObject({ code: ErrorCode.CANCELLED, place: { command: "refresh_inventory" } });
+    expect(r.error?.message).toMatch(/the caller left/);
+    expect(executor.knownKeys()).not.toContain("x1");
+    expect(executor.cancel(cmd.id, "again")).toBe(false);
+  });
+
+  it("a cancel leaves a write running to its end", async () => {
+    // A Docker client that never becomes ready: the write stays at work until its deadline.
+    const { executor, lines } = setup({ docker: () => new Promise(() => {}) });
+    const cmd = command({
+      deadline: timestampFromMs(Date.now() + 300),
+      kind: { case: "swarmLeave", value: { force: false } },
+    });
+    const answer = executor.execute(cmd, noProgress);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(executor.cancel(cmd.id, "the caller left")).toBe(false);
+    expect((await answer).error?.code).toBe(ErrorCode.TIMEOUT);
+    expect(lines.join("")).toMatch(/cancel of a write ignored/);
+  });
+
+  it("ignores a cancel for a command it does not run", () => {
+    expect(setup().executor.cancel("nope", "the caller left")).toBe(false);
+  });
+
   it("answers TIMEOUT at once for a deadline already past", async () => {
     const { executor, refreshes } = setup();
     const r = await executor.execute(

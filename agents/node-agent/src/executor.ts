@@ -35,11 +35,13 @@ export type ProgressSink = (p: Progress & { commandId: string }) => Promise<void
 
 /** Runs coordinator commands against the local Docker engine. */
 export interface Executor {
+  /** Runs a command and resolves with its result; never rejects. */
+  execute(cmd: Command, progress: ProgressSink): Promise<CommandResult>;
   /**
-   * Runs a command and resolves with its result; never rejects. `session` is aborted when the
-   * session the command came on closes (only streaming commands stop then).
+   * Stops the work of a running command, which then answers CANCELLED with `reason`. A command that
+   * writes runs to its end instead (its result is recorded for retries). True when it was stopped.
    */
-  execute(cmd: Command, progress: ProgressSink, session?: AbortSignal): Promise<CommandResult>;
+  cancel(commandId: string, reason: string): boolean;
   /** Idempotency keys of the results held, for Hello. */
   knownKeys(): string[];
 }
@@ -71,10 +73,17 @@ const WRITES: ReadonlySet<Kind> = new Set([
   "stackRemove",
   "serviceScale",
 ]);
+/** Commands whose output is a stream of progress (log lines): they end when their session does. */
+const STREAMS: ReadonlySet<Kind> = new Set(["serviceLogs"]);
 /** Commands after which the local swarm state is read again. */
 const SWARM_CHANGES: ReadonlySet<Kind> = new Set(["swarmInit", "swarmJoin", "swarmLeave", "nodeUpdate"]);
 /** Failures that mean "not finished": the same key may run again. */
 const UNFINISHED: ReadonlySet<string> = new Set([ErrorCode.TIMEOUT, ErrorCode.CANCELLED]);
+
+/** True for a command that streams its output (service logs): nothing is left to do once its session closes. */
+export function isStream(cmd: Command): boolean {
+  return cmd.kind.case !== undefined && STREAMS.has(cmd.kind.case);
+}
 
 /** The protocol's name of a command kind, e.g. "swarm_join", for messages and error places. */
 export function kindName(kind: string): string {
@@ -174,31 +183,31 @@ export function createExecutor(opts: ExecutorOptions): Executor {
   });
   const reads: IdempotencyCache = createIdempotencyCache({ max: 256 });
   const inflight = new Map<string, Promise<CommandResult>>();
+  /** Commands being worked on, by command id: how to stop each. */
+  const running = new Map<string, { kind: Kind | undefined; stop: AbortController }>();
 
   const replay = (first: CommandResult, cmd: Command): CommandResult =>
     create(CommandResultSchema, { ...first, commandId: cmd.id, replayed: true });
 
-  async function run(cmd: Command, sink: ProgressSink, session?: AbortSignal): Promise<CommandResult> {
+  async function run(cmd: Command, sink: ProgressSink): Promise<CommandResult> {
     const started = performance.now();
     const kind = cmd.kind.case;
     const ac = new AbortController();
+    // Whatever stops the command (its deadline, a cancel) answers at once, even if the work lags.
+    const stopped = new Promise<never>((_, reject) =>
+      ac.signal.addEventListener("abort", () => reject(ac.signal.reason), { once: true }),
+    );
+    stopped.catch(() => {});
     const deadline = cmd.deadline ? timestampMs(cmd.deadline) : undefined;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      if (deadline === undefined) return;
+    if (deadline !== undefined) {
       const remaining = deadline - Date.now();
-      const fire = () => {
-        const e = new PhoenixError(ErrorCode.TIMEOUT, `deadline passed after ${Math.max(0, remaining)} ms`);
-        ac.abort(e);
-        reject(e);
-      };
+      const fire = () =>
+        ac.abort(new PhoenixError(ErrorCode.TIMEOUT, `deadline passed after ${Math.max(0, remaining)} ms`));
       if (remaining <= 0) fire();
       else timer = setTimeout(fire, remaining);
-    });
-    timedOut.catch(() => {});
-    const onSessionEnd = () => ac.abort(new PhoenixError(ErrorCode.CANCELLED, "the session closed"));
-    const streaming = kind === "serviceLogs";
-    if (streaming) session?.addEventListener("abort", onSessionEnd, { once: true });
+    }
+    running.set(cmd.id, { kind, stop: ac });
 
     const ctx: CommandContext = {
       docker: opts.docker,
@@ -212,7 +221,7 @@ export function createExecutor(opts: ExecutorOptions): Executor {
     };
     const base = { commandId: cmd.id, idempotencyKey: cmd.idempotencyKey };
     try {
-      const result = await Promise.race([dispatch(cmd, ctx), timedOut]);
+      const result = await Promise.race([dispatch(cmd, ctx), stopped]);
       if (kind && SWARM_CHANGES.has(kind)) opts.onSwarmChanged?.();
       return create(CommandResultSchema, {
         ...base,
@@ -231,12 +240,12 @@ export function createExecutor(opts: ExecutorOptions): Executor {
       });
     } finally {
       clearTimeout(timer);
-      session?.removeEventListener("abort", onSessionEnd);
+      running.delete(cmd.id);
     }
   }
 
   return {
-    async execute(cmd, sink, session) {
+    async execute(cmd, sink) {
       if (cmd.kind.case === "ping") {
         return create(CommandResultSchema, {
           commandId: cmd.id,
@@ -260,7 +269,7 @@ export function createExecutor(opts: ExecutorOptions): Executor {
         if (running) return replay(await running, cmd);
       }
       log.info({ command: cmd.id, kind: kind && kindName(kind), key }, "command started");
-      const work = run(cmd, sink, session);
+      const work = run(cmd, sink);
       if (key) inflight.set(key, work);
       const result = await work;
       if (key) {
@@ -272,6 +281,18 @@ export function createExecutor(opts: ExecutorOptions): Executor {
         log.warn({ ...done, code: result.error.code, error: result.error.message }, "command failed");
       else log.info(done, "command done");
       return result;
+    },
+    cancel(commandId, reason) {
+      const r = running.get(commandId);
+      if (!r || r.stop.signal.aborted) return false;
+      const kind = r.kind && kindName(r.kind);
+      if (r.kind && WRITES.has(r.kind)) {
+        log.info({ command: commandId, kind, reason }, "cancel of a write ignored: it runs to its end");
+        return false;
+      }
+      log.info({ command: commandId, kind, reason }, "command cancelled");
+      r.stop.abort(new PhoenixError(ErrorCode.CANCELLED, `cancelled: ${reason}`));
+      return true;
     },
     knownKeys: () => [...writes.keys(), ...reads.keys()],
   };

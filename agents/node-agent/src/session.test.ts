@@ -11,10 +11,11 @@ import {
   type Inventory,
   InventorySchema,
   SwarmLocalState,
+  timestampFromMs,
 } from "@phoenix/proto";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createBackoff } from "./backoff";
-import { createDockerProvider } from "./docker";
+import { createDockerProvider, type Dockerode } from "./docker";
 import { createExecutor } from "./executor";
 import { createLogger } from "./logger";
 import { type AgentSession, createSession, type InventorySource } from "./session";
@@ -77,7 +78,13 @@ afterAll(() => {
 });
 
 async function start(
-  opts: { coordinatorToken?: string; heartbeatMs?: number; agentToken?: string; slowRetryMs?: number } = {},
+  opts: {
+    coordinatorToken?: string;
+    heartbeatMs?: number;
+    agentToken?: string;
+    slowRetryMs?: number;
+    docker?: () => Promise<Dockerode>;
+  } = {},
 ) {
   const coordinator = await startTestCoordinator({
     token: opts.coordinatorToken ?? TOKEN,
@@ -93,7 +100,7 @@ async function start(
   });
   let session: AgentSession | undefined;
   const executor = createExecutor({
-    docker: createDockerProvider(join(dir, "no-docker.sock")),
+    docker: opts.docker ?? createDockerProvider(join(dir, "no-docker.sock")),
     refreshInventory: () => session!.refreshInventory(),
     log,
     stateDir: join(dir, `state-${Math.random()}`),
@@ -187,6 +194,43 @@ describe("agent session over gRPC on loopback", () => {
     expect(replay.replayed).toBe(true);
     const fail = await coordinator.run({ kind: { case: "swarmInit", value: {} } });
     expect(fail.error?.code).toBe("DOCKER");
+  });
+
+  it("stops a command the coordinator cancels: it answers CANCELLED at once", async () => {
+    // A Docker client that never becomes ready keeps every Docker command at work.
+    const { coordinator } = await start({ docker: () => new Promise(() => {}) });
+    const s = await waitFor(() => coordinator.live(), 5_000, "a session");
+    s.send({
+      id: "logs-1",
+      deadline: timestampFromMs(Date.now() + 60_000),
+      kind: { case: "serviceLogs", value: { service: "web", follow: true } },
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const sent = Date.now();
+    s.cancel("logs-1", "the API caller cancelled");
+    const r = await waitFor(() => s.results.find((x) => x.commandId === "logs-1"), 2_000, "the result");
+    expect(Date.now() - sent).toBeLessThan(1_000);
+    expect(r.error).toMatchObject({ code: "CANCELLED", place: { command: "service_logs" } });
+    expect(r.error?.message).toMatch(/the API caller cancelled/);
+  });
+
+  it("stops its streaming commands when the session closes, and only those", async () => {
+    const { coordinator, lines } = await start({ docker: () => new Promise(() => {}) });
+    const s = await waitFor(() => coordinator.live(), 5_000, "a session");
+    const deadline = timestampFromMs(Date.now() + 3_000);
+    s.send({
+      id: "logs-2",
+      deadline,
+      kind: { case: "serviceLogs", value: { service: "web", follow: true } },
+    });
+    s.send({ id: "list-2", deadline, kind: { case: "serviceList", value: {} } });
+    await new Promise((r) => setTimeout(r, 50));
+    await coordinator.stop();
+    const cancelled = () =>
+      lines.filter((l) => l.includes('"msg":"command cancelled"')).map((l) => JSON.parse(l));
+    await waitFor(() => cancelled().length > 0, 2_000, "the stream stopped");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(cancelled().map((l) => [l.command, l.reason])).toEqual([["logs-2", "the session closed"]]);
   });
 
   it("reconnects by itself within a few seconds after the coordinator restarts on the same port", async () => {

@@ -19,7 +19,7 @@ import {
   timestampNow,
 } from "@phoenix/proto";
 import { type Backoff, createBackoff, slowDelay } from "./backoff";
-import type { Executor } from "./executor";
+import { type Executor, isStream } from "./executor";
 import type { Logger } from "./logger";
 import { redact } from "./redact";
 
@@ -105,7 +105,8 @@ const UNREACHABLE_LOG_EVERY_MS = 60_000;
  * Creates the session loop: Hello (identity, token, version, inventory, known idempotency keys),
  * Welcome, heartbeats with the current Docker state on the interval the coordinator returns,
  * InventoryUpdate as soon as the inventory changes, commands run by the executor with their
- * progress and results sent back. Any break is followed by a new attempt after a capped,
+ * progress and results sent back; a CancelCommand stops a command's work, and a closing session
+ * stops its streaming commands. Any break is followed by a new attempt after a capped,
  * jittered backoff; a refused token is logged (without the token) and retried slowly.
  */
 export function createSession(opts: SessionOptions): AgentSession {
@@ -196,11 +197,14 @@ export function createSession(opts: SessionOptions): AgentSession {
   };
   opts.inventory.onChange((inv, changed) => guard("inventory update", () => onInventoryChange(inv, changed)));
 
-  const runCommand = (cmd: Command, sessionSignal: AbortSignal) => {
+  /** Runs a command of a session; `streams` holds the session's streaming commands while they run. */
+  const runCommand = (cmd: Command, streams: Set<string>) => {
+    if (isStream(cmd)) streams.add(cmd.id);
     void opts.executor
-      .execute(cmd, (p) => send({ case: "commandProgress", value: p }), sessionSignal)
+      .execute(cmd, (p) => send({ case: "commandProgress", value: p }))
       .then((result) => send({ case: "commandResult", value: result }))
-      .catch((err) => log.error({ command: cmd.id, err: redact(String(err), secrets) }, "command crashed"));
+      .catch((err) => log.error({ command: cmd.id, err: redact(String(err), secrets) }, "command crashed"))
+      .finally(() => streams.delete(cmd.id));
   };
 
   /** The refresh the executor runs for RefreshInventoryCommand: always sends an InventoryUpdate. */
@@ -217,7 +221,8 @@ export function createSession(opts: SessionOptions): AgentSession {
     const agentId = opts.agentId || inventory.host?.machineId || hostname();
     const client = createClient(AgentService, opts.coordinator, opts.credentials);
     const call = client.session();
-    const sessionAc = new AbortController();
+    /** Streaming commands of this session: their output has nowhere to go once it closes. */
+    const streams = new Set<string>();
 
     return new Promise<Outcome>((resolve) => {
       let done = false;
@@ -235,7 +240,7 @@ export function createSession(opts: SessionOptions): AgentSession {
           liveSessionId = "";
         }
         endCurrent = undefined;
-        sessionAc.abort();
+        for (const id of [...streams]) opts.executor.cancel(id, "the session closed");
         if (graceful) {
           try {
             call.end();
@@ -306,7 +311,12 @@ export function createSession(opts: SessionOptions): AgentSession {
                 log.warn({ command: res.msg.value.id }, "command before Welcome ignored");
                 return;
               }
-              return runCommand(res.msg.value, sessionAc.signal);
+              return runCommand(res.msg.value, streams);
+            case "cancel": {
+              const { commandId, reason } = res.msg.value;
+              opts.executor.cancel(commandId, reason || "the coordinator cancelled it");
+              return;
+            }
             case "goodbye": {
               const { reason, message } = res.msg.value;
               const text = redact(message, secrets);

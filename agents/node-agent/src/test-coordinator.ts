@@ -34,6 +34,8 @@ export interface RecordedSession {
   ended: boolean;
   /** Sends a command on this session. */
   send(cmd: MessageInitShape<typeof CommandSchema>): void;
+  /** Tells the agent to stop a command sent on this session (CancelCommand). */
+  cancel(commandId: string, reason?: string): void;
   /** Ends the stream with Goodbye. */
   goodbye(reason: number, message?: string): void;
 }
@@ -105,6 +107,7 @@ export async function startTestCoordinator(opts: TestCoordinatorOptions): Promis
       progress: [],
       ended: false,
       send: (cmd) => write({ case: "command", value: create(CommandSchema, cmd) }),
+      cancel: (commandId, reason = "") => write({ case: "cancel", value: { commandId, reason } }),
       goodbye: (reason, message = "") => {
         write({ case: "goodbye", value: { reason, message } });
         rec.ended = true;

@@ -3,6 +3,7 @@ import type { ClientDuplexStream } from "@grpc/grpc-js";
 import { PhoenixError } from "@phoenix/errors";
 import {
   AgentService,
+  type CancelCommand,
   type Command,
   CommandResultSchema,
   clientCredentials,
@@ -46,6 +47,8 @@ export interface ScriptedAgent {
   /** Resolves when the stream ends: undefined for OK, the error otherwise. */
   readonly ended: Promise<PhoenixError | undefined>;
   readonly commands: Command[];
+  /** CancelCommands received, in order. */
+  readonly cancels: CancelCommand[];
   readonly goodbyes: Goodbye[];
   send(msg: MessageInitShape<typeof SessionRequestSchema>["msg"]): void;
   /** Stops heartbeating but keeps the stream open (a silent agent). */
@@ -59,6 +62,7 @@ export function startScriptedAgent(address: string, o: ScriptedAgentOptions): Sc
   const client = createClient(AgentService, address, clientCredentials());
   const call: ClientDuplexStream<SessionRequest, SessionResponse> = client.session();
   const commands: Command[] = [];
+  const cancels: CancelCommand[] = [];
   const goodbyes: Goodbye[] = [];
   let hb: NodeJS.Timeout | undefined;
   let seq = 0n;
@@ -90,6 +94,7 @@ export function startScriptedAgent(address: string, o: ScriptedAgentOptions): Sc
       });
     }),
     commands,
+    cancels,
     goodbyes,
     send,
     silence: () => clearInterval(hb),
@@ -113,6 +118,8 @@ export function startScriptedAgent(address: string, o: ScriptedAgentOptions): Sc
       }
     } else if (msg.case === "goodbye") {
       goodbyes.push(msg.value);
+    } else if (msg.case === "cancel") {
+      cancels.push(msg.value);
     } else if (msg.case === "command") {
       const command = msg.value;
       commands.push(command);

@@ -14,7 +14,7 @@ export interface Progress {
 export interface CommandContext {
   /** The local Docker client (dockerode is loaded on first use). */
   docker(): Promise<Dockerode>;
-  /** Aborted when the deadline passes (or, for streams, when the session closes). */
+  /** Aborted when the deadline passes, when the coordinator cancels the command, or (streams) when the session closes. */
   readonly signal: AbortSignal;
   /** The command's deadline in epoch milliseconds, when it has one. */
   readonly deadline?: number;

@@ -18,7 +18,8 @@ function endMargin(remainingMs: number): number {
 
 /**
  * Streams a service's logs (manager only) as CommandProgress log lines, then answers with the
- * count. With follow it streams until shortly before the deadline, or until the session closes.
+ * count. With follow it streams until shortly before the deadline, until the coordinator cancels it
+ * (its caller left), or until the session closes.
  */
 export async function serviceLogs(
   cmd: ServiceLogsCommand,

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file phoenix/v1/agent.proto.
  */
 export const file_phoenix_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChZwaG9lbml4L3YxL2FnZW50LnByb3RvEgpwaG9lbml4LnYxIo4CCg5TZXNzaW9uUmVxdWVzdBIiCgVoZWxsbxgBIAEoCzIRLnBob2VuaXgudjEuSGVsbG9IABIqCgloZWFydGJlYXQYAiABKAsyFS5waG9lbml4LnYxLkhlYXJ0YmVhdEgAEjcKEGludmVudG9yeV91cGRhdGUYAyABKAsyGy5waG9lbml4LnYxLkludmVudG9yeVVwZGF0ZUgAEjMKDmNvbW1hbmRfcmVzdWx0GAQgASgLMhkucGhvZW5peC52MS5Db21tYW5kUmVzdWx0SAASNwoQY29tbWFuZF9wcm9ncmVzcxgFIAEoCzIbLnBob2VuaXgudjEuQ29tbWFuZFByb2dyZXNzSABCBQoDbXNnIpABCg9TZXNzaW9uUmVzcG9uc2USJgoHd2VsY29tZRgBIAEoCzITLnBob2VuaXgudjEuV2VsY29tZUgAEiYKB2NvbW1hbmQYAiABKAsyEy5waG9lbml4LnYxLkNvbW1hbmRIABImCgdnb29kYnllGAMgASgLMhMucGhvZW5peC52MS5Hb29kYnllSABCBQoDbXNnIpQBCgVIZWxsbxIQCghhZ2VudF9pZBgBIAEoCRIYChBlbnJvbGxtZW50X3Rva2VuGAIgASgJEhUKDWFnZW50X3ZlcnNpb24YAyABKAkSKAoJaW52ZW50b3J5GAQgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkSHgoWa25vd25faWRlbXBvdGVuY3lfa2V5cxgFIAMoCSJuCglIZWFydGJlYXQSCwoDc2VxGAEgASgEEisKB3NlbnRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBmRvY2tlchgDIAEoCzIXLnBob2VuaXgudjEuRG9ja2VyU3RhdGUiTAoPSW52ZW50b3J5VXBkYXRlEigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5Eg8KB2NoYW5nZWQYAiADKAkipgEKB1dlbGNvbWUSEgoKc2Vzc2lvbl9pZBgBIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNaGVhcnRiZWF0X3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdjbHVzdGVyGAQgASgJEg0KBWd1ZXN0GAUgASgJIkUKB0dvb2RieWUSKQoGcmVhc29uGAEgASgOMhkucGhvZW5peC52MS5Hb29kYnllUmVhc29uEg8KB21lc3NhZ2UYAiABKAkikwcKB0NvbW1hbmQSCgoCaWQYASABKAkSLAoIZGVhZGxpbmUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCRInCgRwaW5nGAogASgLMhcucGhvZW5peC52MS5QaW5nQ29tbWFuZEgAEjIKCnN3YXJtX2luaXQYCyABKAsyHC5waG9lbml4LnYxLlN3YXJtSW5pdENvbW1hbmRIABIyCgpzd2FybV9qb2luGAwgASgLMhwucGhvZW5peC52MS5Td2FybUpvaW5Db21tYW5kSAASNAoLc3dhcm1fbGVhdmUYDSABKAsyHS5waG9lbml4LnYxLlN3YXJtTGVhdmVDb21tYW5kSAASNAoLam9pbl90b2tlbnMYDiABKAsyHS5waG9lbml4LnYxLkpvaW5Ub2tlbnNDb21tYW5kSAASOAoNc3dhcm1faW5zcGVjdBgPIAEoCzIfLnBob2VuaXgudjEuU3dhcm1JbnNwZWN0Q29tbWFuZEgAEjQKC25vZGVfdXBkYXRlGBAgASgLMh0ucGhvZW5peC52MS5Ob2RlVXBkYXRlQ29tbWFuZEgAEjQKC3N0YWNrX2FwcGx5GBEgASgLMh0ucGhvZW5peC52MS5TdGFja0FwcGx5Q29tbWFuZEgAEjYKDHN0YWNrX3JlbW92ZRgSIAEoCzIeLnBob2VuaXgudjEuU3RhY2tSZW1vdmVDb21tYW5kSAASNgoMc2VydmljZV9saXN0GBMgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlTGlzdENvbW1hbmRIABIwCgl0YXNrX2xpc3QYFCABKAsyGy5waG9lbml4LnYxLlRhc2tMaXN0Q29tbWFuZEgAEjYKDHNlcnZpY2VfbG9ncxgVIAEoCzIeLnBob2VuaXgudjEuU2VydmljZUxvZ3NDb21tYW5kSAASOAoNc2VydmljZV9zY2FsZRgWIAEoCzIfLnBob2VuaXgudjEuU2VydmljZVNjYWxlQ29tbWFuZEgAEkAKEXJlZnJlc2hfaW52ZW50b3J5GBcgASgLMiMucGhvZW5peC52MS5SZWZyZXNoSW52ZW50b3J5Q29tbWFuZEgAEjQKC25vZGVfcmVtb3ZlGBggASgLMh0ucGhvZW5peC52MS5Ob2RlUmVtb3ZlQ29tbWFuZEgAQgYKBGtpbmQiHgoLUGluZ0NvbW1hbmQSDwoHcGF5bG9hZBgBIAEoDCJaChBTd2FybUluaXRDb21tYW5kEhYKDmFkdmVydGlzZV9hZGRyGAEgASgJEhMKC2xpc3Rlbl9hZGRyGAIgASgJEhkKEWRlZmF1bHRfYWRkcl9wb29sGAMgAygJIo0BChBTd2FybUpvaW5Db21tYW5kEhIKCmpvaW5fdG9rZW4YASABKAkSFAoMcmVtb3RlX2FkZHJzGAIgAygJEhYKDmFkdmVydGlzZV9hZGRyGAMgASgJEiIKBHJvbGUYBCABKA4yFC5waG9lbml4LnYxLk5vZGVSb2xlEhMKC2xpc3Rlbl9hZGRyGAUgASgJIiIKEVN3YXJtTGVhdmVDb21tYW5kEg0KBWZvcmNlGAEgASgIIhMKEUpvaW5Ub2tlbnNDb21tYW5kIhUKE1N3YXJtSW5zcGVjdENvbW1hbmQihwIKEU5vZGVVcGRhdGVDb21tYW5kEg8KB25vZGVfaWQYASABKAkSQAoKbGFiZWxzX2FkZBgCIAMoCzIsLnBob2VuaXgudjEuTm9kZVVwZGF0ZUNvbW1hbmQuTGFiZWxzQWRkRW50cnkSFQoNbGFiZWxzX3JlbW92ZRgDIAMoCRIiCgRyb2xlGAQgASgOMhQucGhvZW5peC52MS5Ob2RlUm9sZRIyCgxhdmFpbGFiaWxpdHkYBSABKA4yHC5waG9lbml4LnYxLk5vZGVBdmFpbGFiaWxpdHkaMAoOTGFiZWxzQWRkRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJhChFOb2RlUmVtb3ZlQ29tbWFuZBIPCgdub2RlX2lkGAEgASgJEg0KBWZvcmNlGAIgASgIEiwKCXdhaXRfZG93bhgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKlAQoRU3RhY2tBcHBseUNvbW1hbmQSEQoJbmFtZXNwYWNlGAEgASgJEhIKCnNwZWNzX2pzb24YAiABKAkSDQoFcHJ1bmUYAyABKAgSDAoEd2FpdBgEIAEoCBIvCgx3YWl0X3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGwoTcm9sbGJhY2tfb25fZmFpbHVyZRgGIAEoCCInChJTdGFja1JlbW92ZUNvbW1hbmQSEQoJbmFtZXNwYWNlGAEgASgJIicKElNlcnZpY2VMaXN0Q29tbWFuZBIRCgluYW1lc3BhY2UYASABKAkiIgoPVGFza0xpc3RDb21tYW5kEg8KB3NlcnZpY2UYASABKAkibgoSU2VydmljZUxvZ3NDb21tYW5kEg8KB3NlcnZpY2UYASABKAkSDgoGZm9sbG93GAIgASgIEgwKBHRhaWwYAyABKA0SKQoFc2luY2UYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjgKE1NlcnZpY2VTY2FsZUNvbW1hbmQSDwoHc2VydmljZRgBIAEoCRIQCghyZXBsaWNhcxgCIAEoDSIZChdSZWZyZXNoSW52ZW50b3J5Q29tbWFuZCKzBwoNQ29tbWFuZFJlc3VsdBISCgpjb21tYW5kX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIkCgVlcnJvchgDIAEoCzIVLnBob2VuaXgudjEuRXJyb3JJbmZvEhAKCHJlcGxheWVkGAQgASgIEhMKC2R1cmF0aW9uX21zGAUgASgNEiYKBHBpbmcYCiABKAsyFi5waG9lbml4LnYxLlBpbmdSZXN1bHRIABIxCgpzd2FybV9pbml0GAsgASgLMhsucGhvZW5peC52MS5Td2FybUluaXRSZXN1bHRIABIxCgpzd2FybV9qb2luGAwgASgLMhsucGhvZW5peC52MS5Td2FybUpvaW5SZXN1bHRIABIzCgtzd2FybV9sZWF2ZRgNIAEoCzIcLnBob2VuaXgudjEuU3dhcm1MZWF2ZVJlc3VsdEgAEjMKC2pvaW5fdG9rZW5zGA4gASgLMhwucGhvZW5peC52MS5Kb2luVG9rZW5zUmVzdWx0SAASNwoNc3dhcm1faW5zcGVjdBgPIAEoCzIeLnBob2VuaXgudjEuU3dhcm1JbnNwZWN0UmVzdWx0SAASMwoLbm9kZV91cGRhdGUYECABKAsyHC5waG9lbml4LnYxLk5vZGVVcGRhdGVSZXN1bHRIABIzCgtzdGFja19hcHBseRgRIAEoCzIcLnBob2VuaXgudjEuU3RhY2tBcHBseVJlc3VsdEgAEjUKDHN0YWNrX3JlbW92ZRgSIAEoCzIdLnBob2VuaXgudjEuU3RhY2tSZW1vdmVSZXN1bHRIABI1CgxzZXJ2aWNlX2xpc3QYEyABKAsyHS5waG9lbml4LnYxLlNlcnZpY2VMaXN0UmVzdWx0SAASLwoJdGFza19saXN0GBQgASgLMhoucGhvZW5peC52MS5UYXNrTGlzdFJlc3VsdEgAEjUKDHNlcnZpY2VfbG9ncxgVIAEoCzIdLnBob2VuaXgudjEuU2VydmljZUxvZ3NSZXN1bHRIABI3Cg1zZXJ2aWNlX3NjYWxlGBYgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlU2NhbGVSZXN1bHRIABI/ChFyZWZyZXNoX2ludmVudG9yeRgXIAEoCzIiLnBob2VuaXgudjEuUmVmcmVzaEludmVudG9yeVJlc3VsdEgAEjMKC25vZGVfcmVtb3ZlGBggASgLMhwucGhvZW5peC52MS5Ob2RlUmVtb3ZlUmVzdWx0SABCCAoGcmVzdWx0IlgKD0NvbW1hbmRQcm9ncmVzcxISCgpjb21tYW5kX2lkGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSIAoDbG9nGAMgASgLMhMucGhvZW5peC52MS5Mb2dMaW5lImIKB0xvZ0xpbmUSDwoHdGFza19pZBgBIAEoCRIOCgZzdHJlYW0YAiABKAkSDAoEdGV4dBgDIAEoCRIoCgR0aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIdCgpQaW5nUmVzdWx0Eg8KB3BheWxvYWQYASABKAwiMwoPU3dhcm1Jbml0UmVzdWx0Eg8KB25vZGVfaWQYASABKAkSDwoHYWxyZWFkeRgCIAEoCCIzCg9Td2FybUpvaW5SZXN1bHQSDwoHbm9kZV9pZBgBIAEoCRIPCgdhbHJlYWR5GAIgASgIIiMKEFN3YXJtTGVhdmVSZXN1bHQSDwoHYWxyZWFkeRgBIAEoCCJJChBKb2luVG9rZW5zUmVzdWx0Eg4KBndvcmtlchgBIAEoCRIPCgdtYW5hZ2VyGAIgASgJEhQKDG1hbmFnZXJfYWRkchgDIAEoCSJOChJTd2FybUluc3BlY3RSZXN1bHQSEgoKY2x1c3Rlcl9pZBgBIAEoCRIkCgVub2RlcxgCIAMoCzIVLnBob2VuaXgudjEuU3dhcm1Ob2RlIkgKEE5vZGVVcGRhdGVSZXN1bHQSDwoHY2hhbmdlZBgBIAEoCBIjCgRub2RlGAIgASgLMhUucGhvZW5peC52MS5Td2FybU5vZGUiNQoQTm9kZVJlbW92ZVJlc3VsdBIPCgdhbHJlYWR5GAEgASgIEhAKCGhvc3RuYW1lGAIgASgJInIKElNlcnZpY2VBcHBseVJlc3VsdBIMCgRuYW1lGAEgASgJEg4KBmFjdGlvbhgCIAEoCRINCgVzdGF0ZRgDIAEoCRIPCgdydW5uaW5nGAQgASgNEg8KB2Rlc2lyZWQYBSABKA0SDQoFZXJyb3IYBiABKAkitAEKEFN0YWNrQXBwbHlSZXN1bHQSMAoIc2VydmljZXMYASADKAsyHi5waG9lbml4LnYxLlNlcnZpY2VBcHBseVJlc3VsdBIYChBuZXR3b3Jrc19jcmVhdGVkGAIgAygJEhcKD29iamVjdHNfY3JlYXRlZBgDIAMoCRIPCgdyZW1vdmVkGAQgAygJEhUKDWRvY2tlcl93cml0ZXMYBSABKA0SEwoLcm9sbGVkX2JhY2sYBiABKAgiJAoRU3RhY2tSZW1vdmVSZXN1bHQSDwoHcmVtb3ZlZBgBIAMoCSJBChFTZXJ2aWNlTGlzdFJlc3VsdBIsCghzZXJ2aWNlcxgBIAMoCzIaLnBob2VuaXgudjEuU2VydmljZVN1bW1hcnkiOAoOVGFza0xpc3RSZXN1bHQSJgoFdGFza3MYASADKAsyFy5waG9lbml4LnYxLlRhc2tTdW1tYXJ5IiIKEVNlcnZpY2VMb2dzUmVzdWx0Eg0KBWxpbmVzGAEgASgNIjgKElNlcnZpY2VTY2FsZVJlc3VsdBIQCghwcmV2aW91cxgBIAEoDRIQCghyZXBsaWNhcxgCIAEoDSJCChZSZWZyZXNoSW52ZW50b3J5UmVzdWx0EigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5KoYBCg1Hb29kYnllUmVhc29uEh4KGkdPT0RCWUVfUkVBU09OX1VOU1BFQ0lGSUVEEAASGwoXR09PREJZRV9SRUFTT05fU0hVVERPV04QARIbChdHT09EQllFX1JFQVNPTl9SRVBMQUNFRBACEhsKF0dPT0RCWUVfUkVBU09OX1BST1RPQ09MEAMyVgoMQWdlbnRTZXJ2aWNlEkYKB1Nlc3Npb24SGi5waG9lbml4LnYxLlNlc3Npb25SZXF1ZXN0GhsucGhvZW5peC52MS5TZXNzaW9uUmVzcG9uc2UoATABYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_phoenix_v1_inventory, file_phoenix_v1_swarm]);
+  fileDesc("ChZwaG9lbml4L3YxL2FnZW50LnByb3RvEgpwaG9lbml4LnYxIo4CCg5TZXNzaW9uUmVxdWVzdBIiCgVoZWxsbxgBIAEoCzIRLnBob2VuaXgudjEuSGVsbG9IABIqCgloZWFydGJlYXQYAiABKAsyFS5waG9lbml4LnYxLkhlYXJ0YmVhdEgAEjcKEGludmVudG9yeV91cGRhdGUYAyABKAsyGy5waG9lbml4LnYxLkludmVudG9yeVVwZGF0ZUgAEjMKDmNvbW1hbmRfcmVzdWx0GAQgASgLMhkucGhvZW5peC52MS5Db21tYW5kUmVzdWx0SAASNwoQY29tbWFuZF9wcm9ncmVzcxgFIAEoCzIbLnBob2VuaXgudjEuQ29tbWFuZFByb2dyZXNzSABCBQoDbXNnIr0BCg9TZXNzaW9uUmVzcG9uc2USJgoHd2VsY29tZRgBIAEoCzITLnBob2VuaXgudjEuV2VsY29tZUgAEiYKB2NvbW1hbmQYAiABKAsyEy5waG9lbml4LnYxLkNvbW1hbmRIABImCgdnb29kYnllGAMgASgLMhMucGhvZW5peC52MS5Hb29kYnllSAASKwoGY2FuY2VsGAQgASgLMhkucGhvZW5peC52MS5DYW5jZWxDb21tYW5kSABCBQoDbXNnIpQBCgVIZWxsbxIQCghhZ2VudF9pZBgBIAEoCRIYChBlbnJvbGxtZW50X3Rva2VuGAIgASgJEhUKDWFnZW50X3ZlcnNpb24YAyABKAkSKAoJaW52ZW50b3J5GAQgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkSHgoWa25vd25faWRlbXBvdGVuY3lfa2V5cxgFIAMoCSJuCglIZWFydGJlYXQSCwoDc2VxGAEgASgEEisKB3NlbnRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBmRvY2tlchgDIAEoCzIXLnBob2VuaXgudjEuRG9ja2VyU3RhdGUiTAoPSW52ZW50b3J5VXBkYXRlEigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5Eg8KB2NoYW5nZWQYAiADKAkipgEKB1dlbGNvbWUSEgoKc2Vzc2lvbl9pZBgBIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNaGVhcnRiZWF0X3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdjbHVzdGVyGAQgASgJEg0KBWd1ZXN0GAUgASgJIkUKB0dvb2RieWUSKQoGcmVhc29uGAEgASgOMhkucGhvZW5peC52MS5Hb29kYnllUmVhc29uEg8KB21lc3NhZ2UYAiABKAkiMwoNQ2FuY2VsQ29tbWFuZBISCgpjb21tYW5kX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSKTBwoHQ29tbWFuZBIKCgJpZBgBIAEoCRIsCghkZWFkbGluZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJEicKBHBpbmcYCiABKAsyFy5waG9lbml4LnYxLlBpbmdDb21tYW5kSAASMgoKc3dhcm1faW5pdBgLIAEoCzIcLnBob2VuaXgudjEuU3dhcm1Jbml0Q29tbWFuZEgAEjIKCnN3YXJtX2pvaW4YDCABKAsyHC5waG9lbml4LnYxLlN3YXJtSm9pbkNvbW1hbmRIABI0Cgtzd2FybV9sZWF2ZRgNIAEoCzIdLnBob2VuaXgudjEuU3dhcm1MZWF2ZUNvbW1hbmRIABI0Cgtqb2luX3Rva2VucxgOIAEoCzIdLnBob2VuaXgudjEuSm9pblRva2Vuc0NvbW1hbmRIABI4Cg1zd2FybV9pbnNwZWN0GA8gASgLMh8ucGhvZW5peC52MS5Td2FybUluc3BlY3RDb21tYW5kSAASNAoLbm9kZV91cGRhdGUYECABKAsyHS5waG9lbml4LnYxLk5vZGVVcGRhdGVDb21tYW5kSAASNAoLc3RhY2tfYXBwbHkYESABKAsyHS5waG9lbml4LnYxLlN0YWNrQXBwbHlDb21tYW5kSAASNgoMc3RhY2tfcmVtb3ZlGBIgASgLMh4ucGhvZW5peC52MS5TdGFja1JlbW92ZUNvbW1hbmRIABI2CgxzZXJ2aWNlX2xpc3QYEyABKAsyHi5waG9lbml4LnYxLlNlcnZpY2VMaXN0Q29tbWFuZEgAEjAKCXRhc2tfbGlzdBgUIAEoCzIbLnBob2VuaXgudjEuVGFza0xpc3RDb21tYW5kSAASNgoMc2VydmljZV9sb2dzGBUgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlTG9nc0NvbW1hbmRIABI4Cg1zZXJ2aWNlX3NjYWxlGBYgASgLMh8ucGhvZW5peC52MS5TZXJ2aWNlU2NhbGVDb21tYW5kSAASQAoRcmVmcmVzaF9pbnZlbnRvcnkYFyABKAsyIy5waG9lbml4LnYxLlJlZnJlc2hJbnZlbnRvcnlDb21tYW5kSAASNAoLbm9kZV9yZW1vdmUYGCABKAsyHS5waG9lbml4LnYxLk5vZGVSZW1vdmVDb21tYW5kSABCBgoEa2luZCIeCgtQaW5nQ29tbWFuZBIPCgdwYXlsb2FkGAEgASgMIloKEFN3YXJtSW5pdENvbW1hbmQSFgoOYWR2ZXJ0aXNlX2FkZHIYASABKAkSEwoLbGlzdGVuX2FkZHIYAiABKAkSGQoRZGVmYXVsdF9hZGRyX3Bvb2wYAyADKAkijQEKEFN3YXJtSm9pbkNvbW1hbmQSEgoKam9pbl90b2tlbhgBIAEoCRIUCgxyZW1vdGVfYWRkcnMYAiADKAkSFgoOYWR2ZXJ0aXNlX2FkZHIYAyABKAkSIgoEcm9sZRgEIAEoDjIULnBob2VuaXgudjEuTm9kZVJvbGUSEwoLbGlzdGVuX2FkZHIYBSABKAkiIgoRU3dhcm1MZWF2ZUNvbW1hbmQSDQoFZm9yY2UYASABKAgiEwoRSm9pblRva2Vuc0NvbW1hbmQiFQoTU3dhcm1JbnNwZWN0Q29tbWFuZCKHAgoRTm9kZVVwZGF0ZUNvbW1hbmQSDwoHbm9kZV9pZBgBIAEoCRJACgpsYWJlbHNfYWRkGAIgAygLMiwucGhvZW5peC52MS5Ob2RlVXBkYXRlQ29tbWFuZC5MYWJlbHNBZGRFbnRyeRIVCg1sYWJlbHNfcmVtb3ZlGAMgAygJEiIKBHJvbGUYBCABKA4yFC5waG9lbml4LnYxLk5vZGVSb2xlEjIKDGF2YWlsYWJpbGl0eRgFIAEoDjIcLnBob2VuaXgudjEuTm9kZUF2YWlsYWJpbGl0eRowCg5MYWJlbHNBZGRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImEKEU5vZGVSZW1vdmVDb21tYW5kEg8KB25vZGVfaWQYASABKAkSDQoFZm9yY2UYAiABKAgSLAoJd2FpdF9kb3duGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIqUBChFTdGFja0FwcGx5Q29tbWFuZBIRCgluYW1lc3BhY2UYASABKAkSEgoKc3BlY3NfanNvbhgCIAEoCRINCgVwcnVuZRgDIAEoCBIMCgR3YWl0GAQgASgIEi8KDHdhaXRfdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIbChNyb2xsYmFja19vbl9mYWlsdXJlGAYgASgIIicKElN0YWNrUmVtb3ZlQ29tbWFuZBIRCgluYW1lc3BhY2UYASABKAkiJwoSU2VydmljZUxpc3RDb21tYW5kEhEKCW5hbWVzcGFjZRgBIAEoCSIiCg9UYXNrTGlzdENvbW1hbmQSDwoHc2VydmljZRgBIAEoCSJuChJTZXJ2aWNlTG9nc0NvbW1hbmQSDwoHc2VydmljZRgBIAEoCRIOCgZmb2xsb3cYAiABKAgSDAoEdGFpbBgDIAEoDRIpCgVzaW5jZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOAoTU2VydmljZVNjYWxlQ29tbWFuZBIPCgdzZXJ2aWNlGAEgASgJEhAKCHJlcGxpY2FzGAIgASgNIhkKF1JlZnJlc2hJbnZlbnRvcnlDb21tYW5kIrMHCg1Db21tYW5kUmVzdWx0EhIKCmNvbW1hbmRfaWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJEiQKBWVycm9yGAMgASgLMhUucGhvZW5peC52MS5FcnJvckluZm8SEAoIcmVwbGF5ZWQYBCABKAgSEwoLZHVyYXRpb25fbXMYBSABKA0SJgoEcGluZxgKIAEoCzIWLnBob2VuaXgudjEuUGluZ1Jlc3VsdEgAEjEKCnN3YXJtX2luaXQYCyABKAsyGy5waG9lbml4LnYxLlN3YXJtSW5pdFJlc3VsdEgAEjEKCnN3YXJtX2pvaW4YDCABKAsyGy5waG9lbml4LnYxLlN3YXJtSm9pblJlc3VsdEgAEjMKC3N3YXJtX2xlYXZlGA0gASgLMhwucGhvZW5peC52MS5Td2FybUxlYXZlUmVzdWx0SAASMwoLam9pbl90b2tlbnMYDiABKAsyHC5waG9lbml4LnYxLkpvaW5Ub2tlbnNSZXN1bHRIABI3Cg1zd2FybV9pbnNwZWN0GA8gASgLMh4ucGhvZW5peC52MS5Td2FybUluc3BlY3RSZXN1bHRIABIzCgtub2RlX3VwZGF0ZRgQIAEoCzIcLnBob2VuaXgudjEuTm9kZVVwZGF0ZVJlc3VsdEgAEjMKC3N0YWNrX2FwcGx5GBEgASgLMhwucGhvZW5peC52MS5TdGFja0FwcGx5UmVzdWx0SAASNQoMc3RhY2tfcmVtb3ZlGBIgASgLMh0ucGhvZW5peC52MS5TdGFja1JlbW92ZVJlc3VsdEgAEjUKDHNlcnZpY2VfbGlzdBgTIAEoCzIdLnBob2VuaXgudjEuU2VydmljZUxpc3RSZXN1bHRIABIvCgl0YXNrX2xpc3QYFCABKAsyGi5waG9lbml4LnYxLlRhc2tMaXN0UmVzdWx0SAASNQoMc2VydmljZV9sb2dzGBUgASgLMh0ucGhvZW5peC52MS5TZXJ2aWNlTG9nc1Jlc3VsdEgAEjcKDXNlcnZpY2Vfc2NhbGUYFiABKAsyHi5waG9lbml4LnYxLlNlcnZpY2VTY2FsZVJlc3VsdEgAEj8KEXJlZnJlc2hfaW52ZW50b3J5GBcgASgLMiIucGhvZW5peC52MS5SZWZyZXNoSW52ZW50b3J5UmVzdWx0SAASMwoLbm9kZV9yZW1vdmUYGCABKAsyHC5waG9lbml4LnYxLk5vZGVSZW1vdmVSZXN1bHRIAEIICgZyZXN1bHQiWAoPQ29tbWFuZFByb2dyZXNzEhIKCmNvbW1hbmRfaWQYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIgCgNsb2cYAyABKAsyEy5waG9lbml4LnYxLkxvZ0xpbmUiYgoHTG9nTGluZRIPCgd0YXNrX2lkGAEgASgJEg4KBnN0cmVhbRgCIAEoCRIMCgR0ZXh0GAMgASgJEigKBHRpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh0KClBpbmdSZXN1bHQSDwoHcGF5bG9hZBgBIAEoDCIzCg9Td2FybUluaXRSZXN1bHQSDwoHbm9kZV9pZBgBIAEoCRIPCgdhbHJlYWR5GAIgASgIIjMKD1N3YXJtSm9pblJlc3VsdBIPCgdub2RlX2lkGAEgASgJEg8KB2FscmVhZHkYAiABKAgiIwoQU3dhcm1MZWF2ZVJlc3VsdBIPCgdhbHJlYWR5GAEgASgIIkkKEEpvaW5Ub2tlbnNSZXN1bHQSDgoGd29ya2VyGAEgASgJEg8KB21hbmFnZXIYAiABKAkSFAoMbWFuYWdlcl9hZGRyGAMgASgJIk4KElN3YXJtSW5zcGVjdFJlc3VsdBISCgpjbHVzdGVyX2lkGAEgASgJEiQKBW5vZGVzGAIgAygLMhUucGhvZW5peC52MS5Td2FybU5vZGUiSAoQTm9kZVVwZGF0ZVJlc3VsdBIPCgdjaGFuZ2VkGAEgASgIEiMKBG5vZGUYAiABKAsyFS5waG9lbml4LnYxLlN3YXJtTm9kZSI1ChBOb2RlUmVtb3ZlUmVzdWx0Eg8KB2FscmVhZHkYASABKAgSEAoIaG9zdG5hbWUYAiABKAkicgoSU2VydmljZUFwcGx5UmVzdWx0EgwKBG5hbWUYASABKAkSDgoGYWN0aW9uGAIgASgJEg0KBXN0YXRlGAMgASgJEg8KB3J1bm5pbmcYBCABKA0SDwoHZGVzaXJlZBgFIAEoDRINCgVlcnJvchgGIAEoCSK0AQoQU3RhY2tBcHBseVJlc3VsdBIwCghzZXJ2aWNlcxgBIAMoCzIeLnBob2VuaXgudjEuU2VydmljZUFwcGx5UmVzdWx0EhgKEG5ldHdvcmtzX2NyZWF0ZWQYAiADKAkSFwoPb2JqZWN0c19jcmVhdGVkGAMgAygJEg8KB3JlbW92ZWQYBCADKAkSFQoNZG9ja2VyX3dyaXRlcxgFIAEoDRITCgtyb2xsZWRfYmFjaxgGIAEoCCIkChFTdGFja1JlbW92ZVJlc3VsdBIPCgdyZW1vdmVkGAEgAygJIkEKEVNlcnZpY2VMaXN0UmVzdWx0EiwKCHNlcnZpY2VzGAEgAygLMhoucGhvZW5peC52MS5TZXJ2aWNlU3VtbWFyeSI4Cg5UYXNrTGlzdFJlc3VsdBImCgV0YXNrcxgBIAMoCzIXLnBob2VuaXgudjEuVGFza1N1bW1hcnkiIgoRU2VydmljZUxvZ3NSZXN1bHQSDQoFbGluZXMYASABKA0iOAoSU2VydmljZVNjYWxlUmVzdWx0EhAKCHByZXZpb3VzGAEgASgNEhAKCHJlcGxpY2FzGAIgASgNIkIKFlJlZnJlc2hJbnZlbnRvcnlSZXN1bHQSKAoJaW52ZW50b3J5GAEgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkqhgEKDUdvb2RieWVSZWFzb24SHgoaR09PREJZRV9SRUFTT05fVU5TUEVDSUZJRUQQABIbChdHT09EQllFX1JFQVNPTl9TSFVURE9XThABEhsKF0dPT0RCWUVfUkVBU09OX1JFUExBQ0VEEAISGwoXR09PREJZRV9SRUFTT05fUFJPVE9DT0wQAzJWCgxBZ2VudFNlcnZpY2USRgoHU2Vzc2lvbhIaLnBob2VuaXgudjEuU2Vzc2lvblJlcXVlc3QaGy5waG9lbml4LnYxLlNlc3Npb25SZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_phoenix_v1_inventory, file_phoenix_v1_swarm]);
 
 /**
  * A message from the agent to the coordinator.
@@ -114,6 +114,14 @@ export type SessionResponse = Message<"phoenix.v1.SessionResponse"> & {
      */
     value: Goodbye;
     case: "goodbye";
+  } | {
+    /**
+     * The coordinator no longer waits for a command it sent on this session.
+     *
+     * @generated from field: phoenix.v1.CancelCommand cancel = 4;
+     */
+    value: CancelCommand;
+    case: "cancel";
   } | { case: undefined; value?: undefined };
 };
 
@@ -314,6 +322,40 @@ export const GoodbyeSchema: GenMessage<Goodbye> = /*@__PURE__*/
   messageDesc(file_phoenix_v1_agent, 6);
 
 /**
+ * The coordinator no longer waits for a command's result: whoever asked for it
+ * went away (e.g. the API caller of a followed `phoenix services logs -f` left).
+ * The agent stops the command's work: a read or a stream (service logs) ends at
+ * once and answers CANCELLED. A command that writes (swarm, node or stack changes)
+ * runs to its end, so that its result is recorded under its idempotency key and a
+ * retry gets it instead of acting twice. A cancel for a command that already
+ * finished, or that the agent does not know, is ignored.
+ *
+ * @generated from message phoenix.v1.CancelCommand
+ */
+export type CancelCommand = Message<"phoenix.v1.CancelCommand"> & {
+  /**
+   * Id of the command to stop (Command.id).
+   *
+   * @generated from field: string command_id = 1;
+   */
+  commandId: string;
+
+  /**
+   * Why, for the agent's log, e.g. "the caller cancelled".
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message phoenix.v1.CancelCommand.
+ * Use `create(CancelCommandSchema)` to create a new message.
+ */
+export const CancelCommandSchema: GenMessage<CancelCommand> = /*@__PURE__*/
+  messageDesc(file_phoenix_v1_agent, 7);
+
+/**
  * Work for an agent. Commands are idempotent: a repeated idempotency_key returns
  * the first result without acting again.
  *
@@ -474,7 +516,7 @@ export type Command = Message<"phoenix.v1.Command"> & {
  * Use `create(CommandSchema)` to create a new message.
  */
 export const CommandSchema: GenMessage<Command> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 7);
+  messageDesc(file_phoenix_v1_agent, 8);
 
 /**
  * Answer at once.
@@ -495,7 +537,7 @@ export type PingCommand = Message<"phoenix.v1.PingCommand"> & {
  * Use `create(PingCommandSchema)` to create a new message.
  */
 export const PingCommandSchema: GenMessage<PingCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 8);
+  messageDesc(file_phoenix_v1_agent, 9);
 
 /**
  * Initialise a swarm (`docker swarm init`).
@@ -530,7 +572,7 @@ export type SwarmInitCommand = Message<"phoenix.v1.SwarmInitCommand"> & {
  * Use `create(SwarmInitCommandSchema)` to create a new message.
  */
 export const SwarmInitCommandSchema: GenMessage<SwarmInitCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 9);
+  messageDesc(file_phoenix_v1_agent, 10);
 
 /**
  * Join a swarm (`docker swarm join`).
@@ -579,7 +621,7 @@ export type SwarmJoinCommand = Message<"phoenix.v1.SwarmJoinCommand"> & {
  * Use `create(SwarmJoinCommandSchema)` to create a new message.
  */
 export const SwarmJoinCommandSchema: GenMessage<SwarmJoinCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 10);
+  messageDesc(file_phoenix_v1_agent, 11);
 
 /**
  * Leave the swarm (`docker swarm leave`).
@@ -600,7 +642,7 @@ export type SwarmLeaveCommand = Message<"phoenix.v1.SwarmLeaveCommand"> & {
  * Use `create(SwarmLeaveCommandSchema)` to create a new message.
  */
 export const SwarmLeaveCommandSchema: GenMessage<SwarmLeaveCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 11);
+  messageDesc(file_phoenix_v1_agent, 12);
 
 /**
  * Read the join tokens.
@@ -615,7 +657,7 @@ export type JoinTokensCommand = Message<"phoenix.v1.JoinTokensCommand"> & {
  * Use `create(JoinTokensCommandSchema)` to create a new message.
  */
 export const JoinTokensCommandSchema: GenMessage<JoinTokensCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 12);
+  messageDesc(file_phoenix_v1_agent, 13);
 
 /**
  * Read the swarm and its nodes.
@@ -630,7 +672,7 @@ export type SwarmInspectCommand = Message<"phoenix.v1.SwarmInspectCommand"> & {
  * Use `create(SwarmInspectCommandSchema)` to create a new message.
  */
 export const SwarmInspectCommandSchema: GenMessage<SwarmInspectCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 13);
+  messageDesc(file_phoenix_v1_agent, 14);
 
 /**
  * Change a node (`docker node update`).
@@ -679,7 +721,7 @@ export type NodeUpdateCommand = Message<"phoenix.v1.NodeUpdateCommand"> & {
  * Use `create(NodeUpdateCommandSchema)` to create a new message.
  */
 export const NodeUpdateCommandSchema: GenMessage<NodeUpdateCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 14);
+  messageDesc(file_phoenix_v1_agent, 15);
 
 /**
  * Remove a node entry from the swarm (`docker node rm`): a guest that left, or a
@@ -718,7 +760,7 @@ export type NodeRemoveCommand = Message<"phoenix.v1.NodeRemoveCommand"> & {
  * Use `create(NodeRemoveCommandSchema)` to create a new message.
  */
 export const NodeRemoveCommandSchema: GenMessage<NodeRemoveCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 15);
+  messageDesc(file_phoenix_v1_agent, 16);
 
 /**
  * Apply a stack's specs.
@@ -776,7 +818,7 @@ export type StackApplyCommand = Message<"phoenix.v1.StackApplyCommand"> & {
  * Use `create(StackApplyCommandSchema)` to create a new message.
  */
 export const StackApplyCommandSchema: GenMessage<StackApplyCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 16);
+  messageDesc(file_phoenix_v1_agent, 17);
 
 /**
  * Remove a stack namespace.
@@ -797,7 +839,7 @@ export type StackRemoveCommand = Message<"phoenix.v1.StackRemoveCommand"> & {
  * Use `create(StackRemoveCommandSchema)` to create a new message.
  */
 export const StackRemoveCommandSchema: GenMessage<StackRemoveCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 17);
+  messageDesc(file_phoenix_v1_agent, 18);
 
 /**
  * List services.
@@ -818,7 +860,7 @@ export type ServiceListCommand = Message<"phoenix.v1.ServiceListCommand"> & {
  * Use `create(ServiceListCommandSchema)` to create a new message.
  */
 export const ServiceListCommandSchema: GenMessage<ServiceListCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 18);
+  messageDesc(file_phoenix_v1_agent, 19);
 
 /**
  * List tasks of a service.
@@ -839,7 +881,7 @@ export type TaskListCommand = Message<"phoenix.v1.TaskListCommand"> & {
  * Use `create(TaskListCommandSchema)` to create a new message.
  */
 export const TaskListCommandSchema: GenMessage<TaskListCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 19);
+  messageDesc(file_phoenix_v1_agent, 20);
 
 /**
  * Read a service's logs.
@@ -881,7 +923,7 @@ export type ServiceLogsCommand = Message<"phoenix.v1.ServiceLogsCommand"> & {
  * Use `create(ServiceLogsCommandSchema)` to create a new message.
  */
 export const ServiceLogsCommandSchema: GenMessage<ServiceLogsCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 20);
+  messageDesc(file_phoenix_v1_agent, 21);
 
 /**
  * Scale a replicated service.
@@ -909,7 +951,7 @@ export type ServiceScaleCommand = Message<"phoenix.v1.ServiceScaleCommand"> & {
  * Use `create(ServiceScaleCommandSchema)` to create a new message.
  */
 export const ServiceScaleCommandSchema: GenMessage<ServiceScaleCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 21);
+  messageDesc(file_phoenix_v1_agent, 22);
 
 /**
  * Collect the inventory now.
@@ -924,7 +966,7 @@ export type RefreshInventoryCommand = Message<"phoenix.v1.RefreshInventoryComman
  * Use `create(RefreshInventoryCommandSchema)` to create a new message.
  */
 export const RefreshInventoryCommandSchema: GenMessage<RefreshInventoryCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 22);
+  messageDesc(file_phoenix_v1_agent, 23);
 
 /**
  * Final outcome of a command.
@@ -1102,7 +1144,7 @@ export type CommandResult = Message<"phoenix.v1.CommandResult"> & {
  * Use `create(CommandResultSchema)` to create a new message.
  */
 export const CommandResultSchema: GenMessage<CommandResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 23);
+  messageDesc(file_phoenix_v1_agent, 24);
 
 /**
  * Intermediate output of a long command.
@@ -1137,7 +1179,7 @@ export type CommandProgress = Message<"phoenix.v1.CommandProgress"> & {
  * Use `create(CommandProgressSchema)` to create a new message.
  */
 export const CommandProgressSchema: GenMessage<CommandProgress> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 24);
+  messageDesc(file_phoenix_v1_agent, 25);
 
 /**
  * One line of service logs.
@@ -1179,7 +1221,7 @@ export type LogLine = Message<"phoenix.v1.LogLine"> & {
  * Use `create(LogLineSchema)` to create a new message.
  */
 export const LogLineSchema: GenMessage<LogLine> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 25);
+  messageDesc(file_phoenix_v1_agent, 26);
 
 /**
  * Answer to PingCommand.
@@ -1200,7 +1242,7 @@ export type PingResult = Message<"phoenix.v1.PingResult"> & {
  * Use `create(PingResultSchema)` to create a new message.
  */
 export const PingResultSchema: GenMessage<PingResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 26);
+  messageDesc(file_phoenix_v1_agent, 27);
 
 /**
  * Answer to SwarmInitCommand.
@@ -1228,7 +1270,7 @@ export type SwarmInitResult = Message<"phoenix.v1.SwarmInitResult"> & {
  * Use `create(SwarmInitResultSchema)` to create a new message.
  */
 export const SwarmInitResultSchema: GenMessage<SwarmInitResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 27);
+  messageDesc(file_phoenix_v1_agent, 28);
 
 /**
  * Answer to SwarmJoinCommand.
@@ -1256,7 +1298,7 @@ export type SwarmJoinResult = Message<"phoenix.v1.SwarmJoinResult"> & {
  * Use `create(SwarmJoinResultSchema)` to create a new message.
  */
 export const SwarmJoinResultSchema: GenMessage<SwarmJoinResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 28);
+  messageDesc(file_phoenix_v1_agent, 29);
 
 /**
  * Answer to SwarmLeaveCommand.
@@ -1277,7 +1319,7 @@ export type SwarmLeaveResult = Message<"phoenix.v1.SwarmLeaveResult"> & {
  * Use `create(SwarmLeaveResultSchema)` to create a new message.
  */
 export const SwarmLeaveResultSchema: GenMessage<SwarmLeaveResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 29);
+  messageDesc(file_phoenix_v1_agent, 30);
 
 /**
  * Answer to JoinTokensCommand. Holds secrets: never logged.
@@ -1312,7 +1354,7 @@ export type JoinTokensResult = Message<"phoenix.v1.JoinTokensResult"> & {
  * Use `create(JoinTokensResultSchema)` to create a new message.
  */
 export const JoinTokensResultSchema: GenMessage<JoinTokensResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 30);
+  messageDesc(file_phoenix_v1_agent, 31);
 
 /**
  * Answer to SwarmInspectCommand.
@@ -1340,7 +1382,7 @@ export type SwarmInspectResult = Message<"phoenix.v1.SwarmInspectResult"> & {
  * Use `create(SwarmInspectResultSchema)` to create a new message.
  */
 export const SwarmInspectResultSchema: GenMessage<SwarmInspectResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 31);
+  messageDesc(file_phoenix_v1_agent, 32);
 
 /**
  * Answer to NodeUpdateCommand.
@@ -1368,7 +1410,7 @@ export type NodeUpdateResult = Message<"phoenix.v1.NodeUpdateResult"> & {
  * Use `create(NodeUpdateResultSchema)` to create a new message.
  */
 export const NodeUpdateResultSchema: GenMessage<NodeUpdateResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 32);
+  messageDesc(file_phoenix_v1_agent, 33);
 
 /**
  * Answer to NodeRemoveCommand.
@@ -1396,7 +1438,7 @@ export type NodeRemoveResult = Message<"phoenix.v1.NodeRemoveResult"> & {
  * Use `create(NodeRemoveResultSchema)` to create a new message.
  */
 export const NodeRemoveResultSchema: GenMessage<NodeRemoveResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 33);
+  messageDesc(file_phoenix_v1_agent, 34);
 
 /**
  * What a deploy did to one service.
@@ -1452,7 +1494,7 @@ export type ServiceApplyResult = Message<"phoenix.v1.ServiceApplyResult"> & {
  * Use `create(ServiceApplyResultSchema)` to create a new message.
  */
 export const ServiceApplyResultSchema: GenMessage<ServiceApplyResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 34);
+  messageDesc(file_phoenix_v1_agent, 35);
 
 /**
  * Answer to StackApplyCommand.
@@ -1508,7 +1550,7 @@ export type StackApplyResult = Message<"phoenix.v1.StackApplyResult"> & {
  * Use `create(StackApplyResultSchema)` to create a new message.
  */
 export const StackApplyResultSchema: GenMessage<StackApplyResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 35);
+  messageDesc(file_phoenix_v1_agent, 36);
 
 /**
  * Answer to StackRemoveCommand.
@@ -1529,7 +1571,7 @@ export type StackRemoveResult = Message<"phoenix.v1.StackRemoveResult"> & {
  * Use `create(StackRemoveResultSchema)` to create a new message.
  */
 export const StackRemoveResultSchema: GenMessage<StackRemoveResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 36);
+  messageDesc(file_phoenix_v1_agent, 37);
 
 /**
  * Answer to ServiceListCommand.
@@ -1550,7 +1592,7 @@ export type ServiceListResult = Message<"phoenix.v1.ServiceListResult"> & {
  * Use `create(ServiceListResultSchema)` to create a new message.
  */
 export const ServiceListResultSchema: GenMessage<ServiceListResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 37);
+  messageDesc(file_phoenix_v1_agent, 38);
 
 /**
  * Answer to TaskListCommand.
@@ -1571,7 +1613,7 @@ export type TaskListResult = Message<"phoenix.v1.TaskListResult"> & {
  * Use `create(TaskListResultSchema)` to create a new message.
  */
 export const TaskListResultSchema: GenMessage<TaskListResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 38);
+  messageDesc(file_phoenix_v1_agent, 39);
 
 /**
  * Answer to ServiceLogsCommand.
@@ -1592,7 +1634,7 @@ export type ServiceLogsResult = Message<"phoenix.v1.ServiceLogsResult"> & {
  * Use `create(ServiceLogsResultSchema)` to create a new message.
  */
 export const ServiceLogsResultSchema: GenMessage<ServiceLogsResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 39);
+  messageDesc(file_phoenix_v1_agent, 40);
 
 /**
  * Answer to ServiceScaleCommand.
@@ -1620,7 +1662,7 @@ export type ServiceScaleResult = Message<"phoenix.v1.ServiceScaleResult"> & {
  * Use `create(ServiceScaleResultSchema)` to create a new message.
  */
 export const ServiceScaleResultSchema: GenMessage<ServiceScaleResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 40);
+  messageDesc(file_phoenix_v1_agent, 41);
 
 /**
  * Answer to RefreshInventoryCommand.
@@ -1641,7 +1683,7 @@ export type RefreshInventoryResult = Message<"phoenix.v1.RefreshInventoryResult"
  * Use `create(RefreshInventoryResultSchema)` to create a new message.
  */
 export const RefreshInventoryResultSchema: GenMessage<RefreshInventoryResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 41);
+  messageDesc(file_phoenix_v1_agent, 42);
 
 /**
  * Why the coordinator ends a session.
