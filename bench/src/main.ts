@@ -156,7 +156,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     for (const [section, fn] of [
       ["label", (l: Lab) => benchLabelOnBoot(l, mode.label)],
-      ["deploy", (l: Lab) => benchDeploy(l, mode.deploy)],
+      ["deploy", (l: Lab) => benchDeploy(l, { ...mode.deploy, dir: join(scratch, "deploy") })],
     ] as const) {
       if (lab) await run(section, () => fn(lab!));
       else if (wanted.has(section) && noLab && !figures.some((f) => f.id.startsWith(`${section}.`)))

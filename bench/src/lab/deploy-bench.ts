@@ -1,7 +1,9 @@
 import { execFile } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
+import { parseDocument } from "yaml";
 import type { Lab } from "../../../test/lab";
 import { type Figure, figure } from "../figures";
 import { median } from "../stats";
@@ -12,11 +14,16 @@ const SECTION = "4. deploy";
 export const DEPLOY_RATIO_BUDGET = 1.0;
 export const NOOP_BUDGET_MS = 300;
 export const NOOP_WRITES_BUDGET = 0;
-/** Namespaces: Phoenix's is `<env>_<stack>`; docker stack deploy's is named here. */
+/** Namespaces: Phoenix's is `<env>_<stack>`; docker stack deploy's are named here. */
 const PHOENIX_NS = `${ENV}_${STACK}`;
 const DOCKER_NS = `${STACK}-docker`;
+const DOCKER_ENVNET_NS = `${STACK}-envnet`;
+/** The environment network Phoenix attaches every service of the environment to. */
+const ENV_NETWORK = `phoenix_env_${ENV}`;
 const SERVICES = 10;
 const POLL_MS = 50;
+/** No-op re-deploys at least: each takes well under a second. */
+const NOOP_RUNS = 5;
 /** Event types that are writes to the swarm's objects (containers follow from these). */
 const WRITE_TYPES = ["service", "network", "secret", "config", "node", "volume"];
 
@@ -26,6 +33,30 @@ const run = promisify(execFile);
 export interface DeployOptions {
   /** Deploys timed per tool (from nothing), and no-op re-deploys. */
   runs: number;
+  /** Also time docker stack deploy of the stack with Phoenix's environment network added to every service. */
+  sameNetworks: boolean;
+  /** Scratch directory. */
+  dir: string;
+}
+
+/**
+ * The compose file with the environment network (external) added to every service: the networks a
+ * Phoenix deploy gives each task, deployed by docker stack deploy.
+ */
+export async function withEnvironmentNetwork(compose: string, out: string): Promise<void> {
+  const doc = parseDocument(await readFile(compose, "utf8"));
+  const services = doc.get("services") as { items: { key: unknown; value: unknown }[] };
+  for (const item of services.items) {
+    const name = String((item.key as { value?: unknown }).value ?? item.key);
+    const nets = doc.getIn(["services", name, "networks"]) as
+      | { items?: unknown[]; toJSON(): unknown }
+      | undefined;
+    const list = nets ? (nets.toJSON() as string[] | Record<string, unknown>) : ["default"];
+    if (Array.isArray(list)) doc.setIn(["services", name, "networks"], [...list, "phoenix_env"]);
+    else doc.setIn(["services", name, "networks"], { ...list, phoenix_env: null });
+  }
+  doc.setIn(["networks", "phoenix_env"], { external: true, name: ENV_NETWORK });
+  await writeFile(out, String(doc));
 }
 
 interface ServiceStatus {
@@ -112,14 +143,12 @@ async function writesBetween(docker: Docker, since: number, until: number): Prom
 export async function benchDeploy(lab: Lab, o: DeployOptions): Promise<Figure[]> {
   const mgr = lab.guest("mgr");
   const compose = join(lab.modelDir, "stacks", STACK, "docker-compose.yml");
-  const dockerDeploy = () =>
-    run(
-      "docker",
-      ["-H", mgr.dockerHost, "stack", "deploy", "--resolve-image", "never", "-c", compose, DOCKER_NS],
-      {
-        timeout: 120_000,
-      },
-    );
+  const envnetCompose = join(o.dir, "docker-compose.envnet.yml");
+  await withEnvironmentNetwork(compose, envnetCompose);
+  const dockerDeploy = (file: string, ns: string) => () =>
+    run("docker", ["-H", mgr.dockerHost, "stack", "deploy", "--resolve-image", "never", "-c", file, ns], {
+      timeout: 120_000,
+    });
   const phoenixDeploy = async () => {
     const r = await lab.phoenix(["swarm", "deploy", STACK, "--env", ENV, "--json"], { timeoutMs: 180_000 });
     if (r.code !== 0)
@@ -133,9 +162,9 @@ export async function benchDeploy(lab: Lab, o: DeployOptions): Promise<Figure[]>
     await deploy();
     return (await pollFrom(start, () => converged(mgr.docker, ns), `${ns} running`, 180_000, POLL_MS)).ms;
   };
-  const removeDocker = async () => {
-    await run("docker", ["-H", mgr.dockerHost, "stack", "rm", DOCKER_NS], { timeout: 60_000 });
-    await gone(lab, DOCKER_NS);
+  const removeDocker = (ns: string) => async () => {
+    await run("docker", ["-H", mgr.dockerHost, "stack", "rm", ns], { timeout: 60_000 });
+    await gone(lab, ns);
   };
   const removePhoenix = async () => {
     const r = await lab.phoenix(["swarm", "rm", STACK, "--env", ENV], { timeoutMs: 120_000 });
@@ -143,22 +172,50 @@ export async function benchDeploy(lab: Lab, o: DeployOptions): Promise<Figure[]>
     await gone(lab, PHOENIX_NS);
   };
 
-  const dockerMs: number[] = [];
-  const phoenixMs: number[] = [];
+  interface Tool {
+    name: string;
+    deploy: () => Promise<unknown>;
+    ns: string;
+    remove: () => Promise<void>;
+    ms: number[];
+  }
+  const docker: Tool = {
+    name: "docker",
+    deploy: dockerDeploy(compose, DOCKER_NS),
+    ns: DOCKER_NS,
+    remove: removeDocker(DOCKER_NS),
+    ms: [],
+  };
+  const phoenix: Tool = {
+    name: "phoenix",
+    deploy: phoenixDeploy,
+    ns: PHOENIX_NS,
+    remove: removePhoenix,
+    ms: [],
+  };
+  const envnet: Tool = {
+    name: "docker, same networks",
+    deploy: dockerDeploy(envnetCompose, DOCKER_ENVNET_NS),
+    ns: DOCKER_ENVNET_NS,
+    remove: removeDocker(DOCKER_ENVNET_NS),
+    ms: [],
+  };
+  const tools = o.sameNetworks ? [docker, phoenix, envnet] : [docker, phoenix];
+
+  // One untimed deploy and removal each first: what a fresh swarm does once (overlay networks on
+  // every node, volumes, Phoenix's environment network) is not charged to whichever runs first.
+  for (const t of [docker, phoenix]) {
+    await timed(t.deploy, t.ns);
+    await t.remove();
+  }
   for (let r = 0; r < o.runs; r++) {
-    // Alternate which goes first, so neither always meets a busier or a warmer machine.
-    const pair: (() => Promise<void>)[] = [
-      async () => {
-        dockerMs.push(await timed(dockerDeploy, DOCKER_NS));
-        if (r < o.runs - 1) await removeDocker();
-      },
-      async () => {
-        phoenixMs.push(await timed(phoenixDeploy, PHOENIX_NS));
-        if (r < o.runs - 1) await removePhoenix();
-      },
-    ];
-    if (r % 2 === 1) pair.reverse();
-    for (const step of pair) await step();
+    // Rotate which goes first, so no tool always meets a busier or a warmer machine.
+    const order = tools.map((_, i) => tools[(i + r) % tools.length]!);
+    for (const t of order) {
+      t.ms.push(await timed(t.deploy, t.ns));
+      // Docker's and Phoenix's plain stacks stay deployed after the last run, for the re-deploys.
+      if (r < o.runs - 1 || t === envnet) await t.remove();
+    }
   }
   await sleep(1_000);
 
@@ -168,11 +225,15 @@ export async function benchDeploy(lab: Lab, o: DeployOptions): Promise<Figure[]>
     apiMs: [] as number[],
     phoenixWrites: [] as number[],
     reported: [] as number[],
+    versionMs: [] as number[],
   };
   const dockerAgain = { ms: [] as number[], writes: [] as number[] };
-  for (let r = 0; r < o.runs; r++) {
-    let since = Date.now();
+  for (let r = 0; r < Math.max(o.runs, NOOP_RUNS); r++) {
     let start = performance.now();
+    await lab.phoenix(["--version"]);
+    noop.versionMs.push(performance.now() - start);
+    let since = Date.now();
+    start = performance.now();
     noop.reported.push(await phoenixDeploy());
     noop.phoenixMs.push(performance.now() - start);
     start = performance.now();
@@ -185,7 +246,7 @@ export async function benchDeploy(lab: Lab, o: DeployOptions): Promise<Figure[]>
 
     since = Date.now();
     start = performance.now();
-    await dockerDeploy();
+    await docker.deploy();
     dockerAgain.ms.push(performance.now() - start);
     await sleep(500);
     dockerAgain.writes.push((await writesBetween(mgr.docker, since, Date.now())).length);
@@ -198,6 +259,9 @@ export async function benchDeploy(lab: Lab, o: DeployOptions): Promise<Figure[]>
     );
   }
 
+  const nodes = (await mgr.docker.listNodes()).length;
+  const dockerMs = docker.ms;
+  const phoenixMs = phoenix.ms;
   const dockerMedian = median(dockerMs);
   const phoenixMedian = median(phoenixMs);
   return [
@@ -212,8 +276,9 @@ export async function benchDeploy(lab: Lab, o: DeployOptions): Promise<Figure[]>
         `median of ${o.runs} each, alternating which goes first; phoenix: ${phoenixMs.map((t) => t.toFixed(0)).join(", ")} ms, ` +
         `docker: ${dockerMs.map((t) => t.toFixed(0)).join(", ")} ms. Both timed from starting the CLI (phoenix swarm deploy --env ${ENV}; ` +
         `docker -H <manager> stack deploy --resolve-image never) until every service of the stack runs all its desired tasks ` +
-        `(RunningTasks = DesiredTasks in GET /services?status=true on the manager, polled every ${POLL_MS} ms). ` +
-        `Swarm: 2 lab guests (manager + worker); the environment network phoenix_env_${ENV} exists from the first sync`,
+        `(RunningTasks = DesiredTasks in GET /services?status=true on the manager, polled every ${POLL_MS} ms), ` +
+        `after one untimed deploy and removal of each. Swarm: ${nodes} lab guests. Phoenix attaches every task to the ` +
+        `environment network ${ENV_NETWORK} too: 3 overlay networks per task where docker's stack has 2`,
     }),
     figure({
       id: "deploy.ratio",
@@ -223,6 +288,18 @@ export async function benchDeploy(lab: Lab, o: DeployOptions): Promise<Figure[]>
       unit: "x",
       budget: DEPLOY_RATIO_BUDGET,
     }),
+    ...(o.sameNetworks
+      ? [
+          figure({
+            id: "deploy.same-networks",
+            section: SECTION,
+            label: "deploy wall time, phoenix / docker stack deploy with the same networks",
+            value: phoenixMedian / median(envnet.ms),
+            unit: "x",
+            note: `docker stack deploy of the stack with ${ENV_NETWORK} (external) added to every service, the networks Phoenix gives its tasks: ${envnet.ms.map((t) => t.toFixed(0)).join(", ")} ms (median ${median(envnet.ms).toFixed(0)} ms); what is left of the ratio is Phoenix's own overhead (CLI, coordinator, agent)`,
+          }),
+        ]
+      : []),
     figure({
       id: "deploy.noop.ms",
       section: SECTION,
@@ -231,7 +308,9 @@ export async function benchDeploy(lab: Lab, o: DeployOptions): Promise<Figure[]>
       unit: "ms",
       reference: { label: "docker stack deploy", value: median(dockerAgain.ms), unit: "ms" },
       budget: NOOP_BUDGET_MS,
-      note: `the CLI process from start to exit, stack unchanged and running: phoenix ${noop.phoenixMs.map((t) => t.toFixed(0)).join(", ")} ms; the same re-run of docker stack deploy for comparison`,
+      note:
+        `the CLI process from start to exit, stack unchanged and running: ${noop.phoenixMs.map((t) => t.toFixed(0)).join(", ")} ms, ` +
+        `next to the same re-run of docker stack deploy; \`phoenix --version\` alone (process start and bundle load) took ${median(noop.versionMs).toFixed(0)} ms (median)`,
     }),
     figure({
       id: "deploy.noop.api",
