@@ -56,6 +56,8 @@ export async function prepareCoordinator(
       stateDir,
       "--listen",
       listen,
+      "--http-listen",
+      "off",
       "--enrollment-token-file",
       enrollmentTokenFile,
       "--api-token-file",

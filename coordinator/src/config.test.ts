@@ -57,6 +57,21 @@ describe("loadConfig", () => {
     expect(c.agentBundle).toBe("/opt/a.mjs");
   });
 
+  it.each<[string, string[], NodeJS.ProcessEnv, { host: string; port: number } | undefined]>([
+    ["serves the install endpoint on port 7480 by default", [], {}, { host: "0.0.0.0", port: 7480 }],
+    ["takes an address", ["--http-listen", "10.0.0.5:8080"], {}, { host: "10.0.0.5", port: 8080 }],
+    ["turns it off with --http-listen off", ["--http-listen", "off"], {}, undefined],
+    ["turns it off with PHOENIX_HTTP_LISTEN=off", [], { PHOENIX_HTTP_LISTEN: "off" }, undefined],
+    [
+      "lets the flag win over PHOENIX_HTTP_LISTEN=off",
+      ["--http-listen", "127.0.0.1:7481"],
+      { PHOENIX_HTTP_LISTEN: "off" },
+      { host: "127.0.0.1", port: 7481 },
+    ],
+  ])("--http-listen: %s", (_, argv, env, want) => {
+    expect(run([...base, ...argv], env).httpListen).toEqual(want);
+  });
+
   it("takes PHOENIX_* variables, and flags win over them", () => {
     const env = {
       PHOENIX_MODEL: model,
@@ -93,6 +108,7 @@ describe("loadConfig", () => {
     [[...base, "--heartbeat-interval", "fast"], {}, /--heartbeat-interval .*"fast" is not a duration/],
     [[...base, "--listen", "nowhere"], {}, /--listen .*"nowhere" is not HOST:PORT/],
     [[...base, "--listen", "h:70000"], {}, /not HOST:PORT/],
+    [[...base, "--http-listen", "none"], {}, /--http-listen .*"none" is not HOST:PORT or off/],
     [[...base, "--tls-cert", "/x.pem"], {}, /--tls-cert .* and --tls-key .* go together/],
     [[...base, "--nats", "127.0.0.1:4222"], {}, /expected a URL like nats:/],
     [[...base, "--log-level", "loud"], {}, /--log-level/],
@@ -121,6 +137,9 @@ describe("loadConfig", () => {
     const help = loadConfig(["--help"], {}, assets);
     expect(help.kind === "print" && help.text).toMatch(/--enrollment-token-file FILE/);
     expect(help.kind === "print" && help.text).toMatch(/PHOENIX_API_TOKEN_FILE/);
+    expect(help.kind === "print" && help.text).toMatch(
+      /--http-listen HOST:PORT\|off +agent bundle, .*\(default 0\.0\.0\.0:7480; off: none\)/,
+    );
     expect(loadConfig(["--version"], {}, assets)).toEqual({
       kind: "print",
       text: expect.stringMatching(/^\d+\.\d+\.\d+/),

@@ -37,6 +37,12 @@ export interface CoordinatorConfig {
   logLevel: string;
 }
 
+/**
+ * Where the install endpoint listens unless told otherwise: the port the install script and the
+ * cloud-init user-data fetch the agent from (http://<coordinator host>:7480).
+ */
+export const DEFAULT_HTTP_LISTEN = "0.0.0.0:7480";
+
 interface OptionSpec {
   env: string;
   help: string;
@@ -55,8 +61,8 @@ export const OPTIONS = {
   },
   "http-listen": {
     env: "PHOENIX_HTTP_LISTEN",
-    value: "HOST:PORT",
-    help: "HTTP address serving the agent bundle and install script",
+    value: "HOST:PORT|off",
+    help: `agent bundle, install script and /healthz over HTTP (default ${DEFAULT_HTTP_LISTEN}; off: none)`,
   },
   nats: { env: "PHOENIX_NATS_URL", value: "URL", help: "NATS server for events, e.g. nats://127.0.0.1:4222" },
   "enrollment-token-file": {
@@ -144,11 +150,11 @@ const duration = (name: OptionName) =>
     return ms;
   });
 
-const address = (name: OptionName) =>
+const address = (name: OptionName, expected = "HOST:PORT") =>
   z.string().transform((text, ctx) => {
     const parsed = parseListen(text);
     if (!parsed) {
-      ctx.addIssue({ code: "custom", message: `${label(name)}: "${text}" is not HOST:PORT` });
+      ctx.addIssue({ code: "custom", message: `${label(name)}: "${text}" is not ${expected}` });
       return z.NEVER;
     }
     return parsed;
@@ -162,7 +168,11 @@ const schema = z
     model: required("model"),
     "state-dir": required("state-dir"),
     listen: address("listen").default({ host: "0.0.0.0", port: 7443 }),
-    "http-listen": address("http-listen").optional(),
+    "http-listen": z
+      .string()
+      .default(DEFAULT_HTTP_LISTEN)
+      .transform((text) => (text.trim().toLowerCase() === "off" ? undefined : text))
+      .pipe(address("http-listen", "HOST:PORT or off").optional()),
     nats: z
       .string()
       .regex(/^(nats|tls|wss?):\/\/[^\s]+$/, `${label("nats")}: expected a URL like nats://127.0.0.1:4222`)
