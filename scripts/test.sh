@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Phoenix test on this machine after setting it up: protocol freshness, lint, types,
-# unit tests, then the sandbox suites (real dockerd guests in network namespaces, real nats-server,
-# real gRPC). Needs root for the sandbox (network namespaces, dockerd).
+# unit tests, the sandbox suites (real dockerd guests in network namespaces, real nats-server,
+# real gRPC), then the quick benchmarks. Needs root for the sandbox (network namespaces, dockerd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -32,6 +32,7 @@ npm run --silent sandbox -- sweep
 results=$(mktemp -d)
 stage "unit tests" npx vitest run --project unit --reporter=default --reporter=json --outputFile="$results/unit.json"
 stage "sandbox tests" npx vitest run --project sandbox --reporter=default --reporter=json --outputFile="$results/sandbox.json"
+stage "benchmarks, quick run (fails only far past a budget; see bench/README.md)" npm run --silent bench -- --quick
 
 node -e '
   const fs = require("fs");
