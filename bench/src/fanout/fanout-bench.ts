@@ -263,7 +263,10 @@ export async function benchFanout(o: FanoutOptions): Promise<Figure[]> {
           label: `ping to ${at}: coordinator CPU per fan-out`,
           value: median(rounds.map((r) => r.cpuMs)),
           unit: "ms",
-          reference: { label: "load generators", value: median(rounds.map((r) => r.simCpuMs)), unit: "ms" },
+          reference: floor
+            ? { label: "bare grpc-js server", value: median(floor.map((r) => r.cpuMs)), unit: "ms" }
+            : undefined,
+          note: `CPU time of the whole process during a fan-out (median); the load generators meanwhile: ${median(rounds.map((r) => r.simCpuMs)).toFixed(0)} ms${floor ? ` (bare grpc-js clients: ${median(floor.map((r) => r.simCpuMs)).toFixed(0)} ms)` : ""}`,
         }),
       );
     }
