@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { Writable } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
@@ -371,6 +372,62 @@ describe("registry sessions over gRPC", () => {
       .find((l) => l.msg === "a cancelled command ended on its agent");
     expect(ended).toMatchObject({ commandId: a.commands[0]!.id, code: "CANCELLED", command: "serviceLogs" });
     expect(h.registry.stats().pending).toBe(0);
+  });
+
+  it("many commands and waits on one signal: one abort listener, no MaxListenersExceededWarning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const h = await harness();
+      const a = h.agent({ agentId: "m-1", inventory: { host: { hostname: "h", vmid: 1001 } } });
+      await a.welcome;
+      const listeners = (s: AbortSignal) => getEventListeners(s, "abort").length;
+      // A sync's or an API call's signal, shared by everything it sends.
+      const run = new AbortController();
+      const pings = Array.from({ length: 30 }, (_, i) =>
+        h.registry.send(
+          "manager-1",
+          { case: "ping", value: {} },
+          { idempotencyKey: `p${i}`, signal: run.signal },
+        ),
+      );
+      const waits = Array.from({ length: 15 }, () => h.registry.waitOnline("ghost", 10_000, run.signal));
+      expect(listeners(run.signal)).toBe(1);
+      expect((await Promise.all(pings)).every((r) => r.result.case === "ping")).toBe(true);
+      expect(listeners(run.signal)).toBe(1);
+      run.abort();
+      const waited = await Promise.allSettled(waits);
+      expect(waited.map((w) => w.status === "rejected" && (w.reason as PhoenixError).code)).toEqual(
+        Array(15).fill(ErrorCode.CANCELLED),
+      );
+      expect(listeners(run.signal)).toBe(0);
+
+      // Commands that never answer, all cancelled at once by their shared signal.
+      const silent = h.agent({
+        agentId: "m-2",
+        inventory: { host: { hostname: "quiet" } },
+        handle: () => undefined,
+      });
+      await silent.welcome;
+      const stop = new AbortController();
+      const pending = Array.from({ length: 30 }, () =>
+        h.registry
+          .send("quiet", { case: "swarmInspect", value: {} }, { signal: stop.signal })
+          .catch((e) => e),
+      );
+      expect(listeners(stop.signal)).toBe(1);
+      stop.abort();
+      expect((await Promise.all(pending)).map((e: PhoenixError) => e.code)).toEqual(
+        Array(30).fill(ErrorCode.CANCELLED),
+      );
+      expect(h.registry.stats().pending).toBe(0);
+      await vi.waitFor(() => expect(silent.cancels).toHaveLength(30));
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 
   it("close says Goodbye SHUTDOWN to every agent", async () => {

@@ -22,6 +22,7 @@ import {
   statusFromError,
   timestampFromMs,
 } from "@phoenix/proto";
+import { createAbortFanout } from "./abort-fanout";
 import { CommandFailedError } from "./command-failed-error";
 import { createExpiryWheel } from "./expiry-wheel";
 import type { Logger } from "./logger";
@@ -270,6 +271,8 @@ export function createRegistry(opts: RegistryOptions): Registry {
   const waiters = new Map<Agent | string, Set<() => void>>();
   /** Commands cancelled on their agent, by id, until its final answer arrives: what they were. */
   const cancelled = new Map<string, string>();
+  /** One abort listener per caller signal, however many commands and waits share it. */
+  const aborts = createAbortFanout();
   let closing = false;
 
   const notifyOnline = (agent: Agent) => {
@@ -630,10 +633,9 @@ export function createRegistry(opts: RegistryOptions): Registry {
             }),
           );
         }, timeoutMs + commandSlackMs(timeoutMs)),
-        cleanup: () => o.signal?.removeEventListener("abort", onAbort),
+        cleanup: o.signal ? aborts.on(o.signal, onAbort) : () => {},
       };
       p.timer.unref();
-      o.signal?.addEventListener("abort", onAbort, { once: true });
       agent.pending.set(command.id, p);
       dispatch(agent, p);
     });
@@ -717,7 +719,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
         }
         const done = () => {
           clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
+          forgetAbort();
           const a = find(target);
           if (a) resolve(a);
           else
@@ -731,7 +733,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
           clearTimeout(timer);
           set.delete(done);
           if (set.size === 0 && waiters.get(key) === set) waiters.delete(key);
-          signal?.removeEventListener("abort", onAbort);
+          forgetAbort();
           reject(err);
         };
         const onAbort = () => stop(new PhoenixError(ErrorCode.CANCELLED, `waiting for ${target} cancelled`));
@@ -749,7 +751,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
           timeoutMs,
         );
         timer.unref();
-        signal?.addEventListener("abort", onAbort, { once: true });
+        const forgetAbort = signal ? aborts.on(signal, onAbort) : () => {};
         set.add(done);
       });
     },
