@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { nvidiaSmiFixture, writeSimulatedNvidiaSmi } from "@phoenix/hardware";
-import { AGENT_BUNDLE, COORDINATOR_BUNDLE } from "./bundle";
+import { AGENT_BUNDLE, bundleHelper, COORDINATOR_BUNDLE } from "./bundle";
 import { spawnNode, stopChild, waitUntil } from "./child";
 import { emptyModel, listeningAddress, prepareCoordinator } from "./coordinator-files";
 import { type Figure, figure } from "./figures";
@@ -82,12 +82,24 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
         },
       },
     );
+    // spawnNode runs `node <script> <args>`: with "-e" the argument is the code to evaluate.
     const floor = spawnNode("-e", [BARE_NODE], { env });
-    // spawnNode runs `node <script>`: "-e" makes the script argument the code to evaluate.
-    children.push(agent, floor);
-    await waitUntil(() => connected, 30_000, "the agent to connect");
+    let sessionUp = false;
+    const session = spawnNode(
+      await bundleHelper("src/fanout/grpc-floor.ts"),
+      ["session", address!, files.enrollmentTokenFile, "bench-session-floor"],
+      {
+        env,
+        logFile: join(o.dir, "session-floor.log"),
+        onStderrLine: (line) => {
+          if (line.includes("connected to the coordinator")) sessionUp = true;
+        },
+      },
+    );
+    children.push(agent, floor, session);
+    await waitUntil(() => connected && sessionUp, 30_000, "the agent and the bare session to connect");
     await new Promise((r) => setTimeout(r, o.settleMs));
-    const [a, f] = await measureProcesses([agent.pid!, floor.pid!], o.windowMs);
+    const [a, f, s] = await measureProcesses([agent.pid!, floor.pid!, session.pid!], o.windowMs);
     const window = `${(o.windowMs / 1000).toFixed(0)} s`;
     return [
       figure({
@@ -103,6 +115,18 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
           `(heartbeat 5 s); Docker socket: ${o.docker.what}; GPU guest (simulated nvidia-smi printing ${GPU_CAPTURE}). ` +
           `Measured ${(o.settleMs / 1000).toFixed(0)} s after it connected; VmRSS read every second (mean ${a!.rssMeanMiB.toFixed(1)} MiB, ` +
           `bare node mean ${f!.rssMeanMiB.toFixed(1)} MiB). MiB = 2^20 bytes`,
+      }),
+      figure({
+        id: "footprint.session.rss",
+        section: SECTION,
+        label: "bare grpc-js session beside it: RSS, peak",
+        value: s!.rssPeakMiB,
+        unit: "MiB",
+        reference: { label: "bare node", value: f!.rssPeakMiB, unit: "MiB" },
+        note:
+          `bench/src/fanout/grpc-floor.ts session: one AgentService.Session to the same coordinator through @phoenix/proto's grpc-js client, ` +
+          `Hello with an empty inventory and heartbeats, no agent code (no hardware, Docker, executor, config or logger): ` +
+          `what the transport alone costs, measured over the same window (CPU ${s!.cpuPercent.toFixed(2)} %)`,
       }),
       figure({
         id: "footprint.agent.cpu",

@@ -6,6 +6,7 @@
  * each on a connection of its own, and answers every ping at once.
  */
 import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import * as grpc from "@grpc/grpc-js";
 import {
   AgentService,
@@ -15,11 +16,13 @@ import {
   create,
   createClient,
   defaultServerOptions,
+  durationMs,
   type SessionRequest,
   SessionRequestSchema,
   type SessionResponse,
   SessionResponseSchema,
   timestampFromMs,
+  timestampNow,
 } from "@phoenix/proto";
 import type { HostReply, HostRequest } from "./messages";
 import { ownConnection } from "./own-connection";
@@ -112,8 +115,42 @@ async function client(address: string, count: number): Promise<void> {
   process.on("SIGTERM", () => process.exit(0));
 }
 
-const [mode, address, count] = process.argv.slice(2);
-(mode === "server" ? server() : client(address!, Number(count))).catch((err: Error) => {
+async function session(address: string, tokenFile: string, agentId: string): Promise<void> {
+  const enrollmentToken = (await readFile(tokenFile, "utf8")).trim();
+  const c = createClient(AgentService, address, grpc.credentials.createInsecure());
+  const call = c.session();
+  let seq = 0n;
+  call.on("data", (res: SessionResponse) => {
+    if (res.msg.case !== "welcome") return;
+    const every = res.msg.value.heartbeatInterval ? durationMs(res.msg.value.heartbeatInterval) : 5_000;
+    setInterval(() => {
+      seq++;
+      call.write(
+        create(SessionRequestSchema, { msg: { case: "heartbeat", value: { seq, sentAt: timestampNow() } } }),
+      );
+    }, every);
+    process.stderr.write("connected to the coordinator\n");
+  });
+  call.on("error", (err: Error) => {
+    process.stderr.write(`session: ${err.message}\n`);
+    process.exit(1);
+  });
+  call.write(
+    create(SessionRequestSchema, {
+      msg: { case: "hello", value: { agentId, enrollmentToken, agentVersion: "floor", inventory: {} } },
+    }),
+  );
+  process.on("SIGTERM", () => process.exit(0));
+}
+
+const [mode, ...args] = process.argv.slice(2);
+const run =
+  mode === "server"
+    ? server()
+    : mode === "session"
+      ? session(args[0]!, args[1]!, args[2]!)
+      : client(args[0]!, Number(args[1]));
+run.catch((err: Error) => {
   process.stderr.write(`grpc-floor: ${err.stack ?? err.message}\n`);
   process.exit(1);
 });

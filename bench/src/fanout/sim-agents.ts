@@ -78,7 +78,7 @@ async function connect(indexes: readonly number[], wave: number, timeoutMs: numb
       if (Date.now() > deadline) {
         const up = batch.filter((s) => s.status().connected).length;
         throw new Error(
-          `only ${connectedCount()} of ${sessions.size} sessions connected (${up}/${batch.length} of the last wave)`,
+          `only ${connectedCount()} of ${sessions.size} sessions connected after ${((performance.now() - start) / 1000).toFixed(0)} s (${up}/${batch.length} of the last wave)`,
         );
       }
       await new Promise((r) => setTimeout(r, 10));
