@@ -240,7 +240,8 @@ export function createExecutor(opts: ExecutorOptions): Executor {
       });
     } finally {
       clearTimeout(timer);
-      running.delete(cmd.id);
+      // The same command may come again on a new session (same id) while this run ends.
+      if (running.get(cmd.id)?.stop === ac) running.delete(cmd.id);
     }
   }
 
