@@ -20,7 +20,7 @@ import type { ManagerAccess } from "./manager-access";
 import type { ModelSource } from "./model-source";
 import type { DesiredNode } from "./node-view";
 import type { FleetSnapshot, Observer } from "./observe";
-import { planResponse, stepTarget } from "./plan-view";
+import { planResponse, stepDependencies, stepTarget } from "./plan-view";
 import { describe, type Plan, type PlanStep, plan as planSteps } from "./planner";
 import { type AgentRecord, type Registry, resultOf } from "./registry";
 import {
@@ -81,6 +81,13 @@ export interface Convergence {
   /** Services with a running task, by swarm node id. */
   servicesByNode(signal?: AbortSignal): Promise<Map<string, string[]>>;
 }
+
+/**
+ * Most steps of one sync or reconcile running at once. Steps run side by side only where the
+ * plan's dependencies allow (see stepDependencies); the gain is mostly stack deploys, each of
+ * which waits for its own tasks to run.
+ */
+export const STEP_CONCURRENCY = 4;
 
 /** Steps the automatic reconcile of a guest may run. */
 const GUEST_STEPS = new Set<PlanStep["kind"]>(["join", "promote", "demote", "labels", "availability"]);
@@ -169,7 +176,12 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     signal: AbortSignal | undefined,
   ) {
     const runner = createStepRunner({ actions: recording("model"), registry, model, runId });
-    return yield* executeSteps(steps, runner.run, { retry: runner.retry, ...(signal ? { signal } : {}) });
+    return yield* executeSteps(steps, runner.run, {
+      retry: runner.retry,
+      dependsOn: stepDependencies(steps),
+      concurrency: STEP_CONCURRENCY,
+      ...(signal ? { signal } : {}),
+    });
   };
 
   const resolveGuest = (model: Model | undefined, key: string): { name: string; agent?: AgentRecord } => {

@@ -46,14 +46,35 @@ describe("plan view", () => {
   it.each([
     [0, []],
     [1, ["init-swarm:m1"]],
-    [3, ["init-swarm:m1"]],
+    [2, ["init-swarm:m1"]],
+    [3, ["init-swarm:m1", "join:m2"]],
     [4, ["init-swarm:m1", "promote:w9"]],
     [5, ["init-swarm:m1", "join:w1"]],
-    [6, ["init-swarm:m1", "join:w1"]],
+    [6, ["init-swarm:m1", "labels:w1"]],
+    [7, ["init-swarm:m1", "availability:w1", "join:m2", "promote:w9", "demote:m3"]],
     [8, ["init-swarm:m1"]],
-    [9, ["init-swarm:m1", "create-network:dev1", "labels:w1"]],
+    [9, ["init-swarm:m1", "create-network:dev1", "remove-stack:dev1/old"]],
   ])("step %i depends on %j", (i, deps) => {
     expect(stepDependencies(steps)[i]).toEqual(deps);
+  });
+
+  it("lets a reconcile's guests go side by side, each guest's steps in order", () => {
+    const reconcile: PlanStep[] = [
+      { kind: "join", id: "join:a", guest: g("a"), role: "worker" },
+      { kind: "join", id: "join:b", guest: g("b"), role: "worker" },
+      { kind: "labels", id: "labels:b", guest: g("b"), set: {}, remove: ["gpu"] },
+      { kind: "labels", id: "labels:a", guest: g("a"), set: { gpu: "true" }, remove: [] },
+    ];
+    expect(stepDependencies(reconcile)).toEqual([[], [], ["join:b"], ["join:a"]]);
+  });
+
+  it("makes a deploy wait for the node steps when there is no network to create", () => {
+    const later: PlanStep[] = [
+      { kind: "labels", id: "labels:w1", guest: g("w1"), set: { zone: "a" }, remove: [] },
+      steps[9]!,
+      { ...(steps[9] as Extract<PlanStep, { kind: "deploy-stack" }>), id: "deploy-stack:dev1/api" },
+    ];
+    expect(stepDependencies(later)).toEqual([[], ["labels:w1"], ["labels:w1"]]);
   });
 
   it.each([

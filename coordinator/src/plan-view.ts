@@ -27,58 +27,55 @@ export function stepTarget(step: PlanStep): string {
 }
 
 /**
- * What each step needs done before it: the swarm's init for everything after it; a guest's join
- * for its role, label and availability steps; role changes one after another; an environment's
- * network and every label step (pins) for a deploy.
+ * What each step needs done before it, as ids of earlier steps; steps that need nothing of each
+ * other may run at the same time. The swarm's init comes before everything. The steps about one
+ * guest run in plan order (join, role, labels, availability), and changes to the manager set
+ * (manager joins, promotions, demotions) one at a time. Environment networks wait for every node
+ * step, so a deploy finds the labels its placement needs; deploys wait for every network (a stack
+ * may join another environment's network, as Traefik does) and every removal (which may free a
+ * port or name), and otherwise run side by side. Removals need only the swarm.
  */
 export function stepDependencies(steps: readonly PlanStep[]): string[][] {
   let init: string | undefined;
-  let lastRole: string | undefined;
-  const joins = new Map<string, string>();
-  const networks = new Map<string, string>();
-  const labels: string[] = [];
+  let lastQuorum: string | undefined;
+  const lastOfGuest = new Map<string, string>();
+  const networks: string[] = [];
+  const removals: string[] = [];
   return steps.map((step) => {
-    const deps: string[] = [];
+    const deps = new Set<string>();
     const add = (id: string | undefined) => {
-      if (id && !deps.includes(id)) deps.push(id);
+      if (id) deps.add(id);
     };
     if (step.kind !== "init-swarm") add(init);
+    if ("guest" in step) {
+      add(lastOfGuest.get(step.guest.name));
+      lastOfGuest.set(step.guest.name, step.id);
+      const quorum =
+        step.kind === "promote" ||
+        step.kind === "demote" ||
+        (step.kind === "join" && step.role === "manager");
+      if (quorum) {
+        add(lastQuorum);
+        lastQuorum = step.id;
+      }
+      if (step.kind === "init-swarm") init = step.id;
+      return [...deps];
+    }
     switch (step.kind) {
-      case "init-swarm":
-        init = step.id;
-        joins.set(step.guest.name, step.id);
-        break;
-      case "join":
-        joins.set(step.guest.name, step.id);
-        break;
-      case "promote":
-      case "demote":
-        add(joins.get(step.guest.name));
-        add(lastRole);
-        lastRole = step.id;
-        break;
-      case "leave":
-        add(lastRole);
-        break;
-      case "labels":
-        add(joins.get(step.guest.name));
-        labels.push(step.id);
-        break;
-      case "availability":
-      case "remove-node":
-        add(joins.get(step.guest.name));
-        break;
       case "create-network":
-        networks.set(step.env, step.id);
-        break;
-      case "deploy-stack":
-        add(networks.get(step.env));
-        for (const id of labels) add(id);
+        for (const id of lastOfGuest.values()) add(id);
+        networks.push(step.id);
         break;
       case "remove-stack":
+        removals.push(step.id);
+        break;
+      case "deploy-stack":
+        if (networks.length === 0) for (const id of lastOfGuest.values()) add(id);
+        for (const id of networks) add(id);
+        for (const id of removals) add(id);
         break;
     }
-    return deps;
+    return [...deps];
   });
 }
 

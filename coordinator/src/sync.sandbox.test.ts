@@ -107,6 +107,14 @@ describe("sync on fresh guests", () => {
     expect(failed.map((m) => (m.msg.case === "step" ? m.msg.value.message : ""))).toEqual([]);
     expect(summary?.case).toBe("summary");
     expect(summary?.case === "summary" && summary.value.ok).toBe(true);
+    // The two workers join side by side: each join starts before the other is done.
+    const at = (id: string, status: StepStatus) =>
+      first.findIndex(
+        (m) => m.msg.case === "step" && m.msg.value.stepId === id && m.msg.value.status === status,
+      );
+    expect(at("join:guest-3", StepStatus.STARTED)).toBeLessThan(at("join:guest-2", StepStatus.DONE));
+    expect(at("join:guest-2", StepStatus.STARTED)).toBeLessThan(at("join:guest-3", StepStatus.DONE));
+    expect(at("join:guest-2", StepStatus.STARTED)).toBeGreaterThan(at("init-swarm:guest-1", StepStatus.DONE));
 
     const nodes = await sandbox.guest("guest-1").docker.listNodes();
     const byHost = new Map(nodes.map((n) => [n.Description?.Hostname, n]));
