@@ -113,7 +113,7 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
         note:
           `agents/node-agent/dist/phoenix-agent.mjs run, connected over loopback to coordinator/dist/phoenix-coordinator.mjs ` +
           `(heartbeat 5 s); Docker socket: ${o.docker.what}; GPU guest (simulated nvidia-smi printing ${GPU_CAPTURE}). ` +
-          `Measured ${(o.settleMs / 1000).toFixed(0)} s after it connected; VmRSS read every second (mean ${a!.rssMeanMiB.toFixed(1)} MiB, ` +
+          `Measured ${(o.settleMs / 1000).toFixed(0)} s after it connected; VmRSS read every second (agent mean ${a!.rssMeanMiB.toFixed(1)} MiB, peak ${a!.rssPeakAtS.toFixed(0)} s into the window; ` +
           `bare node mean ${f!.rssMeanMiB.toFixed(1)} MiB). MiB = 2^20 bytes`,
       }),
       figure({

@@ -27,7 +27,7 @@ export const FULL: Mode = {
     idleMs: 60_000,
     processes: 2,
   },
-  footprint: { windowMs: 60_000, settleMs: 15_000 },
+  footprint: { windowMs: 60_000, settleMs: 30_000 },
   label: { runs: 5, freshGuest: true },
   deploy: { runs: 3, sameNetworks: true, warmup: true },
 };

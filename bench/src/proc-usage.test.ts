@@ -24,7 +24,14 @@ describe("usageOf", () => {
       { at: 5_000, rssKiB: 44 * 1024, cpuTicks: 10 + CLK_TCK / 20 },
       { at: 10_000, rssKiB: 42 * 1024, cpuTicks: 10 + CLK_TCK / 10 },
     ]);
-    expect(u).toMatchObject({ rssMeanMiB: 42, rssPeakMiB: 44, rssLastMiB: 42, cpuMs: 100, seconds: 10 });
+    expect(u).toMatchObject({
+      rssMeanMiB: 42,
+      rssPeakMiB: 44,
+      rssPeakAtS: 5,
+      rssLastMiB: 42,
+      cpuMs: 100,
+      seconds: 10,
+    });
     expect(u.cpuPercent).toBeCloseTo(1, 6);
   });
 });

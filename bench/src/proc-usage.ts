@@ -53,6 +53,8 @@ export interface Usage {
   rssMeanMiB: number;
   rssPeakMiB: number;
   rssLastMiB: number;
+  /** Seconds into the window of the highest reading. */
+  rssPeakAtS: number;
   /** CPU time over the window as a percentage of one core. */
   cpuPercent: number;
   /** CPU time over the window in milliseconds. */
@@ -70,9 +72,11 @@ export function usageOf(readings: readonly ProcReading[]): Usage {
   const seconds = (last.at - first.at) / 1000;
   const cpuMs = ((last.cpuTicks - first.cpuTicks) * 1000) / CLK_TCK;
   const rss = readings.map((r) => r.rssKiB / 1024);
+  const peak = Math.max(...rss);
   return {
     rssMeanMiB: rss.reduce((a, b) => a + b, 0) / rss.length,
-    rssPeakMiB: Math.max(...rss),
+    rssPeakMiB: peak,
+    rssPeakAtS: (readings[rss.indexOf(peak)]!.at - first.at) / 1000,
     rssLastMiB: rss[rss.length - 1]!,
     cpuPercent: (cpuMs / 1000 / seconds) * 100,
     cpuMs,
