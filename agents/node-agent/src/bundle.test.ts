@@ -101,8 +101,9 @@ describe("phoenix-agent bundle", () => {
     );
   });
 
-  it("runs against a coordinator as systemd runs it, never prints the token, and stays small when idle", async () => {
-    // The node flags of the shipped unit, so the RSS measured is the one a guest sees.
+  it("runs against a coordinator as systemd runs it and never prints the token", async () => {
+    // The node flags of the shipped unit, so the agent runs as a guest runs it. Its memory and CPU
+    // are measured by the benchmarks (npm run bench), not here.
     const unit = readFileSync(join(pkgDir, "..", "..", "deploy", "systemd", "phoenix-agent.service"), "utf8");
     const nodeFlags =
       /^ExecStart=\S+ (.*) \/opt\/phoenix\/phoenix-agent\.mjs run /m.exec(unit)?.[1]?.split(" ") ?? [];
@@ -130,11 +131,6 @@ describe("phoenix-agent bundle", () => {
       const s = await waitFor(() => coordinator.live(), 20_000, "the agent's session");
       expect(s.hello?.agentId).toMatch(/\S+/);
       await waitFor(() => s.heartbeats.length >= 4, 10_000, "heartbeats");
-      // Idle: connected, heartbeating, inventory collected. RSS as the kernel counts it.
-      await new Promise((r) => setTimeout(r, 15_000));
-      const rssKb = Number(readFileSync(`/proc/${child.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]);
-      console.log(`phoenix-agent idle RSS (node ${nodeFlags.join(" ")}): ${(rssKb / 1024).toFixed(1)} MB`);
-      expect(rssKb / 1024).toBeLessThan(70);
       child.kill("SIGTERM");
       const code = await new Promise((r) => child.once("exit", r));
       expect(code).toBe(0);
