@@ -471,7 +471,7 @@ describe("plan: who asked for a stack environment", () => {
 });
 
 describe("plan at fleet scale", () => {
-  it("plans 1,000 guests and 200 stacks well under 500 ms", () => {
+  it("plans 1,000 guests and 200 stacks, and nothing once applied (its speed is benchmarked in bench/)", () => {
     const stacks: Record<string, string[]> = {};
     for (let i = 0; i < 200; i++) stacks[`stack${i}`] = ["dev1", "test", "production"];
     const model = buildModel({
@@ -490,17 +490,11 @@ describe("plan at fleet scale", () => {
         agentOf(g.name, { facts: i % 4 === 0 ? gpuFacts(g.name) : cpuFacts(g.name) }),
       ),
     });
-    let t = performance.now();
     const first = planFor(model, fresh);
-    const freshMs = performance.now() - t;
     expect(first.steps.length).toBe(1 + 999 + 1000 + 3 + 600);
 
     const converged = simulateApply(fresh, first);
-    t = performance.now();
     const again = planFor(model, converged);
-    const convergedMs = performance.now() - t;
     expect(again.steps).toEqual([]);
-    expect(freshMs).toBeLessThan(500);
-    expect(convergedMs).toBeLessThan(500);
   });
 });
