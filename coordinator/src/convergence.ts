@@ -59,7 +59,12 @@ export interface PlanOutcome {
 
 /** Plan, sync, deploy and the automatic per-guest reconcile: the coordinator's use cases. */
 export interface Convergence {
-  /** The plan now (for an explicit snapshot and model, or fresh ones). */
+  /**
+   * The plan now (for an explicit snapshot and model, or fresh ones). It first waits (at most
+   * RECONCILE_SETTLE_MS) for the automatic reconciles under way, and reads the fleet again when
+   * the snapshot is older than the last one that changed something; a reconcile still running
+   * after that is named in a note.
+   */
   plan(snapshot?: FleetSnapshot, model?: Model): Promise<PlanInit>;
   /** Plan, then apply under the write lock: the plan, step updates, then the summary. */
   sync(o: { dryRun: boolean; signal?: AbortSignal }): AsyncIterable<SyncInit>;
@@ -88,6 +93,12 @@ export interface Convergence {
  * which waits for its own tasks to run.
  */
 export const STEP_CONCURRENCY = 4;
+
+/**
+ * How long a plan (and so `phoenix plan` and status) waits for the automatic reconciles under way
+ * before it reads the fleet, so it does not show steps that are about to be done.
+ */
+export const RECONCILE_SETTLE_MS = 3_000;
 
 /** Steps the automatic reconcile of a guest may run. */
 const GUEST_STEPS = new Set<PlanStep["kind"]>(["join", "promote", "demote", "labels", "availability"]);
@@ -124,6 +135,37 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
   const log = deps.logger.child({ component: "convergence" });
   let lastDrift = "";
   const deferred = new Set<string>();
+  /** Automatic reconciles waiting for the write lock or running, with their guests. */
+  const reconciling = new Map<Promise<void>, readonly string[]>();
+  /** When the last automatic reconcile that ran steps finished them (ms since the epoch). */
+  let reconciledAt = 0;
+
+  /** Waits for the reconciles under way, at most RECONCILE_SETTLE_MS; the guests of those still running. */
+  const settleReconciles = async (): Promise<string[]> => {
+    if (reconciling.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...reconciling.keys()]),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, RECONCILE_SETTLE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    return [...new Set([...reconciling.values()].flat())].sort();
+  };
+
+  /** A plan read after the reconciles under way, from the snapshot when it is newer than their changes. */
+  const settledPlan = async (model: Model, snapshot?: FleetSnapshot, signal?: AbortSignal) => {
+    const running = await settleReconciles();
+    const fresh = snapshot && snapshot.at > reconciledAt ? snapshot : await observer.observe(signal);
+    const { plan } = compute(model, fresh);
+    if (running.length > 0)
+      plan.notes.push({
+        message: `an automatic reconcile of ${running.join(", ")} is still running: its steps may be under way`,
+      });
+    return plan;
+  };
 
   const compute = (model: Model, snapshot: FleetSnapshot): PlanOutcome => {
     const st = state.get();
@@ -201,27 +243,29 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
   return {
     async plan(snapshot, model) {
       const m = model ?? (await models.load());
-      const s = snapshot ?? (await observer.observe());
-      return planResponse(compute(m, s).plan);
+      return planResponse(await settledPlan(m, snapshot));
     },
 
     sync({ dryRun, signal }) {
       const out = createChannel<SyncInit>();
       const syncId = randomUUID();
       if (dryRun) {
-        freshPlan(signal).then(
-          ({ plan }) => {
-            out.push({ msg: { case: "plan", value: planResponse(plan) } });
-            out.push({
-              msg: {
-                case: "summary",
-                value: { ok: true, stepsDone: 0, stepsTotal: plan.steps.length, syncId },
-              },
-            });
-            out.close();
-          },
-          (err) => out.close(err),
-        );
+        models
+          .load()
+          .then((model) => settledPlan(model, undefined, signal))
+          .then(
+            (plan) => {
+              out.push({ msg: { case: "plan", value: planResponse(plan) } });
+              out.push({
+                msg: {
+                  case: "summary",
+                  value: { ok: true, stepsDone: 0, stepsTotal: plan.steps.length, syncId },
+                },
+              });
+              out.close();
+            },
+            (err) => out.close(err),
+          );
         return out;
       }
       lock
@@ -289,7 +333,7 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
       }
       const guests = [...new Set([...deferred, ...touched])];
       deferred.clear();
-      await lock.run("reconcile", async () => {
+      const batch = lock.run("reconcile", async () => {
         const model = await models.load(2_000).catch(() => models.current);
         if (!model) return;
         const snapshot = await observer.observe();
@@ -306,12 +350,19 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
           let next = await gen.next();
           while (!next.done) next = await gen.next();
           const summary = next.value;
+          reconciledAt = Date.now();
           if (!summary.ok)
             log.warn({ guests, error: summary.error?.describe() }, "reconciling guests failed");
         }
         const after = steps.length > 0 ? compute(model, await observer.observe()).plan : plan;
         noteDrift(after, reason);
       });
+      reconciling.set(batch, guests);
+      try {
+        await batch;
+      } finally {
+        reconciling.delete(batch);
+      }
     },
 
     async checkDrift(reason) {
