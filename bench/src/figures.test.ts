@@ -62,3 +62,15 @@ describe("renderTable", () => {
     expect(lines.slice(-2)).toEqual(["[1] median of 7", "[2] no sandbox"]);
   });
 });
+
+describe("ciFactor", () => {
+  it.each([
+    [undefined, 3],
+    ["", 3],
+    ["5", 5],
+    ["1.5", 1.5],
+  ])("%j is %d", (text, want) => expect(ciFactor(text)).toBe(want));
+  it.each(["0", "-2", "lots"])("refuses %j", (text) => {
+    expect(() => ciFactor(text)).toThrow(/PHOENIX_BENCH_CI_FACTOR/);
+  });
+});

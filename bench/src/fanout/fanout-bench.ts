@@ -5,7 +5,7 @@ import { exited, request, spawnNode, stopChild, waitUntil } from "../child";
 import { emptyModel, prepareCoordinator } from "../coordinator-files";
 import { type Figure, figure, skipped } from "../figures";
 import { captureInventory } from "../inventory";
-import { CLK_TCK, measureProcesses, readProcess } from "../proc-usage";
+import { CLK_TCK, measureProcesses, readProcess, type Usage } from "../proc-usage";
 import { median, percentile } from "../stats";
 import type { HostReply, RegistryStats } from "./messages";
 
@@ -37,6 +37,8 @@ export const COORDINATOR_CPU_BUDGET_PERCENT = 50;
 const NOFILE = 65_536;
 /** Extra warm-up rounds of the bare grpc-js floor (measured first, in fresh processes). */
 const FLOOR_EXTRA_WARMUPS = 5;
+/** Quiet time between the last agent connecting and the idle measurement. */
+const IDLE_SETTLE_MS = 10_000;
 /** Agents each load generator connects at once before waiting for them. */
 const WAVE = 100;
 
@@ -197,6 +199,13 @@ export async function benchFanout(o: FanoutOptions): Promise<Figure[]> {
 
     let reached = 0;
     let stoppedWhy: string | undefined;
+    let idle: { coord: Usage; gens: Usage[]; connected: number } | undefined;
+    const measureIdle = async () => {
+      await sleep(IDLE_SETTLE_MS);
+      const [coord, ...gens] = await measureProcesses([host.pid!, ...sims.map((s) => s.pid!)], o.idleMs);
+      // After a count that was not reached, more sessions than `reached` may be up: say how many.
+      return { coord: coord!, gens, connected: (await stats()).connected };
+    };
     for (const n of o.counts) {
       const connectStart = performance.now();
       try {
@@ -225,6 +234,8 @@ export async function benchFanout(o: FanoutOptions): Promise<Figure[]> {
       }
       const connectS = (performance.now() - connectStart) / 1000;
       reached = n;
+      // Idle figures at the largest count: agents connected and heartbeating, no command yet.
+      if (n === o.counts[o.counts.length - 1]) idle = await measureIdle();
       await sleep(1_000);
 
       const { rounds, cold } = await pingRounds(host, sims, n, o);
@@ -273,10 +284,9 @@ export async function benchFanout(o: FanoutOptions): Promise<Figure[]> {
     }
 
     if (reached > 0) {
-      await sleep(3_000);
-      const [coord, ...gens] = await measureProcesses([host.pid!, ...sims.map((s) => s.pid!)], o.idleMs);
-      // After a count that was not reached, more sessions than `reached` may be up: say how many.
-      const connected = (await stats()).connected;
+      idle ??= await measureIdle();
+      const rssAfter = (readProcess(host.pid!)?.rssKiB ?? 0) / 1024;
+      const { coord, gens, connected } = idle;
       const full = connected >= 10_000;
       const at = `${fmt(connected)} idle agents`;
       const genRss = gens.reduce((a, g) => a + g.rssPeakMiB, 0);
@@ -286,16 +296,19 @@ export async function benchFanout(o: FanoutOptions): Promise<Figure[]> {
           id: "fanout.idle.rss",
           section: SECTION,
           label: `coordinator RSS with ${at} (peak)`,
-          value: coord!.rssPeakMiB,
+          value: coord.rssPeakMiB,
           unit: "MiB",
           budget: full ? COORDINATOR_RSS_BUDGET_MIB : undefined,
-          note: `over ${coord!.seconds.toFixed(0)} s with heartbeats every 5 s (the default); the load generators meanwhile: ${genRss.toFixed(0)} MiB, ${genCpu.toFixed(1)} % of a core in all`,
+          note:
+            `over ${coord.seconds.toFixed(0)} s with heartbeats every 5 s (the default), ${IDLE_SETTLE_MS / 1000} s after the last agent connected and before any ping at that count; ` +
+            `after the ping rounds the coordinator held ${rssAfter.toFixed(0)} MiB (V8 keeps a heap grown by a burst for a while). ` +
+            `The load generators meanwhile: ${genRss.toFixed(0)} MiB, ${genCpu.toFixed(1)} % of a core in all`,
         }),
         figure({
           id: "fanout.idle.cpu",
           section: SECTION,
           label: `coordinator CPU with ${at}`,
-          value: coord!.cpuPercent,
+          value: coord.cpuPercent,
           unit: "%core",
           budget: full ? COORDINATOR_CPU_BUDGET_PERCENT : undefined,
         }),
