@@ -32,7 +32,7 @@ npm run --silent sandbox -- sweep
 results=$(mktemp -d)
 stage "unit tests" npx vitest run --project unit --reporter=default --reporter=json --outputFile="$results/unit.json"
 stage "sandbox tests" npx vitest run --project sandbox --reporter=default --reporter=json --outputFile="$results/sandbox.json"
-stage "benchmarks, quick run (fails only far past a budget; see bench/README.md)" npm run --silent bench -- --quick
+stage "benchmarks, quick run (fails only 5x past a budget on this shared machine; see bench/README.md)" env PHOENIX_BENCH_CI_FACTOR=5 npm run --silent bench -- --quick
 
 node -e '
   const fs = require("fs");

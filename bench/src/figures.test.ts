@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type FigureInput, failed, figure, skipped } from "./figures";
+import { ciFactor, type FigureInput, failed, figure, skipped } from "./figures";
 import { renderTable } from "./table";
 
 const base: FigureInput = { id: "x", section: "s", label: "l", unit: "ms", budget: 100 };
