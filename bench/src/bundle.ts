@@ -9,7 +9,6 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
 /** The bundles `npm run build` makes, which the benchmarks run as they ship. */
 export const AGENT_BUNDLE = join(ROOT, "agents/node-agent/dist/phoenix-agent.mjs");
 export const COORDINATOR_BUNDLE = join(ROOT, "coordinator/dist/phoenix-coordinator.mjs");
-export const CLI_BUNDLE = join(ROOT, "cli/dist/phoenix.mjs");
 
 /**
  * Bundles one of the benchmark's own helper programs (bench/src/...) into bench/dist with the
