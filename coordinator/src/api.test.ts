@@ -1,12 +1,11 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { ClusterService, clientCredentials, createClient, GpuState, timestampFromDate } from "@phoenix/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTestTls } from "../../packages/proto/src/test-tls";
 import { createLogger } from "./logger";
 import { startTestCoordinator, TEST_TOKENS, type TestCoordinator, writeModel } from "./test-support/lab";
 import { startScriptedAgent } from "./test-support/scripted-agent";
@@ -222,58 +221,11 @@ describe("ClusterService events", () => {
 
 describe("ClusterService over TLS", () => {
   it("serves TLS when certificate files are given, and refuses a client that does not trust it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "phoenix-api-tls-"));
-    const f = (n: string) => join(dir, n);
-    const ssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
-    ssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=ca",
-      "-keyout",
-      f("ca.key"),
-      "-out",
-      f("ca.pem"),
-    );
-    ssl(
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-subj",
-      "/CN=localhost",
-      "-keyout",
-      f("key.pem"),
-      "-out",
-      f("csr.pem"),
-    );
-    writeFileSync(f("ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1");
-    ssl(
-      "x509",
-      "-req",
-      "-in",
-      f("csr.pem"),
-      "-CA",
-      f("ca.pem"),
-      "-CAkey",
-      f("ca.key"),
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-extfile",
-      f("ext"),
-      "-out",
-      f("cert.pem"),
-    );
+    const certs = makeTestTls("phoenix-api-tls-");
     const tls = await startTestCoordinator({
       modelDir,
       host: "127.0.0.1",
-      tls: { certFile: f("cert.pem"), keyFile: f("key.pem") },
+      tls: { certFile: certs.certFile, keyFile: certs.keyFile },
     });
     const md = () => {
       const m = new grpc.Metadata();
@@ -281,7 +233,7 @@ describe("ClusterService over TLS", () => {
       return m;
     };
     const address = `localhost:${tls.coordinator.address.port}`;
-    const good = createClient(ClusterService, address, clientCredentials({ caFile: f("ca.pem") }), {}, md);
+    const good = createClient(ClusterService, address, clientCredentials({ caFile: certs.caFile }), {}, md);
     const plain = createClient(ClusterService, address, clientCredentials(), {}, md);
     try {
       expect((await good.getStatus({})).cluster).toBe("apilab");

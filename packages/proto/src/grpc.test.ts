@@ -1,6 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
@@ -10,6 +8,7 @@ import { AgentService } from "./gen/phoenix/v1/agent_pb";
 import { ClusterService } from "./gen/phoenix/v1/cluster_pb";
 import { addService, createClient, type ServiceImpl } from "./grpc";
 import { cleanDetails } from "./status";
+import { makeTestTls, type TestTls } from "./test-tls";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const notUsed = () => {
@@ -213,79 +212,17 @@ describe("grpc binding over loopback", () => {
 });
 
 describe("grpc binding with TLS and a self-made CA", () => {
-  const dir = mkdtempSync(join(tmpdir(), "phoenix-tls-"));
-  const f = (n: string) => join(dir, n);
-  const ssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
-
+  let tls: TestTls;
   beforeAll(() => {
-    ssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=Phoenix Test CA",
-      "-keyout",
-      f("ca.key"),
-      "-out",
-      f("ca.pem"),
-    );
-    ssl(
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-subj",
-      "/CN=localhost",
-      "-keyout",
-      f("server.key"),
-      "-out",
-      f("server.csr"),
-    );
-    execFileSync("sh", ["-c", `printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > ${f("ext")}`]);
-    ssl(
-      "x509",
-      "-req",
-      "-in",
-      f("server.csr"),
-      "-CA",
-      f("ca.pem"),
-      "-CAkey",
-      f("ca.key"),
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-extfile",
-      f("ext"),
-      "-out",
-      f("server.pem"),
-    );
-    ssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=Other CA",
-      "-keyout",
-      f("other.key"),
-      "-out",
-      f("other.pem"),
-    );
+    tls = makeTestTls();
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(tls.dir, { recursive: true, force: true }));
 
   it("a client trusting the CA talks to the server", async () => {
     const { server, port } = await startServer(
-      serverCredentials({ certFile: f("server.pem"), keyFile: f("server.key") }),
+      serverCredentials({ certFile: tls.certFile, keyFile: tls.keyFile }),
     );
-    const c = createClient(ClusterService, `localhost:${port}`, clientCredentials({ caFile: f("ca.pem") }));
+    const c = createClient(ClusterService, `localhost:${port}`, clientCredentials({ caFile: tls.caFile }));
     try {
       expect((await c.getStatus({})).cluster).toBe("lab");
     } finally {
@@ -296,12 +233,12 @@ describe("grpc binding with TLS and a self-made CA", () => {
 
   it("a client trusting another CA is refused", async () => {
     const { server, port } = await startServer(
-      serverCredentials({ certFile: f("server.pem"), keyFile: f("server.key") }),
+      serverCredentials({ certFile: tls.certFile, keyFile: tls.keyFile }),
     );
     const c = createClient(
       ClusterService,
       `localhost:${port}`,
-      clientCredentials({ caFile: f("other.pem") }),
+      clientCredentials({ caFile: tls.otherCaFile }),
     );
     try {
       const err = await c.getStatus({}, { timeoutMs: 3_000 }).catch((e) => e);
@@ -313,7 +250,7 @@ describe("grpc binding with TLS and a self-made CA", () => {
   });
 
   it("a missing key file is one clear config error", () => {
-    expect(() => serverCredentials({ certFile: f("server.pem"), keyFile: f("nope.key") })).toThrow(
+    expect(() => serverCredentials({ certFile: tls.certFile, keyFile: join(tls.dir, "nope.key") })).toThrow(
       /cannot read key file .*nope\.key/,
     );
   });
