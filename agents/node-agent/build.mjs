@@ -10,9 +10,10 @@ mkdirSync(dirname(outfile), { recursive: true });
 
 // Modules the agent never runs are replaced by stubs that refuse, which keeps the bundle free of
 // native code and the process smaller: dockerode's SSH transport (ssh2 and its optional native
-// addons; the agent only talks to a local unix socket), and proto-loader/protobufjs (used only by
-// grpc-js's channelz/ORCA and dockerode's image-build sessions, which the agent never runs).
-const UNUSED = /^(ssh2|cpu-features|@grpc\/proto-loader|protobufjs)$/;
+// addons; the agent only talks to a local unix socket), and grpc-js with proto-loader/protobufjs,
+// which dockerode requires only for BuildKit image-build sessions, which the agent never runs (the
+// agent's own gRPC stream is @phoenix/proto's openBidiStream over node:http2).
+const UNUSED = /^(ssh2|cpu-features|@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)$/;
 const unused = {
   name: "unused",
   setup(b) {
@@ -20,7 +21,7 @@ const unused = {
     b.onLoad({ filter: /.*/, namespace: "unused" }, (args) => ({
       contents:
         `const refuse = () => { throw new Error("${args.path} is not available in phoenix-agent"); };\n` +
-        "module.exports = { Client: refuse, loadSync: refuse };",
+        "module.exports = { Client: refuse, loadSync: refuse, Server: refuse };",
       loader: "js",
     }));
   },

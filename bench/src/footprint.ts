@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { nvidiaSmiFixture, writeSimulatedNvidiaSmi } from "@phoenix/hardware";
-import { AGENT_BUNDLE, bundleHelper, COORDINATOR_BUNDLE } from "./bundle";
+import { AGENT_BUNDLE, agentNodeFlags, bundleHelper, COORDINATOR_BUNDLE } from "./bundle";
 import { spawnNode, stopChild, waitUntil } from "./child";
 import { emptyModel, listeningAddress, prepareCoordinator } from "./coordinator-files";
 import { type Figure, figure } from "./figures";
@@ -55,6 +55,7 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
 
     let connected = false;
     const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+    const nodeFlags = agentNodeFlags();
     const agent = spawnNode(
       AGENT_BUNDLE,
       [
@@ -76,6 +77,7 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
       ],
       {
         env,
+        nodeArgs: nodeFlags,
         logFile: join(o.dir, "agent.log"),
         onStderrLine: (line) => {
           if (line.includes('"connected to the coordinator"')) connected = true;
@@ -90,6 +92,7 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
       ["session", address!, files.enrollmentTokenFile, "bench-session-floor"],
       {
         env,
+        nodeArgs: nodeFlags,
         logFile: join(o.dir, "session-floor.log"),
         onStderrLine: (line) => {
           if (line.includes("connected to the coordinator")) sessionUp = true;

@@ -1,4 +1,4 @@
-import { clientCredentials } from "@phoenix/proto";
+import { clientTls } from "@phoenix/proto";
 import { type AgentConfig, describeConfig } from "./config";
 import { createDockerProvider } from "./docker";
 import { createExecutor } from "./executor";
@@ -16,7 +16,7 @@ export interface RunningAgent {
 /** Starts the agent: inventory manager, executor and the session with the coordinator. */
 export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
   // First, so unreadable TLS files are a configuration error before anything starts.
-  const credentials = clientCredentials(config.tls);
+  const tls = clientTls(config.tls);
   const hw = await import("@phoenix/hardware");
   const hwOptions = {
     nvidiaSmiPath: config.nvidiaSmi,
@@ -40,7 +40,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   });
   session = createSession({
     coordinator: config.coordinator,
-    credentials,
+    tls,
     enrollmentToken: config.enrollmentToken,
     agentId: config.agentId,
     agentVersion: AGENT_VERSION,

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  clientCredentials,
   create,
   type DockerState,
   DockerStateSchema,
@@ -107,7 +106,7 @@ async function start(
   });
   session = createSession({
     coordinator: coordinator.address,
-    credentials: clientCredentials(),
+
     enrollmentToken: opts.agentToken ?? TOKEN,
     agentVersion: "9.9.9",
     inventory: guest.source,
@@ -292,7 +291,7 @@ describe("agent session over gRPC on loopback", () => {
     const lines: string[] = [];
     const session = createSession({
       coordinator: `127.0.0.1:${port}`,
-      credentials: clientCredentials(),
+
       enrollmentToken: TOKEN,
       agentVersion: "1",
       inventory: guestInventory().source,

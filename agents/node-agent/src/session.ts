@@ -1,18 +1,17 @@
 import { hostname } from "node:os";
-import type { ChannelCredentials } from "@grpc/grpc-js";
-import { ErrorCode, type PhoenixError } from "@phoenix/errors";
+import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import {
   AgentService,
+  type BidiStream,
+  type ClientTls,
   type Command,
   create,
-  createClient,
   type DockerState,
   durationMs,
-  errorFromStatus,
   GoodbyeReason,
   type Inventory,
   type MessageInitShape,
-  type ServiceClient,
+  openBidiStream,
   type SessionRequest,
   SessionRequestSchema,
   type SessionResponse,
@@ -39,7 +38,8 @@ export interface InventorySource {
 export interface SessionOptions {
   /** Coordinator address, host:port. */
   coordinator: string;
-  credentials: ChannelCredentials;
+  /** TLS material for the coordinator's address; plaintext when absent. */
+  tls?: ClientTls;
   /** Sent in Hello only; never logged. */
   enrollmentToken: string;
   /** Agent identity; the inventory's machine id (then the hostname) when unset. */
@@ -81,7 +81,7 @@ export interface AgentSession {
 }
 
 type Outcome = { welcomed: boolean; retry: "fast" | "slow" | "reset" };
-type Duplex = ReturnType<ServiceClient<typeof AgentService>["session"]>;
+type Duplex = BidiStream<SessionRequest, SessionResponse>;
 
 /** Most significant parts of a DockerState: a change here is worth an InventoryUpdate at once. */
 function dockerKey(d: DockerState | undefined): string {
@@ -219,8 +219,10 @@ export function createSession(opts: SessionOptions): AgentSession {
     const inventory = await opts.inventory.current();
     if (inventory.docker) lastDocker = inventory.docker;
     const agentId = opts.agentId || inventory.host?.machineId || hostname();
-    const client = createClient(AgentService, opts.coordinator, opts.credentials);
-    const call = client.session();
+    const call: Duplex = openBidiStream(AgentService.method.session, opts.coordinator, {
+      tls: opts.tls,
+      userAgent: `phoenix-agent/${opts.agentVersion}`,
+    });
     /** Streaming commands of this session: their output has nowhere to go once it closes. */
     const streams = new Set<string>();
 
@@ -246,13 +248,7 @@ export function createSession(opts: SessionOptions): AgentSession {
             call.end();
           } catch {}
         }
-        setTimeout(
-          () => {
-            call.cancel();
-            client.close();
-          },
-          graceful ? 200 : 0,
-        ).unref();
+        setTimeout(() => call.cancel(), graceful ? 200 : 0).unref();
         resolve({ ...outcome, welcomed });
       };
       endCurrent = (graceful) => finish({ welcomed, retry: "fast" }, graceful);
@@ -342,7 +338,7 @@ export function createSession(opts: SessionOptions): AgentSession {
       call.on("error", (err: unknown) =>
         guard("session error", () => {
           if (done) return;
-          const pe: PhoenixError = errorFromStatus(err);
+          const pe = PhoenixError.from(err);
           const message = redact(pe.message, secrets);
           if (pe.code === ErrorCode.UNAUTHENTICATED) {
             log.error(

@@ -5,7 +5,7 @@
  * not collected: every simulated agent reports a real inventory captured from this machine with
  * its own hostname and machine id.
  */
-import { clientCredentials, clone, fromJson, type Inventory, InventorySchema } from "@phoenix/proto";
+import { clone, fromJson, type Inventory, InventorySchema } from "@phoenix/proto";
 import pino from "pino";
 import { createExecutor } from "../../../agents/node-agent/src/executor";
 import {
@@ -15,7 +15,6 @@ import {
 } from "../../../agents/node-agent/src/session";
 import { AGENT_VERSION } from "../../../agents/node-agent/src/version";
 import type { LoadReply, LoadRequest } from "./messages";
-import { ownConnection } from "./own-connection";
 
 const reply = (m: LoadReply) => process.send!(m);
 const log = pino({ name: "sim-agents", level: "warn" }, pino.destination({ dest: 2, sync: true }));
@@ -43,7 +42,6 @@ function startOne(index: number): AgentSession {
   const agentLog = log.child({ agent: id });
   const session = createSession({
     coordinator: c.coordinator,
-    credentials: ownConnection(clientCredentials({})),
     enrollmentToken: c.enrollmentToken,
     agentId: id,
     agentVersion: AGENT_VERSION,

@@ -76,7 +76,7 @@ export function createCpuFingerprinter(opts: HardwareOptions): Fingerprinter {
     name: "cpu",
     periodic: false,
     async fingerprint() {
-      const si = (await import("systeminformation")).default;
+      const si = await import("systeminformation/lib/cpu.js");
       const [cpu, flags, current] = await Promise.all([si.cpu(), si.cpuFlags(), si.cpuCurrentSpeed()]);
       // Nominal speed when the CPU reports one; in many VMs only /proc/cpuinfo's "cpu MHz" exists.
       const mhz = (cpu.speed || cpu.speedMax || current.avg) * 1000 || (await cpuinfoMhz(opts.root ?? "/"));

@@ -7,7 +7,7 @@ export function createMemoryFingerprinter(opts: HardwareOptions): Fingerprinter 
     name: "memory",
     periodic: opts.intervalMs ?? DEFAULT_INTERVAL_MS,
     async fingerprint() {
-      const si = (await import("systeminformation")).default;
+      const si = await import("systeminformation/lib/memory.js");
       const mem = await si.mem();
       return {
         memory: create(MemorySchema, {

@@ -20,7 +20,7 @@ export function createNetworkFingerprinter(opts: HardwareOptions): Fingerprinter
     name: "network",
     periodic: opts.intervalMs ?? DEFAULT_INTERVAL_MS,
     async fingerprint() {
-      const si = (await import("systeminformation")).default;
+      const si = await import("systeminformation/lib/network.js");
       const ifaces = await si.networkInterfaces(true);
       // systeminformation keeps one address per family; Node lists them all, with prefix lengths.
       const addrs = networkInterfaces();

@@ -39,7 +39,7 @@ export function createStorageFingerprinter(opts: HardwareOptions): Fingerprinter
     name: "storage",
     periodic: opts.intervalMs ?? DEFAULT_INTERVAL_MS,
     async fingerprint() {
-      const si = (await import("systeminformation")).default;
+      const si = await import("systeminformation/lib/filesystem.js");
       const [blocks, sizes] = await Promise.all([si.blockDevices(), si.fsSize()]);
       const disks = blocks
         .filter((b) => isStorageDisk(b.name, b.type, b.size))

@@ -4,10 +4,10 @@ import * as grpc from "@grpc/grpc-js";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientCredentials, serverCredentials } from "./credentials";
+import { cleanDetails } from "./error-info";
 import { AgentService } from "./gen/phoenix/v1/agent_pb";
 import { ClusterService } from "./gen/phoenix/v1/cluster_pb";
 import { addService, createClient, type ServiceImpl } from "./grpc";
-import { cleanDetails } from "./status";
 import { makeTestTls, type TestTls } from "./test-tls";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

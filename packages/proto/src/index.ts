@@ -19,8 +19,17 @@ export {
   timestampMs,
   timestampNow,
 } from "@bufbuild/protobuf/wkt";
-export type { TlsFiles } from "./credentials";
 export { clientCredentials, serverCredentials } from "./credentials";
+export {
+  cleanDetails,
+  ERROR_METADATA_KEY,
+  errorFromWire,
+  errorInfoBytes,
+  fromErrorInfo,
+  GrpcCode,
+  grpcStatusFor,
+  toErrorInfo,
+} from "./error-info";
 export * from "./gen/phoenix/v1/agent_pb";
 export * from "./gen/phoenix/v1/cluster_pb";
 export * from "./gen/phoenix/v1/events_pb";
@@ -34,11 +43,8 @@ export {
   defaultChannelOptions,
   defaultServerOptions,
 } from "./grpc";
-export {
-  ERROR_METADATA_KEY,
-  errorFromStatus,
-  fromErrorInfo,
-  grpcStatusFor,
-  statusFromError,
-  toErrorInfo,
-} from "./status";
+export type { BidiStream, BidiStreamOptions } from "./h2-bidi";
+export { openBidiStream } from "./h2-bidi";
+export { errorFromStatus, statusFromError } from "./status";
+export type { ClientTls, TlsFiles } from "./tls-files";
+export { clientTls, readPem } from "./tls-files";
