@@ -1,43 +1,62 @@
-import { realpath } from "node:fs/promises";
+import { readdir, readFile, realpath } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { create, NetworkInterfaceSchema } from "@phoenix/proto";
 import { DEFAULT_INTERVAL_MS, type Fingerprinter, type HardwareOptions } from "./fingerprinter";
 
-// The kernel puts interfaces without a device behind them (bridges, veths, docker0, ...) under devices/virtual.
-async function isVirtualInterface(root: string, name: string): Promise<boolean> {
+/** ARPHRD_LOOPBACK: /sys/class/net/<if>/type of a loopback interface. */
+const ARPHRD_LOOPBACK = 772;
+
+async function attribute(dir: string, name: string): Promise<string | undefined> {
   try {
-    return (await realpath(join(root, "sys/class/net", name))).includes("/devices/virtual/");
+    return (await readFile(join(dir, name), "utf8")).trim();
+  } catch {
+    // speed reads EINVAL on links that are down or have no notion of speed
+    return undefined;
+  }
+}
+
+// The kernel puts interfaces without a device behind them (bridges, veths, docker0, ...) under devices/virtual.
+async function isVirtualInterface(dir: string): Promise<boolean> {
+  try {
+    return (await realpath(dir)).includes("/devices/virtual/");
   } catch {
     return false;
   }
 }
 
-/** Interfaces with MAC, addresses in CIDR form, link state and speed; periodic because addresses change. */
+/**
+ * Interfaces with MAC, addresses in CIDR form, link state and speed; periodic because addresses
+ * change. Everything but the addresses comes from /sys/class/net, which lists interfaces without
+ * addresses too; the addresses (every one, with its prefix length) from Node's os.networkInterfaces().
+ */
 export function createNetworkFingerprinter(opts: HardwareOptions): Fingerprinter {
-  const root = opts.root ?? "/";
+  const base = join(opts.root ?? "/", "sys/class/net");
   return {
     name: "network",
     periodic: opts.intervalMs ?? DEFAULT_INTERVAL_MS,
     async fingerprint() {
-      const si = await import("systeminformation/lib/network.js");
-      const ifaces = await si.networkInterfaces(true);
-      // systeminformation keeps one address per family; Node lists them all, with prefix lengths.
       const addrs = networkInterfaces();
-      const interfaces = await Promise.all(
-        ifaces
-          .filter((i) => !i.internal)
-          .map(async (i) =>
-            create(NetworkInterfaceSchema, {
-              name: i.iface,
-              mac: i.mac.toLowerCase(),
-              addresses: (addrs[i.iface] ?? []).flatMap((a) => (a.cidr ? [a.cidr] : [])),
-              up: i.operstate === "up",
-              virtual: i.virtual || (await isVirtualInterface(root, i.iface)),
-              speedMbps: i.speed && i.speed > 0 ? Math.round(i.speed) : 0,
-            }),
-          ),
+      const names = await readdir(base).catch(() => [] as string[]);
+      const found = await Promise.all(
+        names.map(async (name) => {
+          const dir = join(base, name);
+          const [type, mac, operstate, speed] = await Promise.all(
+            ["type", "address", "operstate", "speed"].map((a) => attribute(dir, a)),
+          );
+          if (type === undefined || Number(type) === ARPHRD_LOOPBACK) return undefined;
+          const mbps = Number(speed);
+          return create(NetworkInterfaceSchema, {
+            name,
+            mac: (mac ?? "").toLowerCase(),
+            addresses: (addrs[name] ?? []).flatMap((a) => (a.cidr ? [a.cidr] : [])),
+            up: operstate === "up",
+            virtual: await isVirtualInterface(dir),
+            speedMbps: Number.isInteger(mbps) && mbps > 0 ? mbps : 0,
+          });
+        }),
       );
+      const interfaces = found.filter((i) => i !== undefined);
       interfaces.sort((a, b) => a.name.localeCompare(b.name));
       return { interfaces };
     },

@@ -6,9 +6,6 @@ declare module "systeminformation/lib/cpu.js" {
 declare module "systeminformation/lib/memory.js" {
   export { mem } from "systeminformation";
 }
-declare module "systeminformation/lib/network.js" {
-  export { networkInterfaces } from "systeminformation";
-}
 declare module "systeminformation/lib/filesystem.js" {
   export { blockDevices, fsSize } from "systeminformation";
 }
