@@ -12,7 +12,7 @@ export interface Backoff {
 export interface BackoffOptions {
   /** Cap of the first delay (default 250 ms). */
   initialMs?: number;
-  /** Largest cap (default 5 s). */
+  /** Largest cap (default 30 s: reached after 7 failures in a row, so a short outage is retried within seconds). */
   maxMs?: number;
   /** Growth per attempt (default 2). */
   factor?: number;
@@ -26,7 +26,7 @@ export interface BackoffOptions {
  */
 export function createBackoff(opts: BackoffOptions = {}): Backoff {
   const initialMs = opts.initialMs ?? 250;
-  const maxMs = opts.maxMs ?? 5_000;
+  const maxMs = opts.maxMs ?? 30_000;
   const factor = opts.factor ?? 2;
   const random = opts.random ?? Math.random;
   let attempts = 0;

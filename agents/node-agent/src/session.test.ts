@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -106,7 +107,6 @@ async function start(
   });
   session = createSession({
     coordinator: coordinator.address,
-
     enrollmentToken: opts.agentToken ?? TOKEN,
     agentVersion: "9.9.9",
     inventory: guest.source,
@@ -291,7 +291,6 @@ describe("agent session over gRPC on loopback", () => {
     const lines: string[] = [];
     const session = createSession({
       coordinator: `127.0.0.1:${port}`,
-
       enrollmentToken: TOKEN,
       agentVersion: "1",
       inventory: guestInventory().source,
@@ -321,5 +320,81 @@ describe("agent session over gRPC on loopback", () => {
       (l) => l.includes("cannot reach the coordinator") && JSON.parse(l).level === 40,
     );
     expect(warned).toHaveLength(1);
+  });
+  describe("a coordinator that does not answer", () => {
+    /** A TCP server that accepts connections and never says a word; counts them. */
+    async function silentServer() {
+      const sockets: Socket[] = [];
+      const server = createServer((sock) => {
+        sockets.push(sock);
+        sock.on("error", () => {});
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const port = (server.address() as AddressInfo).port;
+      return {
+        address: `127.0.0.1:${port}`,
+        accepted: () => sockets.length,
+        close: () => {
+          for (const s of sockets) s.destroy();
+          server.close();
+        },
+      };
+    }
+
+    function silentSession(address: string, extra: Partial<Parameters<typeof createSession>[0]>) {
+      const lines: string[] = [];
+      const session = createSession({
+        coordinator: address,
+        enrollmentToken: TOKEN,
+        agentVersion: "1",
+        inventory: guestInventory().source,
+        executor: createExecutor({
+          docker: createDockerProvider(join(dir, "no.sock")),
+          refreshInventory: async () => create(InventorySchema, {}),
+          log: createLogger("silent"),
+        }),
+        log: createLogger("debug", { write: (s: string) => lines.push(s) }),
+        backoff: createBackoff({ initialMs: 10, maxMs: 20 }),
+        ...extra,
+      });
+      session.start();
+      running.push({ session });
+      return lines;
+    }
+
+    it("is waited for once connected (a busy coordinator), then dialled again", async () => {
+      const server = await silentServer();
+      try {
+        const lines = silentSession(server.address, { connectTimeoutMs: 100, welcomeTimeoutMs: 900 });
+        await new Promise((r) => setTimeout(r, 500));
+        expect(server.accepted()).toBe(1);
+        await waitFor(() => server.accepted() >= 2, 3_000, "a second attempt after the Welcome timeout");
+        expect(lines.some((l) => l.includes("no Welcome from the coordinator in time"))).toBe(true);
+      } finally {
+        server.close();
+      }
+    });
+
+    it("is given up after the connect timeout while TLS cannot even start", async () => {
+      const server = await silentServer();
+      try {
+        const lines = silentSession(server.address, {
+          tls: {},
+          connectTimeoutMs: 100,
+          welcomeTimeoutMs: 60_000,
+        });
+        await waitFor(() => server.accepted() >= 3, 3_000, "three attempts");
+        const warned = lines
+          .filter((l) => l.includes("cannot reach the coordinator"))
+          .map((l) => JSON.parse(l));
+        expect(warned[0]).toMatchObject({
+          level: 40,
+          code: "TIMEOUT",
+          message: "no connection within 100 ms",
+        });
+      } finally {
+        server.close();
+      }
+    });
   });
 });

@@ -48,11 +48,16 @@ export interface SessionOptions {
   inventory: InventorySource;
   executor: Executor;
   log: Logger;
-  /** Delays between attempts (default 250 ms growing to 5 s, full jitter). */
+  /** Delays between attempts (default 250 ms doubling up to 30 s, full jitter). */
   backoff?: Backoff;
   /** Base delay after the coordinator refused the token or replaced the session (default 30 s). */
   slowRetryMs?: number;
-  /** How long to wait for Welcome after Hello (default 15 s). */
+  /** How long to wait for the connection (TCP, TLS, HTTP/2) to the coordinator (default 10 s). */
+  connectTimeoutMs?: number;
+  /**
+   * How long to wait for Welcome once connected (default 30 s): a coordinator that is up but busy
+   * (a thousand agents reconnecting at once) is waited for rather than dialled again.
+   */
   welcomeTimeoutMs?: number;
   /** Heartbeat interval when Welcome gives none (default 10 s). */
   defaultHeartbeatMs?: number;
@@ -114,7 +119,8 @@ export function createSession(opts: SessionOptions): AgentSession {
   const backoff = opts.backoff ?? createBackoff({ random: opts.random });
   const random = opts.random ?? Math.random;
   const slowRetryMs = opts.slowRetryMs ?? 30_000;
-  const welcomeTimeoutMs = opts.welcomeTimeoutMs ?? 15_000;
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+  const welcomeTimeoutMs = opts.welcomeTimeoutMs ?? 30_000;
   const secrets = [opts.enrollmentToken];
 
   let stopped = true;
@@ -138,6 +144,14 @@ export function createSession(opts: SessionOptions): AgentSession {
     } catch (err) {
       log.error({ err: redact(String(err), secrets) }, `${what} failed`);
     }
+  };
+
+  /** An attempt that did not get through: a warning at most once a minute, debug otherwise. */
+  const unreachable = (why: { code: string; message: string }) => {
+    const now = Date.now();
+    const warn = now - lastUnreachableLog >= UNREACHABLE_LOG_EVERY_MS;
+    if (warn) lastUnreachableLog = now;
+    log[warn ? "warn" : "debug"]({ coordinator: opts.coordinator, ...why }, "cannot reach the coordinator");
   };
 
   /** Writes to the live session; resolves when the stream has room again. */
@@ -253,13 +267,21 @@ export function createSession(opts: SessionOptions): AgentSession {
       };
       endCurrent = (graceful) => finish({ welcomed, retry: "fast" }, graceful);
 
-      const welcomeTimer = setTimeout(() => {
-        log.warn(
-          { coordinator: opts.coordinator, timeoutMs: welcomeTimeoutMs },
-          "no Welcome from the coordinator in time",
-        );
+      let welcomeTimer = setTimeout(() => {
+        unreachable({ code: ErrorCode.TIMEOUT, message: `no connection within ${connectTimeoutMs} ms` });
         finish({ welcomed, retry: "fast" });
-      }, welcomeTimeoutMs);
+      }, connectTimeoutMs);
+      call.on("connect", () => {
+        clearTimeout(welcomeTimer);
+        if (done || welcomed) return;
+        welcomeTimer = setTimeout(() => {
+          log.warn(
+            { coordinator: opts.coordinator, timeoutMs: welcomeTimeoutMs },
+            "no Welcome from the coordinator in time",
+          );
+          finish({ welcomed, retry: "fast" });
+        }, welcomeTimeoutMs);
+      });
 
       const beat = (intervalMs: number) => {
         heartbeat = setTimeout(() => beat(intervalMs), intervalMs);
@@ -347,13 +369,12 @@ export function createSession(opts: SessionOptions): AgentSession {
             );
             return finish({ welcomed, retry: "slow" });
           }
-          const now = Date.now();
-          const level = welcomed || now - lastUnreachableLog >= UNREACHABLE_LOG_EVERY_MS ? "warn" : "debug";
-          if (level === "warn" && !welcomed) lastUnreachableLog = now;
-          log[level](
-            { coordinator: opts.coordinator, code: pe.code, message },
-            welcomed ? "session with the coordinator broke" : "cannot reach the coordinator",
-          );
+          if (welcomed)
+            log.warn(
+              { coordinator: opts.coordinator, code: pe.code, message },
+              "session with the coordinator broke",
+            );
+          else unreachable({ code: pe.code, message });
           finish({ welcomed, retry: "fast" });
         }),
       );

@@ -109,6 +109,7 @@ function collect(call: Call, onData?: (msg: SessionResponse) => void): Promise<O
       out.error = e;
       out.events.push("error");
     });
+    call.on("connect", () => out.events.push("connect"));
     call.on("end", () => {
       out.ended = true;
       out.events.push("end");
@@ -157,7 +158,7 @@ describe("openBidiStream against a grpc-js server on loopback", () => {
       "c2",
     ]);
     expect(out.error).toBeUndefined();
-    expect(out.events).toEqual(["end", "close"]);
+    expect(out.events).toEqual(["connect", "end", "close"]);
     expect(seen.halfClosed.has("echo")).toBe(true);
     expect(() => call.write(heartbeat(3n))).toThrow(/over/);
   });
@@ -171,7 +172,7 @@ describe("openBidiStream against a grpc-js server on loopback", () => {
     expect(out.error).toBeInstanceOf(PhoenixError);
     expect(out.error!.code).toBe(ErrorCode.UNAUTHENTICATED);
     expect(out.error!.message).toBe("enrollment token rejected");
-    expect(out.events).toEqual(["error", "close"]);
+    expect(out.events).toEqual(["connect", "error", "close"]);
   });
 
   it("reads a status after messages with its ErrorInfo place", async () => {
@@ -191,7 +192,7 @@ describe("openBidiStream against a grpc-js server on loopback", () => {
     const out = await done;
     const w = out.messages[0]!.msg;
     expect(w.case === "welcome" && w.value.cluster.length).toBe(2 * 1024 * 1024);
-    expect(out.events).toEqual(["end", "close"]);
+    expect(out.events).toEqual(["connect", "end", "close"]);
   });
 
   it("refuses a received message larger than the limit, naming both sizes", async () => {
@@ -215,7 +216,7 @@ describe("openBidiStream against a grpc-js server on loopback", () => {
     const done = collect(call, () => call.cancel());
     call.write(hello("cancel-me"));
     const out = await done;
-    expect(out.events).toEqual(["close"]);
+    expect(out.events).toEqual(["connect", "close"]);
     await waitFor(() => seen.cancelled.has("cancel-me"));
   });
 
@@ -228,6 +229,7 @@ describe("openBidiStream against a grpc-js server on loopback", () => {
     const out = await done;
     expect(out.error!.code).toBe(ErrorCode.UNAVAILABLE);
     expect(out.error!.message).toMatch(/ECONNREFUSED 127\.0\.0\.1:\d+/);
+    expect(out.events).toEqual(["error", "close"]);
   });
 
   it("a server that stops answering is noticed by the keepalive ping", async () => {

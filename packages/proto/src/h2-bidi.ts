@@ -36,7 +36,8 @@ export interface BidiStream<I, O> {
   cancel(): void;
   on(event: "data", listener: (msg: O) => void): this;
   on(event: "error", listener: (err: PhoenixError) => void): this;
-  on(event: "end" | "close" | "drain", listener: () => void): this;
+  /** "connect": the HTTP/2 connection (and TLS) is up; the call's headers are on their way. */
+  on(event: "connect" | "end" | "close" | "drain", listener: () => void): this;
   once(event: "end" | "close" | "drain", listener: () => void): this;
   off(event: "end" | "close" | "drain", listener: () => void): this;
 }
@@ -93,6 +94,7 @@ class H2BidiStream extends EventEmitter {
       ...(tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {}),
       settings: { enablePush: false },
     });
+    this.session.once("connect", () => this.emit("connect"));
     this.session.on("error", (err: NodeJS.ErrnoException) =>
       this.setFailure(GrpcCode.UNAVAILABLE, err.message || String(err)),
     );
