@@ -12,8 +12,12 @@ export interface Backoff {
 export interface BackoffOptions {
   /** Cap of the first delay (default 250 ms). */
   initialMs?: number;
-  /** Largest cap (default 30 s: reached after 7 failures in a row, so a short outage is retried within seconds). */
+  /** Largest cap while the failures are few (default 5 s: a coordinator restart is over within seconds). */
   maxMs?: number;
+  /** Failures in a row after which the outage counts as long (default 20, about a minute at 5 s). */
+  longAfter?: number;
+  /** Cap during a long outage (default 30 s): a large fleet then dials a down coordinator less often. */
+  longMaxMs?: number;
   /** Growth per attempt (default 2). */
   factor?: number;
   /** Source of randomness in [0, 1); injectable for tests. */
@@ -22,17 +26,23 @@ export interface BackoffOptions {
 
 /**
  * Creates a backoff whose n-th delay is uniform in [0, min(max, initial * factor^n)) ("full jitter"),
- * so a fleet of agents does not reconnect in lockstep after a coordinator restart.
+ * so a fleet of agents does not reconnect in lockstep after a coordinator restart; after `longAfter`
+ * failures in a row the cap becomes `longMaxMs`.
  */
 export function createBackoff(opts: BackoffOptions = {}): Backoff {
   const initialMs = opts.initialMs ?? 250;
-  const maxMs = opts.maxMs ?? 30_000;
+  const maxMs = opts.maxMs ?? 5_000;
+  const longAfter = opts.longAfter ?? 20;
+  const longMaxMs = opts.longMaxMs ?? 30_000;
   const factor = opts.factor ?? 2;
   const random = opts.random ?? Math.random;
   let attempts = 0;
   return {
     next() {
-      const cap = Math.min(maxMs, initialMs * factor ** Math.min(attempts, 64));
+      const cap =
+        attempts >= longAfter
+          ? Math.max(maxMs, longMaxMs)
+          : Math.min(maxMs, initialMs * factor ** Math.min(attempts, 64));
       attempts++;
       return Math.floor(random() * cap);
     },

@@ -48,7 +48,7 @@ export interface SessionOptions {
   inventory: InventorySource;
   executor: Executor;
   log: Logger;
-  /** Delays between attempts (default 250 ms doubling up to 30 s, full jitter). */
+  /** Delays between attempts (default 250 ms doubling up to 5 s, 30 s after 20 failures; full jitter). */
   backoff?: Backoff;
   /** Base delay after the coordinator refused the token or replaced the session (default 30 s). */
   slowRetryMs?: number;
