@@ -27,6 +27,12 @@ export const AGENT_RSS_BUDGET_MIB = 50e6 / 2 ** 20;
 export const AGENT_CPU_BUDGET_PERCENT = 0.5;
 /** The floor: a Node process that does nothing. */
 export const BARE_NODE = "setInterval(() => {}, 1e6)";
+/**
+ * A Node process that has loaded only the built-in modules any agent of this design needs: node:http2
+ * (gRPC is HTTP/2) and node:child_process (nvidia-smi), with the agent's node flags.
+ */
+export const BUILTINS_NODE =
+  'require("node:http2"); require("node:child_process"); setInterval(() => {}, 1e6)';
 /** The capture the simulated GPU prints. */
 const GPU_CAPTURE = "tesla-t4-passthrough-515.xml";
 
@@ -87,6 +93,7 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
     );
     // spawnNode runs `node <script> <args>`: with "-e" the argument is the code to evaluate.
     const floor = spawnNode("-e", [BARE_NODE], { env });
+    const builtins = spawnNode("-e", [BUILTINS_NODE], { env, nodeArgs: nodeFlags });
     let sessionUp = false;
     const session = spawnNode(
       await bundleHelper("src/fanout/grpc-floor.ts"),
@@ -100,10 +107,13 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
         },
       },
     );
-    children.push(agent, floor, session);
+    children.push(agent, floor, builtins, session);
     await waitUntil(() => connected && sessionUp, 30_000, "the agent and the bare session to connect");
     await new Promise((r) => setTimeout(r, o.settleMs));
-    const [a, f, s] = await measureProcesses([agent.pid!, floor.pid!, session.pid!], o.windowMs);
+    const [a, f, s, b] = await measureProcesses(
+      [agent.pid!, floor.pid!, session.pid!, builtins.pid!],
+      o.windowMs,
+    );
     const window = `${(o.windowMs / 1000).toFixed(0)} s`;
     return [
       figure({
@@ -131,6 +141,17 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
           `bench/src/fanout/grpc-floor.ts session: one AgentService.Session to the same coordinator through @phoenix/proto's grpc-js client, ` +
           `Hello with an empty inventory and heartbeats, no agent code (no hardware, Docker, executor, config or logger): ` +
           `what the transport alone costs, measured over the same window (CPU ${s!.cpuPercent.toFixed(2)} %)`,
+      }),
+      figure({
+        id: "footprint.builtins.rss",
+        section: SECTION,
+        label: "node with only http2 and child_process loaded: RSS, peak",
+        value: b!.rssPeakMiB,
+        unit: "MiB",
+        reference: { label: "bare node", value: f!.rssPeakMiB, unit: "MiB" },
+        note:
+          `node ${nodeFlags.join(" ")} -e '${BUILTINS_NODE}', over the same window: the floor of any Node agent that speaks gRPC (HTTP/2) ` +
+          "and runs nvidia-smi, before a line of its own code",
       }),
       figure({
         id: "footprint.agent.cpu",

@@ -57,7 +57,7 @@ export function createNetworkFingerprinter(opts: HardwareOptions): Fingerprinter
         }),
       );
       const interfaces = found.filter((i) => i !== undefined);
-      interfaces.sort((a, b) => a.name.localeCompare(b.name));
+      interfaces.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       return { interfaces };
     },
   };

@@ -54,7 +54,7 @@ export function createStorageFingerprinter(opts: HardwareOptions): Fingerprinter
             medium: diskMedium(b.name, model, rotational),
           });
         })
-        .sort((a, b) => a.device.localeCompare(b.device));
+        .sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0));
       const seen = new Set<string>();
       const filesystems = sizes
         .filter((f) => f.mount.startsWith("/") && f.size > 0 && !SKIP_FS.has(f.type))
@@ -68,7 +68,7 @@ export function createStorageFingerprinter(opts: HardwareOptions): Fingerprinter
             usedBytes: BigInt(f.used),
           }),
         )
-        .sort((a, b) => a.mount.localeCompare(b.mount));
+        .sort((a, b) => (a.mount < b.mount ? -1 : a.mount > b.mount ? 1 : 0));
       return { disks, filesystems };
     },
   };

@@ -14,6 +14,6 @@ export async function serviceList(
   const services = await dockerCall<EngineService[]>("service list", () =>
     docker.listServices({ filters, status: true, abortSignal: ctx.signal } as object),
   );
-  services.sort((a, b) => a.Spec.Name.localeCompare(b.Spec.Name));
+  services.sort((a, b) => (a.Spec.Name < b.Spec.Name ? -1 : a.Spec.Name > b.Spec.Name ? 1 : 0));
   return { services: services.map(toServiceSummary) };
 }

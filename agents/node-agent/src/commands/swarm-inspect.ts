@@ -14,6 +14,7 @@ export async function swarmInspect(
   const nodes = await dockerCall<EngineNode[]>("node list", () =>
     docker.listNodes({ abortSignal: ctx.signal } as object),
   );
-  nodes.sort((a, b) => (a.Description?.Hostname ?? a.ID).localeCompare(b.Description?.Hostname ?? b.ID));
+  const key = (n: (typeof nodes)[number]) => n.Description?.Hostname ?? n.ID;
+  nodes.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   return { clusterId: swarm.ID, nodes: nodes.map(toSwarmNode) };
 }
