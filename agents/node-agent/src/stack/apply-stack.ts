@@ -2,11 +2,13 @@ import { ErrorCode, type ErrorPlace, PhoenixError } from "@phoenix/errors";
 import { durationMs, type StackApplyCommand } from "@phoenix/proto";
 import type Dockerode from "dockerode";
 import { checkAborted } from "./abort";
+import { eachBounded, eachBoundedInOrder, WRITE_CONCURRENCY } from "./bounded";
 import { driftedFields } from "./drift";
 import {
   createEngine,
   type Engine,
   type EngineNetwork,
+  type EngineObject,
   type EngineService,
   type EngineServiceSpec,
 } from "./engine";
@@ -18,7 +20,7 @@ import { specHash } from "./spec-hash";
 import { StackApplyError, type StackApplyResultInit } from "./stack-apply-error";
 import { type NetworkSpec, parseStackSpecs, type StackSpecs } from "./stack-specs";
 import { evaluateService, type ServiceProgress } from "./task-state";
-import { type WaitTarget, waitForServices, waitTasksGone } from "./wait-tasks";
+import { type WaitTarget, waitForServices, waitTasksGone, writtenSince } from "./wait-tasks";
 
 /** Context of a stack command: the command's deadline/cancel signal and a progress line sink. */
 export interface StackContext {
@@ -38,16 +40,21 @@ interface ServiceChange {
   action: ServiceAction;
   /** The stored spec before this deploy (updated or pruned services). */
   previous?: EngineServiceSpec;
-  /** When the deploy wrote it, Docker's clock (epoch ms). */
-  since: number;
+  /**
+   * When the deploy wrote it, Docker's clock (epoch ms); absent for a created service, whose
+   * creation time Docker reports with the service.
+   */
+  since?: number;
   progress?: ServiceProgress;
 }
 
 /**
  * Applies a stack's specs the way `docker stack deploy` does, idempotently: check manager →
- * prune services → networks → secrets → configs → services → wait → remove what was replaced or
- * pruned. A re-apply of the same specs makes no Docker write. On failure the previous specs are
- * restored when the command asks for it; the failure is thrown as a StackApplyError.
+ * prune services → networks → secrets and configs → services → wait → remove what was replaced or
+ * pruned. Writes of one step that do not depend on each other run side by side (at most
+ * WRITE_CONCURRENCY at a time); a step starts when the one before it is done. A re-apply of the same
+ * specs makes no Docker write. On failure the previous specs are restored when the command asks for
+ * it; the failure is thrown as a StackApplyError.
  */
 export async function applyStack(
   docker: Dockerode,
@@ -103,8 +110,7 @@ class StackApply {
     const networkRefs = await this.applyNetworks(networks);
     const secrets = planObjects("secret", this.specs.secrets, allSecrets, ns);
     const configs = planObjects("config", this.specs.configs, allConfigs, ns);
-    const secretRefs = await this.applyObjects("secret", secrets, allSecrets);
-    const configRefs = await this.applyObjects("config", configs, allConfigs);
+    const { secretRefs, configRefs } = await this.applyObjects(secrets, configs, allSecrets, allConfigs);
     await this.applyServices(services, { networks: networkRefs, secrets: secretRefs, configs: configRefs });
 
     const failure = await this.waitOrSnapshot();
@@ -126,14 +132,27 @@ class StackApply {
 
   private async pruneServices(existing: EngineService[]): Promise<void> {
     const declared = new Set(this.specs.services.map((s) => s.Name));
-    for (const svc of existing) {
-      if (declared.has(svc.Spec.Name)) continue;
-      this.step();
-      await this.engine.removeService(svc.ID);
-      this.pruned.push({ name: svc.Spec.Name, id: svc.ID, action: "removed", previous: svc.Spec, since: 0 });
-      this.removed.push(svc.Spec.Name);
-      this.progress(`service ${svc.Spec.Name}: removed (no longer declared)`);
-    }
+    const undeclared = existing.filter((svc) => !declared.has(svc.Spec.Name));
+    await eachBoundedInOrder(
+      undeclared,
+      WRITE_CONCURRENCY,
+      async (svc) => {
+        this.step();
+        await this.engine.removeService(svc.ID);
+        this.progress(`service ${svc.Spec.Name}: removed (no longer declared)`);
+        return svc;
+      },
+      (svc) => {
+        this.pruned.push({
+          name: svc.Spec.Name,
+          id: svc.ID,
+          action: "removed",
+          previous: svc.Spec,
+          since: 0,
+        });
+        this.removed.push(svc.Spec.Name);
+      },
+    );
   }
 
   private async applyNetworks(existing: EngineNetwork[]): Promise<Map<string, ObjectRef>> {
@@ -144,41 +163,50 @@ class StackApply {
       refs.set(n.Name, { name: n.Name, id: n.Id });
       refs.set(n.Id, { name: n.Name, id: n.Id });
     }
+    const missing: { spec: NetworkSpec; hash: string }[] = [];
     for (const spec of this.specs.networks) {
       const hash = networkHash(spec);
       const found = refs.get(spec.Name);
-      if (found) {
-        const current = existing.find((n) => n.Id === found.id);
-        const stored = current?.Labels?.[SPEC_HASH_LABEL];
-        if (stored && stored !== hash && !isSharedNetwork(current?.Labels ?? undefined)) {
-          this.progress(
-            `network ${spec.Name}: its settings changed; Docker cannot change a network in place, remove the stack to recreate it`,
-          );
-        }
+      if (!found) {
+        missing.push({ spec, hash });
         continue;
       }
-      this.step();
-      const body = {
-        ...spec,
-        Driver: spec.Driver ?? "overlay",
-        Labels: { ...spec.Labels, [SPEC_HASH_LABEL]: hash },
-      };
-      let id: string;
-      try {
-        id = await this.engine.createNetwork(body);
-      } catch (err) {
-        // Another stack of the environment may have created the shared network meanwhile.
-        const now = (await this.engine.listNetworks()).find(
-          (n) => n.Name === spec.Name && n.Scope === "swarm",
+      const current = existing.find((n) => n.Id === found.id);
+      const stored = current?.Labels?.[SPEC_HASH_LABEL];
+      if (stored && stored !== hash && !isSharedNetwork(current?.Labels ?? undefined)) {
+        this.progress(
+          `network ${spec.Name}: its settings changed; Docker cannot change a network in place, remove the stack to recreate it`,
         );
-        if (!now) throw err;
-        refs.set(spec.Name, { name: now.Name, id: now.Id });
-        continue;
       }
-      refs.set(spec.Name, { name: spec.Name, id });
-      this.createdNetworks.push({ name: spec.Name, id });
-      this.progress(`network ${spec.Name}: created`);
     }
+    await eachBoundedInOrder(
+      missing,
+      WRITE_CONCURRENCY,
+      async ({ spec, hash }) => {
+        this.step();
+        const body = {
+          ...spec,
+          Driver: spec.Driver ?? "overlay",
+          Labels: { ...spec.Labels, [SPEC_HASH_LABEL]: hash },
+        };
+        let id: string;
+        try {
+          id = await this.engine.createNetwork(body);
+        } catch (err) {
+          // Another stack of the environment may have created the shared network meanwhile.
+          const now = (await this.engine.listNetworks()).find(
+            (n) => n.Name === spec.Name && n.Scope === "swarm",
+          );
+          if (!now) throw err;
+          refs.set(spec.Name, { name: now.Name, id: now.Id });
+          return undefined;
+        }
+        refs.set(spec.Name, { name: spec.Name, id });
+        this.progress(`network ${spec.Name}: created`);
+        return { name: spec.Name, id };
+      },
+      (n) => this.createdNetworks.push(n),
+    );
     return refs;
   }
 
@@ -192,23 +220,41 @@ class StackApply {
     );
   }
 
+  /** Creates the secrets and configs whose content is new, side by side; returns name → object lookups. */
   private async applyObjects(
-    kind: "secret" | "config",
-    plan: ObjectPlan,
-    existing: { ID: string; Spec: { Name: string } }[],
-  ): Promise<Map<string, ObjectRef>> {
-    const refs = new Map<string, ObjectRef>();
-    for (const o of existing) refs.set(o.Spec.Name, { name: o.Spec.Name, id: o.ID });
-    for (const version of plan.versions) {
-      if (version.create) {
+    secrets: ObjectPlan,
+    configs: ObjectPlan,
+    allSecrets: EngineObject[],
+    allConfigs: EngineObject[],
+  ): Promise<{ secretRefs: Map<string, ObjectRef>; configRefs: Map<string, ObjectRef> }> {
+    const kinds = [
+      { kind: "secret" as const, plan: secrets, existing: allSecrets },
+      { kind: "config" as const, plan: configs, existing: allConfigs },
+    ];
+    const creates = kinds.flatMap(({ kind, plan }) =>
+      plan.versions.filter((v) => v.create).map((version) => ({ kind, version })),
+    );
+    await eachBoundedInOrder(
+      creates,
+      WRITE_CONCURRENCY,
+      async ({ kind, version }) => {
+        if (!version.create) return undefined;
         this.step();
         version.id = await this.engine.createObject(kind, version.create);
-        this.createdObjects.push({ kind, name: version.name, id: version.id });
         this.progress(`${kind} ${version.name}: created`);
+        return { kind, name: version.name, id: version.id };
+      },
+      (o) => this.createdObjects.push(o),
+    );
+    const [secretRefs, configRefs] = kinds.map(({ plan, existing }) => {
+      const refs = new Map<string, ObjectRef>();
+      for (const o of existing) refs.set(o.Spec.Name, { name: o.Spec.Name, id: o.ID });
+      for (const version of plan.versions) {
+        refs.set(version.declared, { name: version.name, id: version.id ?? "" });
       }
-      refs.set(version.declared, { name: version.name, id: version.id ?? "" });
-    }
-    return refs;
+      return refs;
+    }) as [Map<string, ObjectRef>, Map<string, ObjectRef>];
+    return { secretRefs, configRefs };
   }
 
   private async applyServices(
@@ -216,52 +262,56 @@ class StackApply {
     refs: Parameters<typeof resolveServiceSpec>[1],
   ): Promise<void> {
     const byName = new Map(existing.map((s) => [s.Spec.Name, s]));
-    for (const spec of this.specs.services) {
+    // Every body is resolved before the first write: a spec that cannot be resolved fails the
+    // deploy before any service changed.
+    const plan = this.specs.services.map((spec) => {
       const body = resolveServiceSpec(spec, refs, this.ns) as EngineServiceSpec;
       const current = byName.get(spec.Name);
       const drifted = current ? driftedFields(current.Spec, body) : [];
-      if (current && serviceHash(current.Spec) === serviceHash(body) && drifted.length === 0) {
-        this.changes.push({
-          name: spec.Name,
-          id: current.ID,
-          action: "unchanged",
-          since: Number.POSITIVE_INFINITY,
-        });
-        continue;
-      }
-      this.step();
-      if (!current) {
-        const id = await this.engine.createService(body);
-        const since = await this.writtenAt(id);
-        this.changes.push({ name: spec.Name, id, action: "created", since });
-        this.progress(`service ${spec.Name}: created`);
-        continue;
-      }
-      // Keep Docker's force-update counter unless the spec sets it, as `docker stack deploy`
-      // does: otherwise every deploy would restart tasks whose spec did not change.
-      if (
-        body.TaskTemplate.ForceUpdate === undefined &&
-        current.Spec.TaskTemplate.ForceUpdate !== undefined
-      ) {
-        body.TaskTemplate.ForceUpdate = current.Spec.TaskTemplate.ForceUpdate;
-      }
-      await this.engine.updateService(current.ID, current.Version.Index, body);
-      const since = await this.writtenAt(current.ID);
-      this.changes.push({
-        name: spec.Name,
-        id: current.ID,
-        action: "updated",
-        previous: current.Spec,
-        since,
-      });
-      const why = drifted.length > 0 ? ` (${drifted.join(", ")} changed outside Phoenix)` : "";
-      this.progress(`service ${spec.Name}: updated${why}`);
-    }
+      const unchanged = current && serviceHash(current.Spec) === serviceHash(body) && drifted.length === 0;
+      return { body, current, drifted, unchanged };
+    });
+    await eachBoundedInOrder(
+      plan,
+      WRITE_CONCURRENCY,
+      async ({ body, current, drifted, unchanged }): Promise<ServiceChange> => {
+        if (current && unchanged) {
+          return { name: body.Name, id: current.ID, action: "unchanged", since: Number.POSITIVE_INFINITY };
+        }
+        this.step();
+        return current ? this.updateService(current, body, drifted) : this.createService(body);
+      },
+      (change) => this.changes.push(change),
+    );
   }
 
-  private async writtenAt(id: string): Promise<number> {
-    const svc = await this.engine.inspectService(id);
-    return Date.parse(svc.UpdatedAt);
+  private async createService(body: EngineServiceSpec): Promise<ServiceChange> {
+    const id = await this.engine.createService(body);
+    this.progress(`service ${body.Name}: created`);
+    return { name: body.Name, id, action: "created" };
+  }
+
+  private async updateService(
+    current: EngineService,
+    body: EngineServiceSpec,
+    drifted: string[],
+  ): Promise<ServiceChange> {
+    // Keep Docker's force-update counter unless the spec sets it, as `docker stack deploy`
+    // does: otherwise every deploy would restart tasks whose spec did not change.
+    if (body.TaskTemplate.ForceUpdate === undefined && current.Spec.TaskTemplate.ForceUpdate !== undefined) {
+      body.TaskTemplate.ForceUpdate = current.Spec.TaskTemplate.ForceUpdate;
+    }
+    await this.engine.updateService(current.ID, current.Version.Index, body);
+    // Task failures from before this write belong to the spec it replaced: note when it happened,
+    // by Docker's clock. Should reading it back fail, the write still happened and must be
+    // reported (and rolled back): this host's clock stands in, and the wait's next read fails too.
+    const since = await this.engine.inspectService(current.ID).then(
+      (svc) => Date.parse(svc.UpdatedAt),
+      () => Date.now(),
+    );
+    const why = drifted.length > 0 ? ` (${drifted.join(", ")} changed outside Phoenix)` : "";
+    this.progress(`service ${body.Name}: updated${why}`);
+    return { name: body.Name, id: current.ID, action: "updated", previous: current.Spec, since };
   }
 
   /** Waits for the services this deploy wrote (when asked) and records every service's state. */
@@ -270,7 +320,11 @@ class StackApply {
     if (this.cmd.wait && written.length > 0) {
       const timeoutMs = this.cmd.waitTimeout ? durationMs(this.cmd.waitTimeout) : 0;
       const limit = timeoutMs > 0 ? timeoutMs : DEFAULT_WAIT_TIMEOUT_MS;
-      const targets: WaitTarget[] = written.map((c) => ({ id: c.id, name: c.name, since: c.since }));
+      const targets: WaitTarget[] = written.map((c) => ({
+        id: c.id,
+        name: c.name,
+        ...(c.since !== undefined ? { since: c.since } : {}),
+      }));
       const waited = await waitForServices(this.engine, targets, {
         ns: this.ns,
         timeoutMs: limit,
@@ -290,10 +344,13 @@ class StackApply {
 
   private async snapshot(changes: ServiceChange[]): Promise<void> {
     if (changes.length === 0) return;
-    const [services, tasks] = await Promise.all([this.engine.listServices(this.ns), this.engine.listTasks()]);
+    const [services, tasks] = await Promise.all([
+      this.engine.listServices(this.ns),
+      this.engine.listTasks(changes.map((c) => c.id)),
+    ]);
     for (const c of changes) {
       const svc = services.find((s) => s.ID === c.id);
-      if (svc) c.progress = evaluateService(svc, tasks, c.since);
+      if (svc) c.progress = evaluateService(svc, tasks, writtenSince(svc, c.since));
     }
   }
 
@@ -357,8 +414,10 @@ class StackApply {
     if (touched.length === 0 && this.createdNetworks.length === 0 && this.createdObjects.length === 0)
       return false;
     this.progress(`stack ${this.ns}: rolling back`);
+    // Services first (so nothing uses what was created any more), then secrets and configs, then
+    // networks once the tasks of the removed services are gone; side by side within each step.
     const gone = new Set<string>();
-    for (const c of [...touched].reverse()) {
+    await eachBounded([...touched].reverse(), WRITE_CONCURRENCY, async (c) => {
       if (c.action === "created") {
         await engine.removeService(c.id);
         gone.add(c.id);
@@ -371,19 +430,29 @@ class StackApply {
       }
       c.action = "rolled-back";
       this.progress(`service ${c.name}: rolled back`);
-    }
-    for (const o of [...this.createdObjects].reverse()) {
-      await engine.removeObject(o.kind, o.id);
-      this.removed.push(o.name);
-      this.progress(`${o.kind} ${o.name}: removed`);
-    }
+    });
+    await eachBoundedInOrder(
+      [...this.createdObjects].reverse(),
+      WRITE_CONCURRENCY,
+      async (o) => {
+        await engine.removeObject(o.kind, o.id);
+        this.progress(`${o.kind} ${o.name}: removed`);
+        return o.name;
+      },
+      (name) => this.removed.push(name),
+    );
     if (this.createdNetworks.length > 0) {
       await waitTasksGone(engine, gone, { timeoutMs: 60_000, signal: this.ctx.signal, place: this.place });
-      for (const n of [...this.createdNetworks].reverse()) {
-        await engine.removeNetwork(n.id);
-        this.removed.push(n.name);
-        this.progress(`network ${n.name}: removed`);
-      }
+      await eachBoundedInOrder(
+        [...this.createdNetworks].reverse(),
+        WRITE_CONCURRENCY,
+        async (n) => {
+          await engine.removeNetwork(n.id);
+          this.progress(`network ${n.name}: removed`);
+          return n.name;
+        },
+        (name) => this.removed.push(name),
+      );
     }
     this.rolledBack = true;
     return true;

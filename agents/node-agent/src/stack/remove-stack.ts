@@ -3,6 +3,7 @@ import type { MessageInitShape, StackRemoveCommand, StackRemoveResultSchema } fr
 import type Dockerode from "dockerode";
 import { checkAborted } from "./abort";
 import type { StackContext } from "./apply-stack";
+import { eachBoundedInOrder, WRITE_CONCURRENCY } from "./bounded";
 import { createEngine } from "./engine";
 import { inNamespace, isSharedNetwork } from "./labels";
 import { checkNamespace, requireManager } from "./preflight";
@@ -15,8 +16,8 @@ export type StackRemoveResultInit = MessageInitShape<typeof StackRemoveResultSch
 export const REMOVE_TASKS_TIMEOUT_MS = 120_000;
 
 /**
- * Removes a stack like `docker stack rm`: every service, then (once their tasks are gone) every
- * network, secret and config labelled with the namespace. Environment networks shared with other
+ * Removes a stack like `docker stack rm`: every service (side by side, at most WRITE_CONCURRENCY at
+ * a time), then (once their tasks are gone) every network, secret and config labelled with the namespace. Environment networks shared with other
  * stacks and objects of other namespaces are left alone. Removing an absent stack removes nothing.
  */
 export async function removeStack(
@@ -31,12 +32,17 @@ export async function removeStack(
   const removed: string[] = [];
 
   const services = await engine.listServices(ns);
-  for (const svc of services) {
-    checkAborted(ctx.signal, place);
-    await engine.removeService(svc.ID);
-    removed.push(svc.Spec.Name);
-    ctx.progress(`service ${svc.Spec.Name}: removed`);
-  }
+  await eachBoundedInOrder(
+    services,
+    WRITE_CONCURRENCY,
+    async (svc) => {
+      checkAborted(ctx.signal, place);
+      await engine.removeService(svc.ID);
+      ctx.progress(`service ${svc.Spec.Name}: removed`);
+      return svc.Spec.Name;
+    },
+    (name) => removed.push(name),
+  );
   const ids = new Set(services.map((s) => s.ID));
   if (ids.size > 0) ctx.progress(`stack ${ns}: waiting for the tasks of ${ids.size} service(s) to stop`);
   const gone = await waitTasksGone(engine, ids, {
