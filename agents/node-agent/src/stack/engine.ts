@@ -75,7 +75,11 @@ export interface Engine {
   createService(spec: object): Promise<string>;
   updateService(id: string, version: number, spec: object): Promise<void>;
   removeService(id: string): Promise<void>;
-  listTasks(): Promise<EngineTask[]>;
+  /**
+   * Tasks of the given services, or of every service when none are named. Docker refuses the
+   * service filter when one of them is gone; every task is listed then.
+   */
+  listTasks(serviceIds?: readonly string[]): Promise<EngineTask[]>;
   listNetworks(): Promise<EngineNetwork[]>;
   createNetwork(spec: object): Promise<string>;
   removeNetwork(id: string): Promise<void>;
@@ -156,7 +160,19 @@ export function createEngine(docker: Dockerode, signal: AbortSignal, place: Erro
     removeService: async (id) => {
       await remove(`remove service ${id}`, () => docker.getService(id).remove({ abortSignal: signal }));
     },
-    listTasks: () => call<EngineTask[]>("list tasks", () => docker.listTasks({ abortSignal: signal })),
+    listTasks: async (serviceIds) => {
+      const all = () => call<EngineTask[]>("list tasks", () => docker.listTasks({ abortSignal: signal }));
+      if (!serviceIds) return all();
+      if (serviceIds.length === 0) return [];
+      try {
+        return await call<EngineTask[]>("list tasks", () =>
+          docker.listTasks({ filters: { service: [...serviceIds] }, abortSignal: signal } as object),
+        );
+      } catch (err) {
+        if (err instanceof PhoenixError && isNotFound(err)) return all();
+        throw err;
+      }
+    },
     listNetworks: () =>
       call<EngineNetwork[]>("list networks", () => docker.listNetworks({ abortSignal: signal })),
     createNetwork: async (spec) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { describeProgress } from "./wait-tasks";
+import type { EngineService } from "./engine";
+import { countsSayDone, describeProgress } from "./wait-tasks";
 
 describe("describeProgress", () => {
   it.each([
@@ -16,5 +17,36 @@ describe("describeProgress", () => {
     ],
   ] as const)("%j → %s", (progress, line) => {
     expect(describeProgress("s", progress)).toBe(line);
+  });
+});
+
+describe("countsSayDone", () => {
+  const svc = (mode: object, status?: object) =>
+    ({
+      ID: "s",
+      Version: { Index: 1 },
+      CreatedAt: "",
+      UpdatedAt: "",
+      Spec: { Name: "s", TaskTemplate: {}, Mode: mode },
+      ...(status ? { ServiceStatus: status } : {}),
+    }) as EngineService;
+  const replicated = { Replicated: { Replicas: 2 } };
+  const job = { ReplicatedJob: { TotalCompletions: 1 } };
+
+  it.each([
+    ["no service", undefined, true],
+    ["no counts yet", svc(replicated), true],
+    ["no desired count", svc(replicated, { RunningTasks: 0 }), true],
+    ["replicated, short", svc(replicated, { RunningTasks: 1, DesiredTasks: 2 }), false],
+    ["replicated, all running", svc(replicated, { RunningTasks: 2, DesiredTasks: 2 }), true],
+    ["global on no node yet", svc({ Global: {} }, { RunningTasks: 0, DesiredTasks: 0 }), true],
+    [
+      "job, running but not complete",
+      svc(job, { RunningTasks: 1, DesiredTasks: 1, CompletedTasks: 0 }),
+      false,
+    ],
+    ["job, complete", svc(job, { RunningTasks: 0, DesiredTasks: 1, CompletedTasks: 1 }), true],
+  ])("%s → %s", (_what, service, done) => {
+    expect(countsSayDone(service)).toBe(done);
   });
 });

@@ -1,14 +1,17 @@
 import type { ErrorPlace } from "@phoenix/errors";
 import { sleep } from "./abort";
 import type { Engine, EngineService } from "./engine";
-import { evaluateService, type ServiceProgress } from "./task-state";
+import { evaluateService, isJob, type ServiceProgress } from "./task-state";
 
 /** A service whose tasks a deploy waits for. */
 export interface WaitTarget {
   id: string;
   name: string;
-  /** When this deploy wrote the service (epoch ms, Docker's clock); earlier task failures are ignored. */
-  since: number;
+  /**
+   * When this deploy wrote the service (epoch ms, Docker's clock); earlier task failures are ignored.
+   * Absent for a service this deploy created: its creation time is read from Docker then.
+   */
+  since?: number;
 }
 
 /** Outcome of a wait: every target running (or complete), one failed, or the time ran out. */
@@ -25,8 +28,35 @@ export interface WaitOptions {
   signal: AbortSignal;
   progress: (msg: string) => void;
   place: ErrorPlace;
-  /** Delay between two looks at the tasks (default 100 ms: the deploy answers soon after its last task runs). */
+  /** Delay between two looks at the tasks (default POLL_MS). */
   pollMs?: number;
+}
+
+/**
+ * Default delay between two looks at a deploy's services: the deploy answers at most about this
+ * long after Docker counts its last task running. A look reads the namespace's services with
+ * their task counts (cheap); the tasks themselves are read when the counts say every service is
+ * there, and every TASKS_EVERY looks otherwise (failures, progress lines).
+ */
+export const POLL_MS = 50;
+/** While some service's count is short, the tasks are read on every this many looks. */
+export const TASKS_EVERY = 4;
+
+/**
+ * Whether Docker's task counts of a service (`GET /services?status=true`) say it has what it
+ * wants: running tasks, or completed ones for a job. Only a hint for when to read the tasks; the
+ * verdict is evaluateService's. Without counts there is nothing to go by: true.
+ */
+export function countsSayDone(svc: EngineService | undefined): boolean {
+  const status = svc?.ServiceStatus;
+  if (!svc || status?.DesiredTasks === undefined) return true;
+  const done = isJob(svc) ? (status.CompletedTasks ?? 0) : (status.RunningTasks ?? 0);
+  return done >= status.DesiredTasks;
+}
+
+/** When the deploy wrote the service: the time it gave, else the service's creation (one it created). */
+export function writtenSince(svc: EngineService, since: number | undefined): number {
+  return since ?? Date.parse(svc.CreatedAt);
 }
 
 /**
@@ -42,34 +72,43 @@ export async function waitForServices(
   const deadline = Date.now() + opts.timeoutMs;
   const progress = new Map<string, ServiceProgress>();
   const said = new Map<string, string>();
-  for (;;) {
-    const [services, tasks] = await Promise.all([engine.listServices(opts.ns), engine.listTasks()]);
+  const ids = targets.map((t) => t.id);
+  for (let look = 0; ; look++) {
+    const services = await engine.listServices(opts.ns);
     const byId = new Map(services.map((s) => [s.ID, s]));
-    let pending = false;
-    let failed = false;
-    for (const target of targets) {
-      const svc: EngineService | undefined = byId.get(target.id);
-      const p: ServiceProgress = svc
-        ? evaluateService(svc, tasks, target.since)
-        : {
-            state: "failed",
-            running: 0,
-            desired: 0,
-            error: "the service was removed while the deploy waited",
-          };
-      progress.set(target.id, p);
-      const line = describeProgress(target.name, p);
-      if (said.get(target.id) !== line) {
-        said.set(target.id, line);
-        opts.progress(line);
+    const over = Date.now() >= deadline;
+    if (look % TASKS_EVERY === 0 || over || targets.every((t) => countsSayDone(byId.get(t.id)))) {
+      const tasks = await engine.listTasks(ids);
+      let pending = false;
+      let failed = false;
+      for (const target of targets) {
+        const svc: EngineService | undefined = byId.get(target.id);
+        const p: ServiceProgress = svc
+          ? evaluateService(svc, tasks, writtenSince(svc, target.since))
+          : {
+              state: "failed",
+              running: 0,
+              desired: 0,
+              error: "the service was removed while the deploy waited",
+            };
+        progress.set(target.id, p);
+        const line = describeProgress(target.name, p);
+        if (said.get(target.id) !== line) {
+          said.set(target.id, line);
+          opts.progress(line);
+        }
+        if (p.state === "failed") failed = true;
+        if (p.state === "pending") pending = true;
       }
-      if (p.state === "failed") failed = true;
-      if (p.state === "pending") pending = true;
+      if (failed) return { outcome: "failed", progress };
+      if (!pending) return { outcome: "done", progress };
+      if (over) return { outcome: "timeout", progress };
     }
-    if (failed) return { outcome: "failed", progress };
-    if (!pending) return { outcome: "done", progress };
-    if (Date.now() >= deadline) return { outcome: "timeout", progress };
-    await sleep(Math.min(opts.pollMs ?? 100, Math.max(0, deadline - Date.now())), opts.signal, opts.place);
+    await sleep(
+      Math.min(opts.pollMs ?? POLL_MS, Math.max(0, deadline - Date.now())),
+      opts.signal,
+      opts.place,
+    );
   }
 }
 
