@@ -1,6 +1,6 @@
-import { ExitCode } from "@phoenix/errors";
+import { ErrorCode, ExitCode, PhoenixError } from "@phoenix/errors";
 import { Command, CommanderError } from "commander";
-import { type ClusterClient, connect } from "./client";
+import type { ClusterClient } from "./client";
 import type { CommandContext } from "./context";
 import { createOutput } from "./output";
 import { reportError } from "./report-error";
@@ -11,7 +11,14 @@ const VERSION = "0.1.0";
 // biome-ignore lint/suspicious/noExplicitAny: commander passes positional arguments and options untyped
 type Handler = (ctx: CommandContext, ...args: any[]) => Promise<number | undefined>;
 
-/** Builds the whole command tree; each command's code loads only when it runs. */
+/** Whether a command talks to the coordinator (its gRPC client is loaded beside the command's code). */
+type Needs = "coordinator" | "offline";
+
+/**
+ * Builds the whole command tree; each command's code loads only when it runs, and the gRPC client
+ * only for the commands that call the coordinator, so `--version`, `--help` and the offline commands
+ * start without it.
+ */
 export function buildProgram(): Command {
   const program = new Command("phoenix")
     .description("Declarative Docker Swarm for Proxmox fleets: the phoenix-coordinator command line")
@@ -52,12 +59,11 @@ Examples:
       .addHelpText("after", `\nExamples:\n${examples.map((e) => `  ${e}`).join("\n")}`);
 
   const lazy =
-    (load: () => Promise<Handler>) =>
+    (load: () => Promise<Handler>, needs: Needs = "coordinator") =>
     async (...args: unknown[]) => {
       const command = args[args.length - 1] as Command;
       const opts = { ...command.optsWithGlobals() } as GlobalFlags & { json?: boolean };
-      const code = await execute(opts, async (ctx) => (await load())(ctx, ...args.slice(0, -1)));
-      process.exitCode = code;
+      process.exitCode = await execute(opts, needs, load, args.slice(0, -1));
     };
 
   cmd(program, "status", "Show the cluster: model, swarm, agents, stacks, events", [
@@ -237,21 +243,23 @@ Examples:
       ".env file for variable interpolation (default: .env beside the compose file)",
     )
     .option("--json", "print JSON (default)")
-    .action(lazy(async () => (await import("./commands/render")).render));
+    .action(lazy(async () => (await import("./commands/render")).render, "offline"));
 
   cmd(program, "completion", "Print a shell completion script", [
     "phoenix completion bash > /etc/bash_completion.d/phoenix",
     "source <(phoenix completion bash)",
   ])
     .argument("[shell]", "bash or zsh", "bash")
-    .action(lazy(async () => (await import("./commands/completion")).completion));
+    .action(lazy(async () => (await import("./commands/completion")).completion, "offline"));
 
   return program;
 }
 
 async function execute(
   flags: GlobalFlags & { json?: boolean },
-  run: (ctx: CommandContext) => Promise<number | undefined>,
+  needs: Needs,
+  load: () => Promise<Handler>,
+  args: unknown[],
 ): Promise<number> {
   const out = createOutput({ json: flags.json });
   const ac = new AbortController();
@@ -260,6 +268,7 @@ async function execute(
   process.once("SIGTERM", onSignal);
   let conn: Connection | undefined;
   let client: ClusterClient | undefined;
+  let connect: typeof import("./client").connect | undefined;
   const ctx: CommandContext = {
     out,
     signal: ac.signal,
@@ -268,12 +277,19 @@ async function execute(
       return conn;
     },
     client: () => {
+      if (!connect)
+        throw new PhoenixError(ErrorCode.INTERNAL, "an offline command asked for the coordinator");
       client ??= connect(ctx.connection());
       return client;
     },
   };
   try {
-    return (await run(ctx)) ?? ExitCode.OK;
+    const [handler, clientModule] = await Promise.all([
+      load(),
+      needs === "coordinator" ? import("./client") : undefined,
+    ]);
+    connect = clientModule?.connect;
+    return (await handler(ctx, ...args)) ?? ExitCode.OK;
   } catch (err) {
     if (ac.signal.aborted) return ExitCode.OK;
     const { message, exitCode } = reportError(err, conn?.coordinator);
