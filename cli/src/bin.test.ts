@@ -1,8 +1,8 @@
 import { execFile, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { deadPort } from "./test-ports";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const tsx = join(root, "node_modules/.bin/tsx");
@@ -18,15 +18,6 @@ function phoenix(args: string[], env: Record<string, string> = {}) {
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
-}
-
-/** A port on loopback that nothing listens on. */
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 describe("phoenix as a process", () => {
