@@ -65,9 +65,21 @@ export async function applyStack(
   const place: ErrorPlace = { stack: ns };
   const specs = parseStackSpecs(cmd.specsJson, ns);
   const engine = createEngine(docker, ctx.signal, place);
+  // The reads the deploy starts with go out beside the manager check (GET /info is one of the
+  // engine's slower answers): on a node that is no manager they fail, and the check's error is the one reported.
+  const current = Promise.all([
+    engine.listServices(ns),
+    engine.listNetworks(),
+    engine.listObjects("secret"),
+    engine.listObjects("config"),
+  ]);
+  current.catch(() => {});
   await requireManager(engine, place);
-  return new StackApply(engine, ns, specs, cmd, ctx).run();
+  return new StackApply(engine, ns, specs, cmd, ctx, current).run();
 }
+
+/** What the swarm holds when a deploy starts: the namespace's services, all networks, secrets, configs. */
+type CurrentState = [EngineService[], EngineNetwork[], EngineObject[], EngineObject[]];
 
 class StackApply {
   private readonly place: ErrorPlace;
@@ -85,6 +97,7 @@ class StackApply {
     private readonly specs: StackSpecs,
     private readonly cmd: StackApplyCommand,
     private readonly ctx: StackContext,
+    private readonly current: Promise<CurrentState>,
   ) {
     this.place = { stack: ns };
   }
@@ -99,13 +112,8 @@ class StackApply {
   }
 
   private async apply(): Promise<void> {
-    const { engine, ns } = this;
-    const [services, networks, allSecrets, allConfigs] = await Promise.all([
-      engine.listServices(ns),
-      engine.listNetworks(),
-      engine.listObjects("secret"),
-      engine.listObjects("config"),
-    ]);
+    const { ns } = this;
+    const [services, networks, allSecrets, allConfigs] = await this.current;
     if (this.cmd.prune) await this.pruneServices(services);
     const networkRefs = await this.applyNetworks(networks);
     const secrets = planObjects("secret", this.specs.secrets, allSecrets, ns);
