@@ -10,13 +10,17 @@ import {
   ClusterService,
   clientTls,
   create,
-  ERROR_METADATA_KEY,
+  encodeFrame,
   errorFromWire,
+  FRAME_HEADER_BYTES,
   fromBinary,
   GrpcCode,
   type MessageInitShape,
   type MessageShape,
+  readWireStatus,
+  responseProblem,
   toBinary,
+  type WireStatus,
 } from "@phoenix/proto";
 import type { Connection } from "./settings";
 
@@ -43,7 +47,6 @@ export type ClusterClient = { [K in keyof Methods]: ClientMethod<Methods[K]> } &
   close(): void;
 };
 
-const HEADER_BYTES = 5;
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** Like grpc-js's minimum connect timeout: a coordinator that does not answer at all is given up on. */
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -107,7 +110,7 @@ export function connect(conn: Connection): ClusterClient {
     if (conn.token) headers.authorization = `Bearer ${conn.token}`;
     if (opts.timeoutMs !== undefined) headers["grpc-timeout"] = grpcTimeout(opts.timeoutMs);
     const body = toBinary(method.input, create(method.input, req as MessageInitShape<typeof method.input>));
-    return new Call(open(), headers, frame(body), method, opts);
+    return new Call(open(), headers, encodeFrame(body), method, opts);
   };
 
   const client: Record<string, unknown> = {
@@ -139,22 +142,13 @@ export function grpcTimeout(ms: number): string {
   return seconds <= 99_999_999 ? `${seconds}S` : `${Math.min(99_999_999, Math.ceil(seconds / 3600))}H`;
 }
 
-/** A gRPC message frame: not compressed, 4-byte big-endian length, the bytes. */
-function frame(body: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
-  out[0] = 0;
-  out.writeUInt32BE(body.length, 1);
-  out.set(body, HEADER_BYTES);
-  return out;
-}
-
 /** One call on the shared connection: its messages as they arrive, then its status. */
 class Call {
   private readonly stream: ClientHttp2Stream;
   private readonly queue: unknown[] = [];
   private wake: (() => void) | undefined;
   private buffered: Buffer = Buffer.alloc(0);
-  private status?: { code: number; message: string; errorInfo?: Uint8Array };
+  private status?: WireStatus;
   private failure?: PhoenixError;
   private done = false;
   private readonly timer?: NodeJS.Timeout;
@@ -217,41 +211,20 @@ class Call {
   }
 
   private onResponse(headers: IncomingHttpHeaders): void {
-    const httpStatus = Number(headers[constants.HTTP2_HEADER_STATUS]);
-    const type = String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? "");
-    if (httpStatus !== 200) {
-      const unavailable = httpStatus === 502 || httpStatus === 503 || httpStatus === 504;
-      this.fail(unavailable ? GrpcCode.UNAVAILABLE : GrpcCode.UNKNOWN, `HTTP ${httpStatus}, not gRPC`);
-    } else if (!type.startsWith("application/grpc")) {
-      this.fail(GrpcCode.UNKNOWN, `content-type "${type}", not gRPC`);
-    }
+    const problem = responseProblem(headers, "");
+    if (problem) this.fail(problem.code, problem.message);
     // A trailers-only answer (an error before any message) carries the status in its headers.
     if (headers["grpc-status"] !== undefined) this.readStatus(headers);
   }
 
   private readStatus(headers: IncomingHttpHeaders): void {
-    if (this.status) return;
-    const code = Number(headers["grpc-status"]);
-    let message = String(headers["grpc-message"] ?? "");
-    try {
-      message = decodeURIComponent(message);
-    } catch {
-      // not percent-encoded: keep it as it came
-    }
-    const bin = headers[ERROR_METADATA_KEY];
-    this.status = Number.isInteger(code)
-      ? {
-          code,
-          message,
-          ...(typeof bin === "string" ? { errorInfo: Buffer.from(bin, "base64") } : {}),
-        }
-      : { code: GrpcCode.UNKNOWN, message: "the coordinator sent no valid grpc-status" };
+    this.status ??= readWireStatus(headers, "the coordinator");
   }
 
   private onData(chunk: Buffer): void {
     if (this.done) return;
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    while (this.buffered.length >= HEADER_BYTES) {
+    while (this.buffered.length >= FRAME_HEADER_BYTES) {
       const len = this.buffered.readUInt32BE(1);
       if (this.buffered[0] !== 0) {
         this.stop(errorFromWire(GrpcCode.INTERNAL, "compressed message received"), constants.NGHTTP2_CANCEL);
@@ -262,9 +235,9 @@ class Call {
         this.stop(errorFromWire(GrpcCode.RESOURCE_EXHAUSTED, message), constants.NGHTTP2_CANCEL);
         return;
       }
-      if (this.buffered.length < HEADER_BYTES + len) return;
-      const body = this.buffered.subarray(HEADER_BYTES, HEADER_BYTES + len);
-      this.buffered = this.buffered.subarray(HEADER_BYTES + len);
+      if (this.buffered.length < FRAME_HEADER_BYTES + len) return;
+      const body = this.buffered.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + len);
+      this.buffered = this.buffered.subarray(FRAME_HEADER_BYTES + len);
       try {
         this.queue.push(fromBinary(this.method.output, body));
       } catch (err) {

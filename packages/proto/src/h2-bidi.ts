@@ -9,7 +9,14 @@ import {
 import type { DescMessage, DescMethod, MessageShape } from "@bufbuild/protobuf";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
-import { ERROR_METADATA_KEY, errorFromWire, GrpcCode } from "./error-info";
+import { errorFromWire, GrpcCode } from "./error-info";
+import {
+  encodeFrame,
+  FRAME_HEADER_BYTES,
+  readWireStatus,
+  responseProblem,
+  type WireStatus,
+} from "./grpc-wire";
 import type { ClientTls } from "./tls-files";
 
 /** Options of openBidiStream. */
@@ -41,8 +48,6 @@ export interface BidiStream<I, O> {
   once(event: "end" | "close" | "drain", listener: () => void): this;
   off(event: "end" | "close" | "drain", listener: () => void): this;
 }
-
-const HEADER_BYTES = 5;
 
 /**
  * Opens a bidirectional gRPC call over its own HTTP/2 connection (node:http2), speaking the gRPC wire
@@ -77,7 +82,7 @@ class H2BidiStream extends EventEmitter {
   private pendingBytes = 0;
   /** Length of the message being read, once its prefix is in; -1 while waiting for a prefix. */
   private frameLen = -1;
-  private status?: { code: number; message: string; errorInfo?: Uint8Array };
+  private status?: WireStatus;
   /** The first thing that went wrong on this side or on the connection; wins over a missing status. */
   private failure?: PhoenixError;
   private cancelled = false;
@@ -141,11 +146,7 @@ class H2BidiStream extends EventEmitter {
         `message larger than max (${body.length} vs. ${this.maxBytes} bytes)`,
       );
     }
-    const frame = Buffer.allocUnsafe(HEADER_BYTES + body.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(body.length, 1);
-    frame.set(body, HEADER_BYTES);
-    return this.stream.write(frame);
+    return this.stream.write(encodeFrame(body));
   }
 
   end(): void {
@@ -176,38 +177,14 @@ class H2BidiStream extends EventEmitter {
   }
 
   private onResponse(headers: IncomingHttpHeaders): void {
-    const httpStatus = Number(headers[constants.HTTP2_HEADER_STATUS]);
-    const type = String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? "");
-    if (httpStatus !== 200) {
-      this.setFailure(
-        httpStatus === 503 || httpStatus === 502 || httpStatus === 504
-          ? GrpcCode.UNAVAILABLE
-          : GrpcCode.UNKNOWN,
-        `the server answered HTTP ${httpStatus}, not gRPC`,
-      );
-    } else if (!type.startsWith("application/grpc")) {
-      this.setFailure(GrpcCode.UNKNOWN, `the server answered with content-type "${type}", not gRPC`);
-    }
+    const problem = responseProblem(headers, "the server answered ");
+    if (problem) this.setFailure(problem.code, problem.message);
     // A trailers-only response carries the status in its one header block.
     if (headers["grpc-status"] !== undefined) this.readStatus(headers);
   }
 
   private readStatus(headers: IncomingHttpHeaders): void {
-    if (this.status) return;
-    const raw = headers["grpc-status"];
-    const code = Number(Array.isArray(raw) ? raw[0] : raw);
-    let message = String(headers["grpc-message"] ?? "");
-    try {
-      message = decodeURIComponent(message);
-    } catch {
-      // not percent-encoded: keep it as it came
-    }
-    const bin = headers[ERROR_METADATA_KEY];
-    this.status = {
-      code: Number.isInteger(code) ? code : GrpcCode.UNKNOWN,
-      message: Number.isInteger(code) ? message : "the server sent no valid grpc-status",
-      errorInfo: typeof bin === "string" ? Buffer.from(bin, "base64") : undefined,
-    };
+    this.status ??= readWireStatus(headers, "the server");
   }
 
   private onChunk(chunk: Buffer): void {
@@ -216,8 +193,8 @@ class H2BidiStream extends EventEmitter {
     this.pendingBytes += chunk.length;
     for (;;) {
       if (this.frameLen < 0) {
-        if (this.pendingBytes < HEADER_BYTES) return;
-        const head = this.take(HEADER_BYTES);
+        if (this.pendingBytes < FRAME_HEADER_BYTES) return;
+        const head = this.take(FRAME_HEADER_BYTES);
         const len = head.readUInt32BE(1);
         if (head[0] !== 0) {
           this.abort(GrpcCode.INTERNAL, "compressed message received; none was asked for");

@@ -43,6 +43,8 @@ export {
   defaultChannelOptions,
   defaultServerOptions,
 } from "./grpc";
+export type { WireStatus } from "./grpc-wire";
+export { encodeFrame, FRAME_HEADER_BYTES, readWireStatus, responseProblem } from "./grpc-wire";
 export type { BidiStream, BidiStreamOptions } from "./h2-bidi";
 export { openBidiStream } from "./h2-bidi";
 export { errorFromStatus, statusFromError } from "./status";
