@@ -51,12 +51,29 @@ describe("parseStackSpecs", () => {
     [
       "a service without a name",
       JSON.stringify({ services: [{ TaskTemplate: {} }] }),
-      "specs_json.services.0.Name",
+      "specs_json.services.0.Name: is required",
+    ],
+    ["specs that are not an object", "[]", "specs_json: must be an object"],
+    ["services that are not a list", JSON.stringify({ services: {} }), "specs_json.services: must be a list"],
+    [
+      "an empty service name",
+      JSON.stringify({ services: [{ ...svc(""), Name: "" }] }),
+      "specs_json.services.0.Name: must not be empty",
+    ],
+    [
+      "a label that is not a string",
+      JSON.stringify({ services: [svc("x", { a: 1 } as never)] }),
+      "specs_json.services.0.Labels.a: must be a string",
+    ],
+    [
+      "a network reference without a target",
+      JSON.stringify({ services: [{ ...svc("x"), Networks: [{ Aliases: ["x"] }] }] }),
+      "specs_json.services.0.Networks.0.Target: is required",
     ],
     [
       "a service without an image",
       JSON.stringify({ services: [{ Name: "x", TaskTemplate: { ContainerSpec: {} } }] }),
-      "ContainerSpec.Image",
+      "specs_json.services.0.TaskTemplate.ContainerSpec.Image: is required",
     ],
     [
       "a name declared twice",

@@ -1,47 +1,61 @@
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { isSharedNetwork, NAMESPACE_LABEL } from "./labels";
 
 // The parts of the Engine API shapes the applier reads; every other field is passed to Docker
-// untouched, so the schemas are loose on purpose.
-const labels = z.record(z.string(), z.string());
-const secretRef = z.looseObject({ SecretName: z.string().min(1), SecretID: z.string().optional() });
-const configRef = z.looseObject({ ConfigName: z.string().min(1), ConfigID: z.string().optional() });
-const networkRef = z.looseObject({ Target: z.string().min(1) });
+// untouched, so the schemas are loose on purpose. zod/mini keeps the agent small; it has no
+// built-in messages, so each schema says its own.
+const missingOr = (what: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? "is required" : `must be ${what}`;
+const text = z.string({ error: missingOr("a string") });
+const name = z.string({ error: missingOr("a string") }).check(z.minLength(1, { error: "must not be empty" }));
+const number = z.number({ error: missingOr("a number") });
+const object = <S extends z.core.$ZodLooseShape>(shape: S) =>
+  z.looseObject(shape, { error: missingOr("an object") });
+const list = <T extends z.core.SomeType>(item: T) => z.array(item, { error: missingOr("a list") });
+const labels = z.record(z.string({ error: "must be a string" }), z.string({ error: "must be a string" }), {
+  error: missingOr("an object of strings"),
+});
+const secretRef = object({ SecretName: name, SecretID: z.optional(text) });
+const configRef = object({ ConfigName: name, ConfigID: z.optional(text) });
+const networkRef = object({ Target: name });
 
-const networkSpec = z.looseObject({
-  Name: z.string().min(1),
-  Driver: z.string().optional(),
-  Labels: labels.optional(),
+const networkSpec = object({
+  Name: name,
+  Driver: z.optional(text),
+  Labels: z.optional(labels),
 });
-const objectSpec = z.looseObject({
-  Name: z.string().min(1),
-  Labels: labels.optional(),
-  Data: z.string().optional(),
+const objectSpec = object({
+  Name: name,
+  Labels: z.optional(labels),
+  Data: z.optional(text),
 });
-const serviceSpec = z.looseObject({
-  Name: z.string().min(1),
-  Labels: labels.optional(),
-  TaskTemplate: z.looseObject({
-    ContainerSpec: z
-      .looseObject({
-        Image: z.string().min(1),
-        Secrets: z.array(secretRef).optional(),
-        Configs: z.array(configRef).optional(),
-      })
-      .optional(),
-    Networks: z.array(networkRef).optional(),
-    ForceUpdate: z.number().optional(),
+const serviceSpec = object({
+  Name: name,
+  Labels: z.optional(labels),
+  TaskTemplate: object({
+    ContainerSpec: z.optional(
+      object({
+        Image: name,
+        Secrets: z.optional(list(secretRef)),
+        Configs: z.optional(list(configRef)),
+      }),
+    ),
+    Networks: z.optional(list(networkRef)),
+    ForceUpdate: z.optional(number),
   }),
-  Mode: z.looseObject({}).optional(),
-  Networks: z.array(networkRef).optional(),
+  Mode: z.optional(object({})),
+  Networks: z.optional(list(networkRef)),
 });
-const stackSpecs = z.object({
-  networks: z.array(networkSpec).default([]),
-  secrets: z.array(objectSpec).default([]),
-  configs: z.array(objectSpec).default([]),
-  services: z.array(serviceSpec).default([]),
-});
+const stackSpecs = z.object(
+  {
+    networks: z._default(list(networkSpec), []),
+    secrets: z._default(list(objectSpec), []),
+    configs: z._default(list(objectSpec), []),
+    services: z._default(list(serviceSpec), []),
+  },
+  { error: "must be an object" },
+);
 
 /** `NetworkCreate` body of a stack network (Engine API field names). */
 export type NetworkSpec = z.infer<typeof networkSpec>;
