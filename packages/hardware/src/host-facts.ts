@@ -1,5 +1,6 @@
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { runCommand } from "./run-command";
 import type { VirtFacts } from "./virtualization";
 
 /** Facts about the operating system read from /etc/os-release. */
@@ -88,9 +89,8 @@ export async function readVirtFacts(root: string): Promise<Omit<VirtFacts, "dete
 
 /** Output of `systemd-detect-virt` (e.g. "kvm", "lxc", "none"), or undefined where it is not installed. */
 export async function runDetectVirt(timeoutMs = 3000): Promise<string | undefined> {
-  const { execa } = await import("execa");
-  const r = await execa("systemd-detect-virt", [], { reject: false, timeout: timeoutMs, stdin: "ignore" });
-  const out = String(r.stdout ?? "").trim();
+  const r = await runCommand("systemd-detect-virt", [], { timeoutMs });
+  const out = r.stdout.trim();
   // It exits 1 and prints "none" on bare metal.
   return out && !r.timedOut && r.code === undefined ? out : undefined;
 }

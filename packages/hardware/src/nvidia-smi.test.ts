@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runNvidiaSmi } from "./nvidia-smi";
 import { nvidiaSmiFixture, writeSimulatedNvidiaSmi } from "./simulated-nvidia-smi";
 
-// Real processes through execa; the GPU is the only fake (a script printing a real capture).
+// Real processes; the GPU is the only fake (a script printing a real capture).
 let dir: string;
 let n = 0;
 const fresh = async () => mkdtemp(join(dir, `case${n++}-`));

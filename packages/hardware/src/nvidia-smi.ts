@@ -4,6 +4,7 @@ import { classifyNvidiaSmiFailure, type NvidiaSmiFailureReason } from "./nvidia-
 import { parseNvidiaSmiList, withMigProfiles } from "./nvidia-smi-list";
 import { type NvidiaSmiReport, parseNvidiaSmiXml } from "./nvidia-smi-xml";
 import { oneLine } from "./one-line";
+import { runCommand } from "./run-command";
 
 /** Where and how to run nvidia-smi. */
 export interface NvidiaSmiOptions {
@@ -29,26 +30,6 @@ export type NvidiaSmiResult =
 /** Default time nvidia-smi gets before it is killed. */
 export const NVIDIA_SMI_TIMEOUT_MS = 10_000;
 
-interface Run {
-  exitCode?: number;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  code?: string;
-}
-
-async function run(path: string, args: string[], timeoutMs: number): Promise<Run> {
-  const { execa } = await import("execa");
-  const r = await execa(path, args, { reject: false, timeout: timeoutMs, stdin: "ignore", encoding: "utf8" });
-  return {
-    exitCode: r.exitCode,
-    stdout: String(r.stdout ?? ""),
-    stderr: String(r.stderr ?? ""),
-    timedOut: r.timedOut,
-    code: r.code,
-  };
-}
-
 /**
  * Runs `nvidia-smi -q -x` (and `nvidia-smi -L` when MIG devices exist, for their profile names) and says what
  * it found. Never throws for anything nvidia-smi does: a missing binary is "none", everything else "error".
@@ -57,7 +38,7 @@ async function run(path: string, args: string[], timeoutMs: number): Promise<Run
 export async function runNvidiaSmi(opts: NvidiaSmiOptions = {}): Promise<NvidiaSmiResult> {
   const path = opts.path ?? "nvidia-smi";
   const timeoutMs = opts.timeoutMs ?? NVIDIA_SMI_TIMEOUT_MS;
-  const r = await run(path, ["-q", "-x"], timeoutMs);
+  const r = await runCommand(path, ["-q", "-x"], { timeoutMs });
   if (r.timedOut) {
     return { state: "error", reason: "timeout", message: `nvidia-smi did not answer within ${timeoutMs} ms` };
   }
@@ -74,7 +55,7 @@ export async function runNvidiaSmi(opts: NvidiaSmiOptions = {}): Promise<NvidiaS
     return { state: "error", reason: "unparsable", message: oneLine(PhoenixError.from(err).message) };
   }
   if (report.gpus.some((g) => g.migDevices.length > 0)) {
-    const list = await run(path, ["-L"], timeoutMs);
+    const list = await runCommand(path, ["-L"], { timeoutMs });
     if (list.exitCode === 0) report = withMigProfiles(report, parseNvidiaSmiList(list.stdout));
   }
   return { state: "ok", report };
