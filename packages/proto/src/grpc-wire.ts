@@ -1,4 +1,4 @@
-import { constants, type IncomingHttpHeaders } from "node:http2";
+import type { IncomingHttpHeaders } from "node:http2";
 import { ERROR_METADATA_KEY, GrpcCode } from "./error-info";
 
 /** Bytes before each gRPC message: a compressed flag and a 4-byte big-endian length. */
@@ -43,8 +43,8 @@ export function responseProblem(
   headers: IncomingHttpHeaders,
   prefix: string,
 ): { code: number; message: string } | undefined {
-  const httpStatus = Number(headers[constants.HTTP2_HEADER_STATUS]);
-  const type = String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? "");
+  const httpStatus = Number(headers[":status"]);
+  const type = String(headers["content-type"] ?? "");
   if (httpStatus !== 200) {
     const unavailable = httpStatus === 502 || httpStatus === 503 || httpStatus === 504;
     return {

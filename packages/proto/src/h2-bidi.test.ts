@@ -270,6 +270,51 @@ describe("openBidiStream against a grpc-js server on loopback", () => {
       relay.close();
     }
   });
+  it("sends and receives messages larger than every flow-control window, and says when to wait for drain", async () => {
+    // The agent id comes back as the Welcome's guest: 3 MiB each way, past the 64 KiB windows the
+    // server starts with and the 1 MiB this side announces.
+    const big = `echo-${"y".repeat(3 * 1024 * 1024)}`;
+    const call = open();
+    const done = collect(call, () => call.end());
+    let drained = false;
+    call.on("drain", () => {
+      drained = true;
+    });
+    expect(call.write(hello(big))).toBe(false);
+    const out = await done;
+    expect(out.error).toBeUndefined();
+    const w = out.messages[0]!.msg;
+    expect(w.case === "welcome" && w.value.guest === big).toBe(true);
+    expect(drained).toBe(true);
+  });
+
+  it("a server that does not speak HTTP/2 is UNAVAILABLE with the reason", async () => {
+    const http1: Server = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"));
+    });
+    await new Promise<void>((r) => http1.listen(0, "127.0.0.1", r));
+    try {
+      const port = (http1.address() as { port: number }).port;
+      const call = openBidiStream(AgentService.method.session, `127.0.0.1:${port}`);
+      const done = collect(call);
+      call.write(hello("nobody"));
+      const out = await done;
+      expect(out.error!.code).toBe(ErrorCode.UNAVAILABLE);
+      expect(out.error!.message).toMatch(
+        /^HTTP\/2 protocol error from the server: frame of \d+ bytes, over the 16384 allowed$/,
+      );
+      expect(out.events).toEqual(["connect", "error", "close"]);
+    } finally {
+      http1.close();
+    }
+  });
+
+  it("refuses an address that is not host:port", () => {
+    expect(() => openBidiStream(AgentService.method.session, "no-port")).toThrow(
+      /"no-port" is not host:port/,
+    );
+  });
 });
 
 describe("openBidiStream with TLS and a self-made CA", () => {
