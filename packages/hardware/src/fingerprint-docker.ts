@@ -1,5 +1,5 @@
 import { create, type DockerState, DockerStateSchema, DockerStatus, SwarmLocalState } from "@phoenix/proto";
-import type Dockerode from "dockerode";
+import { dockerGet } from "./docker-get";
 import { DEFAULT_INTERVAL_MS, type Fingerprinter, type HardwareOptions } from "./fingerprinter";
 import { oneLine } from "./one-line";
 
@@ -56,36 +56,32 @@ export function dockerUnreachable(socket: string, err: unknown): DockerState {
   });
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
- * Engine and API version, swarm membership and running containers from the local Docker socket. Docker being
- * down is reported as DOCKER_STATUS_UNREACHABLE with the reason, never thrown. dockerode is loaded on first use.
+ * Engine and API version, swarm membership and running containers from the local Docker socket (GET /version
+ * and GET /info over node:http, no Docker client loaded). Docker being down or slower than the timeout is
+ * reported as DOCKER_STATUS_UNREACHABLE with the reason, never thrown.
  */
 export function createDockerFingerprinter(opts: HardwareOptions): Fingerprinter {
   const socket = opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET;
   const timeoutMs = opts.dockerTimeoutMs ?? 5000;
-  let docker: Dockerode | undefined;
   return {
     name: "docker",
     periodic: opts.intervalMs ?? DEFAULT_INTERVAL_MS,
     async fingerprint() {
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), timeoutMs);
       try {
-        if (!docker) {
-          const { default: Docker } = await import("dockerode");
-          // dockerode's own timeout only closes the request ("socket hang up"); ours says what happened.
-          docker = new Docker({ socketPath: socket, timeout: timeoutMs + 1000 });
-        }
-        const [version, info] = await withTimeout(Promise.all([docker.version(), docker.info()]), timeoutMs);
-        return { docker: dockerStateFrom({ version, info }) };
+        const [version, info] = await Promise.all([
+          dockerGet(socket, "/version", abort.signal),
+          dockerGet(socket, "/info", abort.signal),
+        ]);
+        return { docker: dockerStateFrom({ version, info } as DockerFacts) };
       } catch (err) {
-        return { docker: dockerUnreachable(socket, err) };
+        const timedOut = abort.signal.aborted;
+        abort.abort();
+        return { docker: dockerUnreachable(socket, timedOut ? `no answer within ${timeoutMs} ms` : err) };
+      } finally {
+        clearTimeout(timer);
       }
     },
   };
