@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { cpuModel, parseCpuinfoMhz, schedulingFlags } from "./fingerprint-cpu";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cpuModel, createCpuFingerprinter, schedulingFlags } from "./fingerprint-cpu";
 
 describe("schedulingFlags", () => {
   it("keeps the flags that matter, sorted, once", () => {
@@ -33,11 +36,38 @@ describe("cpuModel", () => {
   });
 });
 
-describe("parseCpuinfoMhz", () => {
-  it.each([
-    ["processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu MHz\t\t: 2445.406\n", 2445.406],
-    ["processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd\n", 0],
-  ])("%j", (text, mhz) => {
-    expect(parseCpuinfoMhz(text)).toBe(mhz);
+// Real files under a root directory laid out like /proc and /sys.
+describe("createCpuFingerprinter", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "phoenix-cpu-"));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+  const put = async (path: string, text: string) => {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), text);
+  };
+
+  it("arm64: cores from the topology of the online CPUs, clock from cpufreq", async () => {
+    const cpu = (n: number) =>
+      `processor\t: ${n}\nFeatures\t: fp asimd aes sha2 atomics\nCPU implementer\t: 0x41\nCPU part\t: 0xd0c\n`;
+    await put("proc/cpuinfo", [0, 1, 2, 3].map(cpu).join("\n"));
+    await put("sys/devices/system/cpu/online", "0-3\n");
+    for (const n of [0, 1, 2, 3]) {
+      await put(`sys/devices/system/cpu/cpu${n}/topology/physical_package_id`, "0\n");
+      await put(`sys/devices/system/cpu/cpu${n}/topology/core_id`, `${n >> 1}\n`);
+    }
+    await put("sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", "2600000\n");
+    const { cpu: got } = await createCpuFingerprinter({ root }).fingerprint({});
+    expect(got).toMatchObject({
+      vendor: "ARM",
+      model: "Neoverse-N1",
+      cores: 2,
+      threads: 4,
+      mhz: 2600,
+      flags: ["aes", "asimd", "atomics", "sha2"],
+    });
   });
 });

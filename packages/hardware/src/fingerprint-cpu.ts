@@ -1,7 +1,9 @@
-import { readFile } from "node:fs/promises";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { CpuSchema, create } from "@phoenix/proto";
+import { cpuVendor, parseCpuinfo, parseCpuList, splitModelName } from "./cpuinfo";
 import type { Fingerprinter, HardwareOptions } from "./fingerprinter";
+import { readText } from "./host-facts";
 
 // Instruction set extensions a workload may need; everything else in /proc/cpuinfo is noise for scheduling.
 const SCHEDULING_FLAGS = new Set([
@@ -57,37 +59,51 @@ export function cpuModel(manufacturer: string, brand: string): string {
   return b ? `${m} ${b}` : m;
 }
 
-/** The first "cpu MHz" of /proc/cpuinfo, 0 when there is none (arm64 kernels do not print it). */
-export function parseCpuinfoMhz(cpuinfo: string): number {
-  return Number(cpuinfo.match(/^cpu MHz\s*:\s*([\d.]+)/m)?.[1] ?? 0);
+// Physical cores from the kernel's topology of the online CPUs, where /proc/cpuinfo does not list them (arm64).
+async function topologyCores(cpuDir: string): Promise<number> {
+  const online = parseCpuList((await readText(join(cpuDir, "online"))) ?? "");
+  const ids = await Promise.all(
+    online.map(async (n) => {
+      const topology = join(cpuDir, `cpu${n}`, "topology");
+      const [pkg, core] = await Promise.all([
+        readText(join(topology, "physical_package_id")),
+        readText(join(topology, "core_id")),
+      ]);
+      return core === undefined ? undefined : `${pkg?.trim()}/${core.trim()}`;
+    }),
+  );
+  return new Set(ids.filter((id) => id !== undefined)).size;
 }
 
-async function cpuinfoMhz(root: string): Promise<number> {
-  try {
-    return parseCpuinfoMhz(await readFile(join(root, "proc/cpuinfo"), "utf8"));
-  } catch {
-    return 0;
-  }
-}
-
-/** Processor vendor, model, cores, threads, clock and scheduling flags, read once through systeminformation. */
+/**
+ * Processor vendor, model, cores, threads, clock and scheduling flags, read once from /proc/cpuinfo and
+ * /sys/devices/system/cpu (Linux). The clock is the one in the model name, else the highest cpufreq allows,
+ * else the kernel's "cpu MHz" (all a VM usually has).
+ */
 export function createCpuFingerprinter(opts: HardwareOptions): Fingerprinter {
+  const root = opts.root ?? "/";
   return {
     name: "cpu",
     periodic: false,
     async fingerprint() {
-      const si = await import("systeminformation/lib/cpu.js");
-      const [cpu, flags, current] = await Promise.all([si.cpu(), si.cpuFlags(), si.cpuCurrentSpeed()]);
-      // Nominal speed when the CPU reports one; in many VMs only /proc/cpuinfo's "cpu MHz" exists.
-      const mhz = (cpu.speed || cpu.speedMax || current.avg) * 1000 || (await cpuinfoMhz(opts.root ?? "/"));
+      const cpuDir = join(root, "sys/devices/system/cpu");
+      const [text, maxKHz] = await Promise.all([
+        readText(join(root, "proc/cpuinfo")),
+        readText(join(cpuDir, "cpu0/cpufreq/cpuinfo_max_freq")),
+      ]);
+      const info = parseCpuinfo(text ?? "");
+      const { manufacturer, brand, ghz } = splitModelName(info.modelName);
+      const threads = info.processors || cpus().length;
+      const cores = info.cores || (await topologyCores(cpuDir)) || threads;
+      const mhz = ghz * 1000 || Number(maxKHz ?? 0) / 1000 || info.mhz;
       return {
         cpu: create(CpuSchema, {
-          vendor: cpu.vendor || cpu.manufacturer,
-          model: cpuModel(cpu.manufacturer, cpu.brand),
-          cores: cpu.physicalCores || cpu.cores,
-          threads: cpu.cores,
+          vendor: cpuVendor(info.vendorId) || manufacturer,
+          model: cpuModel(manufacturer, brand),
+          cores,
+          threads,
           mhz: Math.round(mhz),
-          flags: schedulingFlags(flags || cpu.flags),
+          flags: schedulingFlags(info.flags),
         }),
       };
     },

@@ -10,7 +10,8 @@ export interface OsRelease {
   versionId?: string;
 }
 
-async function readText(path: string): Promise<string | undefined> {
+/** A file's text, undefined when it cannot be read. */
+export async function readText(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, "utf8");
   } catch {
