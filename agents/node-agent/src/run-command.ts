@@ -1,6 +1,7 @@
 import { startAgent } from "./agent";
 import type { AgentConfig } from "./config";
 import { createLogger } from "./logger";
+import { keepYoungGenerationSmall } from "./memory";
 import { redact } from "./redact";
 
 /**
@@ -9,6 +10,7 @@ import { redact } from "./redact";
  * die on an odd error, since systemd restarting it would only drop the session.
  */
 export async function runForever(cfg: AgentConfig): Promise<void> {
+  keepYoungGenerationSmall();
   const log = createLogger(cfg.logLevel);
   const secrets = [cfg.enrollmentToken];
   const describe = (err: unknown) =>
