@@ -1,7 +1,8 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { nvidiaSmiFixture, writeSimulatedNvidiaSmi } from "@phoenix/hardware";
+import { makeTestTls } from "../../packages/proto/src/test-tls";
 import { AGENT_BUNDLE, agentNodeFlags, bundleHelper, COORDINATOR_BUNDLE } from "./bundle";
 import { spawnNode, stopChild, waitUntil } from "./child";
 import { emptyModel, listeningAddress, prepareCoordinator } from "./coordinator-files";
@@ -28,11 +29,10 @@ export const AGENT_CPU_BUDGET_PERCENT = 0.5;
 /** The floor: a Node process that does nothing. */
 export const BARE_NODE = "setInterval(() => {}, 1e6)";
 /**
- * A Node process that has loaded only the built-in modules any agent of this design needs: node:http2
- * (gRPC is HTTP/2) and node:child_process (nvidia-smi), with the agent's node flags.
+ * A Node process that has loaded only the built-in modules the agent cannot do without: node:net (its
+ * HTTP/2 connection to the coordinator) and node:child_process (nvidia-smi), with the agent's node flags.
  */
-export const BUILTINS_NODE =
-  'require("node:http2"); require("node:child_process"); setInterval(() => {}, 1e6)';
+export const BUILTINS_NODE = 'require("node:net"); require("node:child_process"); setInterval(() => {}, 1e6)';
 /** The capture the simulated GPU prints. */
 const GPU_CAPTURE = "tesla-t4-passthrough-515.xml";
 
@@ -43,36 +43,43 @@ const GPU_CAPTURE = "tesla-t4-passthrough-515.xml";
  * time and measured over the same window.
  */
 export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
-  const files = await prepareCoordinator(join(o.dir, "coordinator"), emptyModel("footprint"));
-  const stateDir = join(o.dir, "agent-state");
-  await mkdir(stateDir, { recursive: true });
   const nvidiaSmi = await writeSimulatedNvidiaSmi(o.dir, { xmlFile: nvidiaSmiFixture(GPU_CAPTURE) });
+  const tls = makeTestTls("phoenix-bench-tls-");
   const children: ChildProcess[] = [];
-  try {
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+  const nodeFlags = agentNodeFlags();
+
+  /** A coordinator bundle with an empty model; resolves its token files and the address it listens on. */
+  const startCoordinator = async (name: string, extra: string[]) => {
+    const files = await prepareCoordinator(join(o.dir, name), emptyModel("footprint"));
     let address: string | undefined;
     children.push(
-      spawnNode(COORDINATOR_BUNDLE, files.flags("127.0.0.1:0", ["--log-level", "info"]), {
-        logFile: join(o.dir, "coordinator.log"),
+      spawnNode(COORDINATOR_BUNDLE, files.flags("127.0.0.1:0", ["--log-level", "info", ...extra]), {
+        logFile: join(o.dir, `${name}.log`),
         onStderrLine: (line) => {
           address ??= listeningAddress(line);
         },
       }),
     );
-    await waitUntil(() => address !== undefined, 30_000, "the coordinator to listen");
+    await waitUntil(() => address !== undefined, 30_000, `the ${name} to listen`);
+    return { files, address: address! };
+  };
 
-    let connected = false;
-    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
-    const nodeFlags = agentNodeFlags();
-    const agent = spawnNode(
+  /** The shipped agent bundle as the unit runs it, as a GPU guest on the lab's Docker socket. */
+  const startAgent = async (id: string, coordinator: string, tokenFile: string, extra: string[]) => {
+    const stateDir = join(o.dir, `${id}-state`);
+    await mkdir(stateDir, { recursive: true });
+    const agent = { child: undefined as unknown as ChildProcess, connected: false };
+    agent.child = spawnNode(
       AGENT_BUNDLE,
       [
         "run",
         "--coordinator",
-        address!,
+        coordinator,
         "--enrollment-token-file",
-        files.enrollmentTokenFile,
+        tokenFile,
         "--agent-id",
-        "bench-footprint",
+        id,
         "--docker-socket",
         o.docker.socket,
         "--nvidia-smi",
@@ -81,15 +88,36 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
         stateDir,
         "--log-level",
         "info",
+        ...extra,
       ],
       {
         env,
         nodeArgs: nodeFlags,
-        logFile: join(o.dir, "agent.log"),
+        logFile: join(o.dir, `${id}.log`),
         onStderrLine: (line) => {
-          if (line.includes('"connected to the coordinator"')) connected = true;
+          if (line.includes('"connected to the coordinator"')) agent.connected = true;
         },
       },
+    );
+    children.push(agent.child);
+    return agent;
+  };
+
+  try {
+    const plain = await startCoordinator("coordinator", []);
+    const secure = await startCoordinator("coordinator-tls", [
+      "--tls-cert",
+      tls.certFile,
+      "--tls-key",
+      tls.keyFile,
+    ]);
+    const port = secure.address.slice(secure.address.lastIndexOf(":") + 1);
+    const agent = await startAgent("bench-footprint", plain.address, plain.files.enrollmentTokenFile, []);
+    const tlsAgent = await startAgent(
+      "bench-footprint-tls",
+      `localhost:${port}`,
+      secure.files.enrollmentTokenFile,
+      ["--tls-ca", tls.caFile],
     );
     // spawnNode runs `node <script> <args>`: with "-e" the argument is the code to evaluate.
     const floor = spawnNode("-e", [BARE_NODE], { env });
@@ -97,7 +125,7 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
     let sessionUp = false;
     const session = spawnNode(
       await bundleHelper("src/fanout/grpc-floor.ts"),
-      ["session", address!, files.enrollmentTokenFile, "bench-session-floor"],
+      ["session", plain.address, plain.files.enrollmentTokenFile, "bench-session-floor"],
       {
         env,
         nodeArgs: nodeFlags,
@@ -107,11 +135,15 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
         },
       },
     );
-    children.push(agent, floor, builtins, session);
-    await waitUntil(() => connected && sessionUp, 30_000, "the agent and the bare session to connect");
+    children.push(floor, builtins, session);
+    await waitUntil(
+      () => agent.connected && tlsAgent.connected && sessionUp,
+      30_000,
+      "the agents and the bare session to connect",
+    );
     await new Promise((r) => setTimeout(r, o.settleMs));
-    const [a, f, s, b] = await measureProcesses(
-      [agent.pid!, floor.pid!, session.pid!, builtins.pid!],
+    const [a, f, s, b, t] = await measureProcesses(
+      [agent.child.pid!, floor.pid!, session.pid!, builtins.pid!, tlsAgent.child.pid!],
       o.windowMs,
     );
     const window = `${(o.windowMs / 1000).toFixed(0)} s`;
@@ -131,6 +163,17 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
           `bare node mean ${f!.rssMeanMiB.toFixed(1)} MiB). MiB = 2^20 bytes; the budget is 50 MB = 47.7 MiB`,
       }),
       figure({
+        id: "footprint.agent-tls.rss",
+        section: SECTION,
+        label: "the same agent over TLS: RSS, peak",
+        value: t!.rssPeakMiB,
+        unit: "MiB",
+        reference: { label: "bare node", value: f!.rssPeakMiB, unit: "MiB" },
+        note:
+          `beside it, the same bundle connected over TLS (--tls-ca of a self-made CA) to a second coordinator bundle (--tls-cert/--tls-key), ` +
+          `measured over the same window (mean ${t!.rssMeanMiB.toFixed(1)} MiB, CPU ${t!.cpuPercent.toFixed(2)} %): node:tls and its OpenSSL state are loaded only with TLS`,
+      }),
+      figure({
         id: "footprint.session.rss",
         section: SECTION,
         label: "bare grpc-js session beside it: RSS, peak",
@@ -145,12 +188,12 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
       figure({
         id: "footprint.builtins.rss",
         section: SECTION,
-        label: "node with only http2 and child_process loaded: RSS, peak",
+        label: "node with only net and child_process loaded: RSS, peak",
         value: b!.rssPeakMiB,
         unit: "MiB",
         reference: { label: "bare node", value: f!.rssPeakMiB, unit: "MiB" },
         note:
-          `node ${nodeFlags.join(" ")} -e '${BUILTINS_NODE}', over the same window: the floor of any Node agent that speaks gRPC (HTTP/2) ` +
+          `node ${nodeFlags.join(" ")} -e '${BUILTINS_NODE}', over the same window: the floor of a Node agent that holds a TCP connection ` +
           "and runs nvidia-smi, before a line of its own code",
       }),
       figure({
@@ -166,5 +209,6 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
     ];
   } finally {
     await Promise.all(children.map((c) => stopChild(c)));
+    await rm(tls.dir, { recursive: true, force: true });
   }
 }
