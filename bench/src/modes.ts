@@ -44,7 +44,7 @@ export const QUICK: Mode = {
     idleMs: 10_000,
     processes: 2,
   },
-  footprint: { windowMs: 10_000, settleMs: 10_000 },
+  footprint: { windowMs: 10_000, settleMs: 20_000 },
   label: { runs: 2, freshGuest: false },
   deploy: { runs: 1, sameNetworks: false, warmup: false },
 };
