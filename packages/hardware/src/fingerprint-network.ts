@@ -2,6 +2,7 @@ import { readdir, readFile, realpath } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { create, NetworkInterfaceSchema } from "@phoenix/proto";
+import { byCodeUnit } from "./by-code-unit";
 import { DEFAULT_INTERVAL_MS, type Fingerprinter, type HardwareOptions } from "./fingerprinter";
 
 /** ARPHRD_LOOPBACK: /sys/class/net/<if>/type of a loopback interface. */
@@ -57,7 +58,7 @@ export function createNetworkFingerprinter(opts: HardwareOptions): Fingerprinter
         }),
       );
       const interfaces = found.filter((i) => i !== undefined);
-      interfaces.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      interfaces.sort((a, b) => byCodeUnit(a.name, b.name));
       return { interfaces };
     },
   };

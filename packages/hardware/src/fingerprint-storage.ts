@@ -1,4 +1,5 @@
 import { create, type Disk, DiskSchema, type Filesystem, FilesystemSchema } from "@phoenix/proto";
+import { byCodeUnit } from "./by-code-unit";
 import { DEFAULT_INTERVAL_MS, type Fingerprinter, type HardwareOptions } from "./fingerprinter";
 import { runCommand } from "./run-command";
 
@@ -70,7 +71,7 @@ export function disksFromLsblk(json: string): Disk[] {
         medium: diskMedium(d.name, model, rotational),
       });
     })
-    .sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0));
+    .sort((a, b) => byCodeUnit(a.device, b.device));
 }
 
 // Filesystem types whose entries are memory or image mounts unless their source is a device or remote path.
@@ -100,7 +101,7 @@ export function filesystemsFromDf(text: string): Filesystem[] {
       }),
     );
   }
-  return filesystems.sort((a, b) => (a.mount < b.mount ? -1 : a.mount > b.mount ? 1 : 0));
+  return filesystems.sort((a, b) => byCodeUnit(a.mount, b.mount));
 }
 
 const TOOL_TIMEOUT_MS = 10_000;

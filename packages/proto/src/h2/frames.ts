@@ -91,13 +91,14 @@ export function windowUpdateFrame(streamId: number, increment: number): Buffer {
   return encodeFrame(FrameType.WINDOW_UPDATE, 0, streamId, payload);
 }
 
-/** A RST_STREAM or (stream 0, with the last stream id) GOAWAY carrying an error code. */
+/** A RST_STREAM of a stream, carrying an error code. */
 export function rstStreamFrame(streamId: number, code: number): Buffer {
   const payload = Buffer.allocUnsafe(4);
   payload.writeUInt32BE(code, 0);
   return encodeFrame(FrameType.RST_STREAM, 0, streamId, payload);
 }
 
+/** A GOAWAY: the last stream this side processed, and an error code (NO_ERROR for a plain close). */
 export function goawayFrame(lastStreamId: number, code: number): Buffer {
   const payload = Buffer.allocUnsafe(8);
   payload.writeUInt32BE(lastStreamId, 0);
