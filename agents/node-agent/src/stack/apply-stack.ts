@@ -14,7 +14,7 @@ import {
 } from "./engine";
 import { inNamespace, isSharedNetwork, SPEC_HASH_LABEL } from "./labels";
 import { type ObjectPlan, planObjects } from "./object-versions";
-import { checkNamespace, requireManager } from "./preflight";
+import { checkNamespace, readAsManager } from "./preflight";
 import { type ObjectRef, resolveServiceSpec, serviceHash } from "./resolve-service";
 import { specHash } from "./spec-hash";
 import { StackApplyError, type StackApplyResultInit } from "./stack-apply-error";
@@ -65,16 +65,16 @@ export async function applyStack(
   const place: ErrorPlace = { stack: ns };
   const specs = parseStackSpecs(cmd.specsJson, ns);
   const engine = createEngine(docker, ctx.signal, place);
-  // The reads the deploy starts with go out beside the manager check (GET /info is one of the
-  // engine's slower answers): on a node that is no manager they fail, and the check's error is the one reported.
-  const current = Promise.all([
-    engine.listServices(ns),
-    engine.listNetworks(),
-    engine.listObjects("secret"),
-    engine.listObjects("config"),
-  ]);
-  current.catch(() => {});
-  await requireManager(engine, place);
+  const { reads: current } = await readAsManager(
+    engine,
+    place,
+    Promise.all([
+      engine.listServices(ns),
+      engine.listNetworks(),
+      engine.listObjects("secret"),
+      engine.listObjects("config"),
+    ]),
+  );
   return new StackApply(engine, ns, specs, cmd, ctx, current).run();
 }
 

@@ -16,6 +16,25 @@ export function checkNamespace(ns: string): string {
   return ns;
 }
 
+/**
+ * Starts the reads a stack command begins with and answers them once it is known that this node can
+ * run the command. Only a swarm manager answers them, so when they succeed no further check is
+ * needed (GET /info is one of the engine's slower answers); when they fail, the node is checked
+ * and a node that is no manager fails with requireManager's NO_MANAGER error, while a manager's
+ * read error is left to the returned promise.
+ */
+export async function readAsManager<T>(
+  engine: Engine,
+  place: ErrorPlace,
+  reads: Promise<T>,
+): Promise<{ reads: Promise<T> }> {
+  await reads.then(
+    () => undefined,
+    () => requireManager(engine, place),
+  );
+  return { reads };
+}
+
 /** Fails with NO_MANAGER unless this node is an active swarm manager: only managers change services. */
 export async function requireManager(engine: Engine, place: ErrorPlace): Promise<void> {
   const info = await engine.info();

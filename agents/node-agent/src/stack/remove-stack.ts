@@ -6,7 +6,7 @@ import type { StackContext } from "./apply-stack";
 import { eachBoundedInOrder, WRITE_CONCURRENCY } from "./bounded";
 import { createEngine } from "./engine";
 import { inNamespace, isSharedNetwork } from "./labels";
-import { checkNamespace, requireManager } from "./preflight";
+import { checkNamespace, readAsManager } from "./preflight";
 import { waitTasksGone } from "./wait-tasks";
 
 /** What removeStack answers: the StackRemoveResult message as plain data. */
@@ -28,10 +28,10 @@ export async function removeStack(
   const ns = checkNamespace(cmd.namespace);
   const place: ErrorPlace = { stack: ns };
   const engine = createEngine(docker, ctx.signal, place);
-  await requireManager(engine, place);
+  const { reads } = await readAsManager(engine, place, engine.listServices(ns));
+  const services = await reads;
   const removed: string[] = [];
 
-  const services = await engine.listServices(ns);
   await eachBoundedInOrder(
     services,
     WRITE_CONCURRENCY,
