@@ -1,5 +1,5 @@
 import type { PhoenixError } from "@phoenix/errors";
-import { invalidModelError, loadModel, type Model } from "@phoenix/model";
+import { invalidModelError, loadModel, type Model, type ModelMemo } from "@phoenix/model";
 import type { Logger } from "./logger";
 
 /** The model directory as the coordinator reads it: freshly for plans and syncs, cached for hot paths. */
@@ -34,9 +34,11 @@ export function createModelSource(
   let error: PhoenixError | undefined;
   let loadedAt = 0;
   let inFlight: Promise<Model> | undefined;
+  // Every load reads the files; unchanged files are not parsed and validated again.
+  const memo: ModelMemo = {};
 
   const read = async (): Promise<Model> => {
-    const result = await loadModel(dir);
+    const result = await loadModel(dir, memo);
     loadedAt = Date.now();
     if (result.ok) {
       if (error) logger.info({ dir }, "the model validates again");

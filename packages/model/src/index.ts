@@ -19,7 +19,7 @@ export { formatJsonPath } from "./json-path";
 export { modelJsonSchemas, writeModelJsonSchemas } from "./json-schema";
 export type { JsonDocument, JsonParseResult, TextPosition } from "./json-text";
 export { parseJsonText } from "./json-text";
-export { loadModel } from "./load-model";
+export { loadModel, type ModelMemo } from "./load-model";
 export { autoManagerCount, managerTarget, raftMajority } from "./manager-quorum";
 export type {
   AdoptPolicy,

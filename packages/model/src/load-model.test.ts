@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadModel } from "./load-model";
+import { loadModel, type ModelMemo } from "./load-model";
 
 const EXAMPLE = fileURLToPath(new URL("../../../deploy/examples/model", import.meta.url));
 
@@ -85,5 +85,31 @@ describe("loadModel", () => {
   it("says so when the directory does not exist", async () => {
     const result = await loadModel(join(tmpdir(), "phoenix-no-such-model-dir"));
     expect(result.ok ? [] : result.errors.map((e) => e.message)).toEqual(["model directory not found"]);
+  });
+  it("gives the memo's result for the same files and parses again when one changed", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "phoenix-model-"));
+    dirs.push(dir);
+    await mkdir(join(dir, "etc"));
+    await mkdir(join(dir, "stacks", "web"), { recursive: true });
+    await writeFile(join(dir, "etc", "phoenix_cluster.json"), '{"name": "lab", "environments": ["dev1"]}');
+    await writeFile(join(dir, "stacks", "web", "phoenix.json"), '{"environments": {"dev1": {}}}');
+    const compose = join(dir, "stacks", "web", "docker-compose.yml");
+    await writeFile(compose, "services:\n  web:\n    image: nginx:1\n");
+    const memo: ModelMemo = {};
+    const first = await loadModel(dir, memo);
+    const again = await loadModel(dir, memo);
+    expect(first.ok).toBe(true);
+    expect(again).toBe(first);
+
+    await writeFile(compose, "services:\n  web:\n    image: nginx:2\n");
+    const changed = await loadModel(dir, memo);
+    expect(changed).not.toBe(first);
+    if (!changed.ok) throw new Error("the changed model should validate");
+    expect(changed.model.stacks.web!.compose.text).toContain("nginx:2");
+
+    // A file that breaks the model is reported, and the memo does not hide it on the next read.
+    await writeFile(join(dir, "etc", "phoenix_cluster.json"), "{");
+    expect((await loadModel(dir, memo)).ok).toBe(false);
+    expect((await loadModel(dir, memo)).ok).toBe(false);
   });
 });

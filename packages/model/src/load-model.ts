@@ -26,10 +26,26 @@ async function listFiles(root: string, dir: string, out: string[]): Promise<void
 }
 
 /**
- * Reads a model directory (etc/ and every file under stacks/) and validates it with
- * {@link parseModel}. Files that cannot be read are reported like any other problem.
+ * The last files a {@link loadModel} read and what they parsed to. parseModel is a pure function of
+ * the files, so when a later read finds exactly the same files their result is used again instead of
+ * parsing and validating everything anew; the files are still read every time.
  */
-export async function loadModel(dir: string): Promise<ModelResult> {
+export interface ModelMemo {
+  files?: Readonly<Record<string, string>>;
+  result?: ModelResult;
+}
+
+function sameFiles(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/**
+ * Reads a model directory (etc/ and every file under stacks/) and validates it with
+ * {@link parseModel}. Files that cannot be read are reported like any other problem. With a memo,
+ * files identical to the memo's last ones give its result without parsing them again.
+ */
+export async function loadModel(dir: string, memo?: ModelMemo): Promise<ModelResult> {
   const problem = (file: string, message: string) =>
     new PhoenixError(ErrorCode.INVALID_MODEL, message, { place: { file } });
 
@@ -73,7 +89,16 @@ export async function loadModel(dir: string): Promise<ModelResult> {
       };
     }
   }
-  const result = parseModel(files);
+  let result: ModelResult;
+  if (memo?.files && memo.result && sameFiles(memo.files, files)) {
+    result = memo.result;
+  } else {
+    result = parseModel(files);
+    if (memo) {
+      memo.files = files;
+      memo.result = result;
+    }
+  }
   if (errors.length === 0) return result;
   return { ok: false, errors: [...errors, ...(result.ok ? [] : result.errors)] };
 }
