@@ -222,7 +222,7 @@ describe("registry sessions over gRPC", () => {
       .toBe(false);
     const took = Date.now() - t0;
     expect(took).toBeGreaterThanOrEqual(150);
-    expect(took).toBeLessThan(1_000);
+    expect(took).toBeLessThan(2_500);
     expect(h.events).toContain("offline manager-1");
     a.send({ case: "heartbeat", value: { seq: 99n } });
     await expect.poll(() => h.registry.get("manager-1")!.online, { timeout: 2_000 }).toBe(true);

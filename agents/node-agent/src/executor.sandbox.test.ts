@@ -129,7 +129,8 @@ describe("a followed log stream", () => {
     const cancelled = Date.now();
     expect(manager.cancel(cmd.id, "the caller cancelled")).toBe(true);
     const r = await answer;
-    expect(Date.now() - cancelled).toBeLessThan(1_000);
+    // Long before the command's deadline (120 s) and the stream's own end (never).
+    expect(Date.now() - cancelled).toBeLessThan(10_000);
     expect(r.error).toMatchObject({ code: "CANCELLED", message: "cancelled: the caller cancelled" });
     const seen = lines.length;
     await new Promise((r) => setTimeout(r, 600));

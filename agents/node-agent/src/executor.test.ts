@@ -103,7 +103,8 @@ describe("executor", () => {
       }),
       noProgress,
     );
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // The read never ends by itself: only the deadline can have ended it.
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(r.error).toMatchObject({ code: ErrorCode.TIMEOUT, place: { command: "refresh_inventory" } });
     expect(r.error?.message).toMatch(/deadline passed after \d+ ms/);
     expect(executor.knownKeys()).not.toContain("t1");
@@ -118,7 +119,7 @@ describe("executor", () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(executor.cancel(cmd.id, "the caller left")).toBe(true);
     const r = await answer;
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(r.error).toMatchObject({ code: ErrorCode.CANCELLED, place: { command: "refresh_inventory" } });
     expect(r.error?.message).toMatch(/the caller left/);
     expect(executor.knownKeys()).not.toContain("x1");
