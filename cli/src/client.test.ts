@@ -1,8 +1,9 @@
 import { rmSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
-import { addService, ClusterService, type ServiceImpl, serverCredentials } from "@phoenix/proto";
+import { addService, ClusterService, serverCredentials } from "@phoenix/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { failingService } from "../../packages/proto/src/test-service";
 import { makeTestTls, type TestTls } from "../../packages/proto/src/test-tls";
 import { type ClusterClient, connect, grpcTimeout } from "./client";
 import { deadPort } from "./test-ports";
@@ -12,20 +13,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // A real grpc-js server with ClusterService handlers whose behaviour each case picks by its request;
 // the methods no case calls fail.
 let seenAuth: string[] = [];
+const seenPeers = new Set<string>();
 let cancelledStreams = 0;
-const cluster = Object.fromEntries(
-  ClusterService.methods.map((m) => [
-    m.localName,
-    () => {
-      throw new PhoenixError(ErrorCode.INTERNAL, `${m.name} is not used in this test`);
-    },
-  ]),
-) as unknown as ServiceImpl<typeof ClusterService>;
+const cluster = failingService(ClusterService);
 cluster.getStatus = async (_req, ctx) => {
   seenAuth.push(String(ctx.metadata.get("authorization")[0] ?? ""));
+  seenPeers.add(ctx.peer);
   return { cluster: "lab", agentsOnline: 3 };
 };
-cluster.getNode = async (req) => {
+cluster.getNode = async (req, ctx) => {
+  seenPeers.add(ctx.peer);
   if (req.node === "slow") await sleep(2_000);
   if (req.node === "missing")
     throw new PhoenixError(ErrorCode.NOT_FOUND, "no guest named missing", { place: { node: "missing" } });
@@ -75,11 +72,24 @@ describe("the CLI's ClusterService client over plaintext HTTP/2", () => {
 
   it("makes unary calls with the API token in the metadata, several on one connection", async () => {
     seenAuth = [];
+    seenPeers.clear();
     const [a, b] = await Promise.all([client.getStatus({}), client.getStatus({})]);
     expect(a.cluster).toBe("lab");
     expect(b.agentsOnline).toBe(3);
     expect(seenAuth).toEqual(["Bearer t0ken", "Bearer t0ken"]);
     expect((await client.getNode({ node: "gpu1" })).node?.hostname).toBe("gpu1.lan");
+    expect(seenPeers.size).toBe(1);
+  });
+
+  it("refuses a token that would break the request's headers, without repeating it", async () => {
+    const bad = connect({ coordinator: "127.0.0.1:1", token: "s3cret\r\nx-admin: yes", timeoutMs: 5_000 });
+    const err = await bad.getStatus({}).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+      message: 'metadata "authorization": the value holds a line break (CR or LF)',
+    });
+    expect(String((err as Error).message)).not.toContain("s3cret");
+    bad.close();
   });
 
   it("reads every message of a server stream in order", async () => {

@@ -47,6 +47,8 @@ export type { WireStatus } from "./grpc-wire";
 export { encodeFrame, FRAME_HEADER_BYTES, readWireStatus, responseProblem } from "./grpc-wire";
 export type { BidiStream, BidiStreamOptions } from "./h2-bidi";
 export { openBidiStream } from "./h2-bidi";
+export type { H2CallOptions, H2Channel, H2ChannelOptions } from "./h2-channel";
+export { createH2Channel } from "./h2-channel";
 export { errorFromStatus, statusFromError } from "./status";
 export type { ClientTls, TlsFiles } from "./tls-files";
 export { clientTls, readPem } from "./tls-files";
