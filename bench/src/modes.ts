@@ -12,7 +12,7 @@ export interface Mode {
   };
   footprint: { windowMs: number; settleMs: number };
   label: { runs: number; freshGuest: boolean };
-  deploy: { runs: number; sameNetworks: boolean; warmup: boolean };
+  deploy: { runs: number; sameNetworks: boolean; environmentInUse: boolean; warmup: boolean };
 }
 
 /** `npm run bench`: every figure the issue asks for (about 8-10 minutes on 2 cores). */
@@ -29,7 +29,7 @@ export const FULL: Mode = {
   },
   footprint: { windowMs: 60_000, settleMs: 30_000 },
   label: { runs: 5, freshGuest: true },
-  deploy: { runs: 3, sameNetworks: true, warmup: true },
+  deploy: { runs: 3, sameNetworks: true, environmentInUse: true, warmup: true },
 };
 
 /** `npm run bench -- --quick` (CI): fewer runs, shorter windows, fan-out up to 1,000 agents (about 2 minutes). */
@@ -46,5 +46,5 @@ export const QUICK: Mode = {
   },
   footprint: { windowMs: 10_000, settleMs: 20_000 },
   label: { runs: 2, freshGuest: false },
-  deploy: { runs: 1, sameNetworks: false, warmup: false },
+  deploy: { runs: 1, sameNetworks: false, environmentInUse: false, warmup: false },
 };
