@@ -17,8 +17,8 @@ export function checkNamespace(ns: string): string {
 }
 
 /**
- * Starts the reads a stack command begins with and answers them once it is known that this node can
- * run the command. Only a swarm manager answers them, so when they succeed no further check is
+ * Hands back the reads a stack command begins with (already under way) once it is known that this
+ * node can run the command. Only a swarm manager answers them, so when they succeed no further check is
  * needed (GET /info is one of the engine's slower answers); when they fail, the node is checked
  * and a node that is no manager fails with requireManager's NO_MANAGER error, while a manager's
  * read error is left to the returned promise.
