@@ -91,9 +91,9 @@ export class H2Connection {
   private peerMaxStreams = Number.POSITIVE_INFINITY;
   /** @internal What the server still lets this side send on the connection. */
   sendWindow = DEFAULT_WINDOW;
-  /** @internal */
+  /** @internal The send window each new stream starts with (the server's SETTINGS_INITIAL_WINDOW_SIZE). */
   peerInitialWindow = DEFAULT_WINDOW;
-  /** @internal */
+  /** @internal The largest frame the server accepts. */
   peerMaxFrame = DEFAULT_MAX_FRAME_SIZE;
   /** @internal The socket asked the writer to wait for "drain". */
   socketFull = false;
@@ -476,7 +476,7 @@ export class H2Stream {
   private remoteEnded = false;
   private over = false;
 
-  /** @internal */
+  /** @internal Made by H2Connection.request. */
   constructor(
     private readonly conn: H2Connection,
     /** @internal */ readonly fields: readonly HeaderField[],
@@ -553,14 +553,14 @@ export class H2Stream {
     }
   }
 
-  /** @internal */
+  /** @internal The server's WINDOW_UPDATE for this stream, or a change of its initial window size. */
   onWindowUpdate(increment: number): void {
     this.sendWindow += increment;
     if (this.sendWindow > MAX_WINDOW) throw new Error("flow-control window overflow");
     this.flush();
   }
 
-  /** @internal */
+  /** @internal A DATA frame of this stream. */
   onData(f: Frame): void {
     if (this.remoteEnded) return;
     this.receiveWindow -= f.payload.length;
@@ -573,7 +573,7 @@ export class H2Stream {
     this.deliver();
   }
 
-  /** @internal */
+  /** @internal A complete header block of this stream. */
   onHeaders(headers: IncomingHttpHeaders, endStream: boolean): void {
     if (this.remoteEnded) return;
     this.inbox.push(headers);
