@@ -175,6 +175,8 @@ export class GrpcCall {
 
   /** The next `n` buffered bytes (n <= pendingBytes), copying only when they span chunks. */
   private take(n: number): Buffer {
+    // An empty message (every field at its default) has no bytes, and may come when none are left.
+    if (n === 0) return Buffer.alloc(0);
     const first = this.pending[0]!;
     let out: Buffer;
     if (first.length >= n) {

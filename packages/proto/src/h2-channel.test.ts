@@ -78,8 +78,19 @@ cluster.watchEvents = async function* (req, ctx) {
     await sleep(10);
   }
 };
-/** `tail` log lines of 64 KiB each; the server yields the next one only once its last write went out. */
+/** An empty message: every field at its default, no bytes after the gRPC message prefix. */
+cluster.listStacks = async () => ({});
+/**
+ * `tail` log lines of 64 KiB each; the server yields the next one only once its last write went out.
+ * Service "empty": an empty message, a line, an empty message.
+ */
 cluster.serviceLogs = async function* (req) {
+  if (req.service === "empty") {
+    yield {};
+    yield { line: { taskId: "t1" } };
+    yield {};
+    return;
+  }
   for (let i = 0; i < req.tail; i++) {
     seen.produced.set(req.service, i + 1);
     yield { line: { taskId: `${req.service}-${i}`, text: String(i % 10).repeat(64 * 1024) } };
@@ -240,6 +251,15 @@ describe("createH2Channel against a grpc-js server on loopback", () => {
     ).toThrow(/pseudo-headers are the gRPC call's own/);
     // Neither reached the server.
     expect(seen.metadata).toHaveLength(1);
+  });
+
+  it("reads empty messages, the last bytes of a frame or not", async () => {
+    channel = createH2Channel(`127.0.0.1:${port}`);
+    expect((await channel.unary(ClusterService.method.listStacks, {})).stacks).toEqual([]);
+    const got: string[] = [];
+    for await (const res of channel.serverStream(ClusterService.method.serviceLogs, { service: "empty" }))
+      got.push(res.line?.taskId ?? "(empty)");
+    expect(got).toEqual(["(empty)", "t1", "(empty)"]);
   });
 
   it("ends a call still running with CANCELLED when the channel is closed, and refuses new ones", async () => {
