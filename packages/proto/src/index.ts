@@ -34,6 +34,7 @@ export * from "./gen/phoenix/v1/agent_pb";
 export * from "./gen/phoenix/v1/cluster_pb";
 export * from "./gen/phoenix/v1/events_pb";
 export * from "./gen/phoenix/v1/inventory_pb";
+export * from "./gen/phoenix/v1/stack_pb";
 export * from "./gen/phoenix/v1/swarm_pb";
 export type { BidiCall, CallContext, CallOptions, ServiceClient, ServiceImpl } from "./grpc";
 export {

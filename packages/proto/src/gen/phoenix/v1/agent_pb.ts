@@ -8,6 +8,8 @@ import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { DockerState, Inventory } from "./inventory_pb";
 import { file_phoenix_v1_inventory } from "./inventory_pb";
+import type { LogLine, StackApplyResult } from "./stack_pb";
+import { file_phoenix_v1_stack } from "./stack_pb";
 import type { ErrorInfo, NodeAvailability, NodeRole, ServiceSummary, SwarmNode, TaskSummary } from "./swarm_pb";
 import { file_phoenix_v1_swarm } from "./swarm_pb";
 import type { Message } from "@bufbuild/protobuf";
@@ -16,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file phoenix/v1/agent.proto.
  */
 export const file_phoenix_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChZwaG9lbml4L3YxL2FnZW50LnByb3RvEgpwaG9lbml4LnYxIo4CCg5TZXNzaW9uUmVxdWVzdBIiCgVoZWxsbxgBIAEoCzIRLnBob2VuaXgudjEuSGVsbG9IABIqCgloZWFydGJlYXQYAiABKAsyFS5waG9lbml4LnYxLkhlYXJ0YmVhdEgAEjcKEGludmVudG9yeV91cGRhdGUYAyABKAsyGy5waG9lbml4LnYxLkludmVudG9yeVVwZGF0ZUgAEjMKDmNvbW1hbmRfcmVzdWx0GAQgASgLMhkucGhvZW5peC52MS5Db21tYW5kUmVzdWx0SAASNwoQY29tbWFuZF9wcm9ncmVzcxgFIAEoCzIbLnBob2VuaXgudjEuQ29tbWFuZFByb2dyZXNzSABCBQoDbXNnIr0BCg9TZXNzaW9uUmVzcG9uc2USJgoHd2VsY29tZRgBIAEoCzITLnBob2VuaXgudjEuV2VsY29tZUgAEiYKB2NvbW1hbmQYAiABKAsyEy5waG9lbml4LnYxLkNvbW1hbmRIABImCgdnb29kYnllGAMgASgLMhMucGhvZW5peC52MS5Hb29kYnllSAASKwoGY2FuY2VsGAQgASgLMhkucGhvZW5peC52MS5DYW5jZWxDb21tYW5kSABCBQoDbXNnIpQBCgVIZWxsbxIQCghhZ2VudF9pZBgBIAEoCRIYChBlbnJvbGxtZW50X3Rva2VuGAIgASgJEhUKDWFnZW50X3ZlcnNpb24YAyABKAkSKAoJaW52ZW50b3J5GAQgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkSHgoWa25vd25faWRlbXBvdGVuY3lfa2V5cxgFIAMoCSJuCglIZWFydGJlYXQSCwoDc2VxGAEgASgEEisKB3NlbnRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBmRvY2tlchgDIAEoCzIXLnBob2VuaXgudjEuRG9ja2VyU3RhdGUiTAoPSW52ZW50b3J5VXBkYXRlEigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5Eg8KB2NoYW5nZWQYAiADKAkipgEKB1dlbGNvbWUSEgoKc2Vzc2lvbl9pZBgBIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNaGVhcnRiZWF0X3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdjbHVzdGVyGAQgASgJEg0KBWd1ZXN0GAUgASgJIkUKB0dvb2RieWUSKQoGcmVhc29uGAEgASgOMhkucGhvZW5peC52MS5Hb29kYnllUmVhc29uEg8KB21lc3NhZ2UYAiABKAkiMwoNQ2FuY2VsQ29tbWFuZBISCgpjb21tYW5kX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSKTBwoHQ29tbWFuZBIKCgJpZBgBIAEoCRIsCghkZWFkbGluZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJEicKBHBpbmcYCiABKAsyFy5waG9lbml4LnYxLlBpbmdDb21tYW5kSAASMgoKc3dhcm1faW5pdBgLIAEoCzIcLnBob2VuaXgudjEuU3dhcm1Jbml0Q29tbWFuZEgAEjIKCnN3YXJtX2pvaW4YDCABKAsyHC5waG9lbml4LnYxLlN3YXJtSm9pbkNvbW1hbmRIABI0Cgtzd2FybV9sZWF2ZRgNIAEoCzIdLnBob2VuaXgudjEuU3dhcm1MZWF2ZUNvbW1hbmRIABI0Cgtqb2luX3Rva2VucxgOIAEoCzIdLnBob2VuaXgudjEuSm9pblRva2Vuc0NvbW1hbmRIABI4Cg1zd2FybV9pbnNwZWN0GA8gASgLMh8ucGhvZW5peC52MS5Td2FybUluc3BlY3RDb21tYW5kSAASNAoLbm9kZV91cGRhdGUYECABKAsyHS5waG9lbml4LnYxLk5vZGVVcGRhdGVDb21tYW5kSAASNAoLc3RhY2tfYXBwbHkYESABKAsyHS5waG9lbml4LnYxLlN0YWNrQXBwbHlDb21tYW5kSAASNgoMc3RhY2tfcmVtb3ZlGBIgASgLMh4ucGhvZW5peC52MS5TdGFja1JlbW92ZUNvbW1hbmRIABI2CgxzZXJ2aWNlX2xpc3QYEyABKAsyHi5waG9lbml4LnYxLlNlcnZpY2VMaXN0Q29tbWFuZEgAEjAKCXRhc2tfbGlzdBgUIAEoCzIbLnBob2VuaXgudjEuVGFza0xpc3RDb21tYW5kSAASNgoMc2VydmljZV9sb2dzGBUgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlTG9nc0NvbW1hbmRIABI4Cg1zZXJ2aWNlX3NjYWxlGBYgASgLMh8ucGhvZW5peC52MS5TZXJ2aWNlU2NhbGVDb21tYW5kSAASQAoRcmVmcmVzaF9pbnZlbnRvcnkYFyABKAsyIy5waG9lbml4LnYxLlJlZnJlc2hJbnZlbnRvcnlDb21tYW5kSAASNAoLbm9kZV9yZW1vdmUYGCABKAsyHS5waG9lbml4LnYxLk5vZGVSZW1vdmVDb21tYW5kSABCBgoEa2luZCIeCgtQaW5nQ29tbWFuZBIPCgdwYXlsb2FkGAEgASgMIloKEFN3YXJtSW5pdENvbW1hbmQSFgoOYWR2ZXJ0aXNlX2FkZHIYASABKAkSEwoLbGlzdGVuX2FkZHIYAiABKAkSGQoRZGVmYXVsdF9hZGRyX3Bvb2wYAyADKAkijQEKEFN3YXJtSm9pbkNvbW1hbmQSEgoKam9pbl90b2tlbhgBIAEoCRIUCgxyZW1vdGVfYWRkcnMYAiADKAkSFgoOYWR2ZXJ0aXNlX2FkZHIYAyABKAkSIgoEcm9sZRgEIAEoDjIULnBob2VuaXgudjEuTm9kZVJvbGUSEwoLbGlzdGVuX2FkZHIYBSABKAkiIgoRU3dhcm1MZWF2ZUNvbW1hbmQSDQoFZm9yY2UYASABKAgiEwoRSm9pblRva2Vuc0NvbW1hbmQiFQoTU3dhcm1JbnNwZWN0Q29tbWFuZCKHAgoRTm9kZVVwZGF0ZUNvbW1hbmQSDwoHbm9kZV9pZBgBIAEoCRJACgpsYWJlbHNfYWRkGAIgAygLMiwucGhvZW5peC52MS5Ob2RlVXBkYXRlQ29tbWFuZC5MYWJlbHNBZGRFbnRyeRIVCg1sYWJlbHNfcmVtb3ZlGAMgAygJEiIKBHJvbGUYBCABKA4yFC5waG9lbml4LnYxLk5vZGVSb2xlEjIKDGF2YWlsYWJpbGl0eRgFIAEoDjIcLnBob2VuaXgudjEuTm9kZUF2YWlsYWJpbGl0eRowCg5MYWJlbHNBZGRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImEKEU5vZGVSZW1vdmVDb21tYW5kEg8KB25vZGVfaWQYASABKAkSDQoFZm9yY2UYAiABKAgSLAoJd2FpdF9kb3duGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIqUBChFTdGFja0FwcGx5Q29tbWFuZBIRCgluYW1lc3BhY2UYASABKAkSEgoKc3BlY3NfanNvbhgCIAEoCRINCgVwcnVuZRgDIAEoCBIMCgR3YWl0GAQgASgIEi8KDHdhaXRfdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIbChNyb2xsYmFja19vbl9mYWlsdXJlGAYgASgIIicKElN0YWNrUmVtb3ZlQ29tbWFuZBIRCgluYW1lc3BhY2UYASABKAkiJwoSU2VydmljZUxpc3RDb21tYW5kEhEKCW5hbWVzcGFjZRgBIAEoCSIiCg9UYXNrTGlzdENvbW1hbmQSDwoHc2VydmljZRgBIAEoCSJuChJTZXJ2aWNlTG9nc0NvbW1hbmQSDwoHc2VydmljZRgBIAEoCRIOCgZmb2xsb3cYAiABKAgSDAoEdGFpbBgDIAEoDRIpCgVzaW5jZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOAoTU2VydmljZVNjYWxlQ29tbWFuZBIPCgdzZXJ2aWNlGAEgASgJEhAKCHJlcGxpY2FzGAIgASgNIhkKF1JlZnJlc2hJbnZlbnRvcnlDb21tYW5kIrMHCg1Db21tYW5kUmVzdWx0EhIKCmNvbW1hbmRfaWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJEiQKBWVycm9yGAMgASgLMhUucGhvZW5peC52MS5FcnJvckluZm8SEAoIcmVwbGF5ZWQYBCABKAgSEwoLZHVyYXRpb25fbXMYBSABKA0SJgoEcGluZxgKIAEoCzIWLnBob2VuaXgudjEuUGluZ1Jlc3VsdEgAEjEKCnN3YXJtX2luaXQYCyABKAsyGy5waG9lbml4LnYxLlN3YXJtSW5pdFJlc3VsdEgAEjEKCnN3YXJtX2pvaW4YDCABKAsyGy5waG9lbml4LnYxLlN3YXJtSm9pblJlc3VsdEgAEjMKC3N3YXJtX2xlYXZlGA0gASgLMhwucGhvZW5peC52MS5Td2FybUxlYXZlUmVzdWx0SAASMwoLam9pbl90b2tlbnMYDiABKAsyHC5waG9lbml4LnYxLkpvaW5Ub2tlbnNSZXN1bHRIABI3Cg1zd2FybV9pbnNwZWN0GA8gASgLMh4ucGhvZW5peC52MS5Td2FybUluc3BlY3RSZXN1bHRIABIzCgtub2RlX3VwZGF0ZRgQIAEoCzIcLnBob2VuaXgudjEuTm9kZVVwZGF0ZVJlc3VsdEgAEjMKC3N0YWNrX2FwcGx5GBEgASgLMhwucGhvZW5peC52MS5TdGFja0FwcGx5UmVzdWx0SAASNQoMc3RhY2tfcmVtb3ZlGBIgASgLMh0ucGhvZW5peC52MS5TdGFja1JlbW92ZVJlc3VsdEgAEjUKDHNlcnZpY2VfbGlzdBgTIAEoCzIdLnBob2VuaXgudjEuU2VydmljZUxpc3RSZXN1bHRIABIvCgl0YXNrX2xpc3QYFCABKAsyGi5waG9lbml4LnYxLlRhc2tMaXN0UmVzdWx0SAASNQoMc2VydmljZV9sb2dzGBUgASgLMh0ucGhvZW5peC52MS5TZXJ2aWNlTG9nc1Jlc3VsdEgAEjcKDXNlcnZpY2Vfc2NhbGUYFiABKAsyHi5waG9lbml4LnYxLlNlcnZpY2VTY2FsZVJlc3VsdEgAEj8KEXJlZnJlc2hfaW52ZW50b3J5GBcgASgLMiIucGhvZW5peC52MS5SZWZyZXNoSW52ZW50b3J5UmVzdWx0SAASMwoLbm9kZV9yZW1vdmUYGCABKAsyHC5waG9lbml4LnYxLk5vZGVSZW1vdmVSZXN1bHRIAEIICgZyZXN1bHQiWAoPQ29tbWFuZFByb2dyZXNzEhIKCmNvbW1hbmRfaWQYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIgCgNsb2cYAyABKAsyEy5waG9lbml4LnYxLkxvZ0xpbmUiYgoHTG9nTGluZRIPCgd0YXNrX2lkGAEgASgJEg4KBnN0cmVhbRgCIAEoCRIMCgR0ZXh0GAMgASgJEigKBHRpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh0KClBpbmdSZXN1bHQSDwoHcGF5bG9hZBgBIAEoDCIzCg9Td2FybUluaXRSZXN1bHQSDwoHbm9kZV9pZBgBIAEoCRIPCgdhbHJlYWR5GAIgASgIIjMKD1N3YXJtSm9pblJlc3VsdBIPCgdub2RlX2lkGAEgASgJEg8KB2FscmVhZHkYAiABKAgiIwoQU3dhcm1MZWF2ZVJlc3VsdBIPCgdhbHJlYWR5GAEgASgIIkkKEEpvaW5Ub2tlbnNSZXN1bHQSDgoGd29ya2VyGAEgASgJEg8KB21hbmFnZXIYAiABKAkSFAoMbWFuYWdlcl9hZGRyGAMgASgJIk4KElN3YXJtSW5zcGVjdFJlc3VsdBISCgpjbHVzdGVyX2lkGAEgASgJEiQKBW5vZGVzGAIgAygLMhUucGhvZW5peC52MS5Td2FybU5vZGUiSAoQTm9kZVVwZGF0ZVJlc3VsdBIPCgdjaGFuZ2VkGAEgASgIEiMKBG5vZGUYAiABKAsyFS5waG9lbml4LnYxLlN3YXJtTm9kZSI1ChBOb2RlUmVtb3ZlUmVzdWx0Eg8KB2FscmVhZHkYASABKAgSEAoIaG9zdG5hbWUYAiABKAkicgoSU2VydmljZUFwcGx5UmVzdWx0EgwKBG5hbWUYASABKAkSDgoGYWN0aW9uGAIgASgJEg0KBXN0YXRlGAMgASgJEg8KB3J1bm5pbmcYBCABKA0SDwoHZGVzaXJlZBgFIAEoDRINCgVlcnJvchgGIAEoCSK0AQoQU3RhY2tBcHBseVJlc3VsdBIwCghzZXJ2aWNlcxgBIAMoCzIeLnBob2VuaXgudjEuU2VydmljZUFwcGx5UmVzdWx0EhgKEG5ldHdvcmtzX2NyZWF0ZWQYAiADKAkSFwoPb2JqZWN0c19jcmVhdGVkGAMgAygJEg8KB3JlbW92ZWQYBCADKAkSFQoNZG9ja2VyX3dyaXRlcxgFIAEoDRITCgtyb2xsZWRfYmFjaxgGIAEoCCIkChFTdGFja1JlbW92ZVJlc3VsdBIPCgdyZW1vdmVkGAEgAygJIkEKEVNlcnZpY2VMaXN0UmVzdWx0EiwKCHNlcnZpY2VzGAEgAygLMhoucGhvZW5peC52MS5TZXJ2aWNlU3VtbWFyeSI4Cg5UYXNrTGlzdFJlc3VsdBImCgV0YXNrcxgBIAMoCzIXLnBob2VuaXgudjEuVGFza1N1bW1hcnkiIgoRU2VydmljZUxvZ3NSZXN1bHQSDQoFbGluZXMYASABKA0iOAoSU2VydmljZVNjYWxlUmVzdWx0EhAKCHByZXZpb3VzGAEgASgNEhAKCHJlcGxpY2FzGAIgASgNIkIKFlJlZnJlc2hJbnZlbnRvcnlSZXN1bHQSKAoJaW52ZW50b3J5GAEgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkqhgEKDUdvb2RieWVSZWFzb24SHgoaR09PREJZRV9SRUFTT05fVU5TUEVDSUZJRUQQABIbChdHT09EQllFX1JFQVNPTl9TSFVURE9XThABEhsKF0dPT0RCWUVfUkVBU09OX1JFUExBQ0VEEAISGwoXR09PREJZRV9SRUFTT05fUFJPVE9DT0wQAzJWCgxBZ2VudFNlcnZpY2USRgoHU2Vzc2lvbhIaLnBob2VuaXgudjEuU2Vzc2lvblJlcXVlc3QaGy5waG9lbml4LnYxLlNlc3Npb25SZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_phoenix_v1_inventory, file_phoenix_v1_swarm]);
+  fileDesc("ChZwaG9lbml4L3YxL2FnZW50LnByb3RvEgpwaG9lbml4LnYxIo4CCg5TZXNzaW9uUmVxdWVzdBIiCgVoZWxsbxgBIAEoCzIRLnBob2VuaXgudjEuSGVsbG9IABIqCgloZWFydGJlYXQYAiABKAsyFS5waG9lbml4LnYxLkhlYXJ0YmVhdEgAEjcKEGludmVudG9yeV91cGRhdGUYAyABKAsyGy5waG9lbml4LnYxLkludmVudG9yeVVwZGF0ZUgAEjMKDmNvbW1hbmRfcmVzdWx0GAQgASgLMhkucGhvZW5peC52MS5Db21tYW5kUmVzdWx0SAASNwoQY29tbWFuZF9wcm9ncmVzcxgFIAEoCzIbLnBob2VuaXgudjEuQ29tbWFuZFByb2dyZXNzSABCBQoDbXNnIr0BCg9TZXNzaW9uUmVzcG9uc2USJgoHd2VsY29tZRgBIAEoCzITLnBob2VuaXgudjEuV2VsY29tZUgAEiYKB2NvbW1hbmQYAiABKAsyEy5waG9lbml4LnYxLkNvbW1hbmRIABImCgdnb29kYnllGAMgASgLMhMucGhvZW5peC52MS5Hb29kYnllSAASKwoGY2FuY2VsGAQgASgLMhkucGhvZW5peC52MS5DYW5jZWxDb21tYW5kSABCBQoDbXNnIpQBCgVIZWxsbxIQCghhZ2VudF9pZBgBIAEoCRIYChBlbnJvbGxtZW50X3Rva2VuGAIgASgJEhUKDWFnZW50X3ZlcnNpb24YAyABKAkSKAoJaW52ZW50b3J5GAQgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkSHgoWa25vd25faWRlbXBvdGVuY3lfa2V5cxgFIAMoCSJuCglIZWFydGJlYXQSCwoDc2VxGAEgASgEEisKB3NlbnRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBmRvY2tlchgDIAEoCzIXLnBob2VuaXgudjEuRG9ja2VyU3RhdGUiTAoPSW52ZW50b3J5VXBkYXRlEigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5Eg8KB2NoYW5nZWQYAiADKAkipgEKB1dlbGNvbWUSEgoKc2Vzc2lvbl9pZBgBIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNaGVhcnRiZWF0X3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdjbHVzdGVyGAQgASgJEg0KBWd1ZXN0GAUgASgJIkUKB0dvb2RieWUSKQoGcmVhc29uGAEgASgOMhkucGhvZW5peC52MS5Hb29kYnllUmVhc29uEg8KB21lc3NhZ2UYAiABKAkiMwoNQ2FuY2VsQ29tbWFuZBISCgpjb21tYW5kX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSKTBwoHQ29tbWFuZBIKCgJpZBgBIAEoCRIsCghkZWFkbGluZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJEicKBHBpbmcYCiABKAsyFy5waG9lbml4LnYxLlBpbmdDb21tYW5kSAASMgoKc3dhcm1faW5pdBgLIAEoCzIcLnBob2VuaXgudjEuU3dhcm1Jbml0Q29tbWFuZEgAEjIKCnN3YXJtX2pvaW4YDCABKAsyHC5waG9lbml4LnYxLlN3YXJtSm9pbkNvbW1hbmRIABI0Cgtzd2FybV9sZWF2ZRgNIAEoCzIdLnBob2VuaXgudjEuU3dhcm1MZWF2ZUNvbW1hbmRIABI0Cgtqb2luX3Rva2VucxgOIAEoCzIdLnBob2VuaXgudjEuSm9pblRva2Vuc0NvbW1hbmRIABI4Cg1zd2FybV9pbnNwZWN0GA8gASgLMh8ucGhvZW5peC52MS5Td2FybUluc3BlY3RDb21tYW5kSAASNAoLbm9kZV91cGRhdGUYECABKAsyHS5waG9lbml4LnYxLk5vZGVVcGRhdGVDb21tYW5kSAASNAoLc3RhY2tfYXBwbHkYESABKAsyHS5waG9lbml4LnYxLlN0YWNrQXBwbHlDb21tYW5kSAASNgoMc3RhY2tfcmVtb3ZlGBIgASgLMh4ucGhvZW5peC52MS5TdGFja1JlbW92ZUNvbW1hbmRIABI2CgxzZXJ2aWNlX2xpc3QYEyABKAsyHi5waG9lbml4LnYxLlNlcnZpY2VMaXN0Q29tbWFuZEgAEjAKCXRhc2tfbGlzdBgUIAEoCzIbLnBob2VuaXgudjEuVGFza0xpc3RDb21tYW5kSAASNgoMc2VydmljZV9sb2dzGBUgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlTG9nc0NvbW1hbmRIABI4Cg1zZXJ2aWNlX3NjYWxlGBYgASgLMh8ucGhvZW5peC52MS5TZXJ2aWNlU2NhbGVDb21tYW5kSAASQAoRcmVmcmVzaF9pbnZlbnRvcnkYFyABKAsyIy5waG9lbml4LnYxLlJlZnJlc2hJbnZlbnRvcnlDb21tYW5kSAASNAoLbm9kZV9yZW1vdmUYGCABKAsyHS5waG9lbml4LnYxLk5vZGVSZW1vdmVDb21tYW5kSABCBgoEa2luZCIeCgtQaW5nQ29tbWFuZBIPCgdwYXlsb2FkGAEgASgMIloKEFN3YXJtSW5pdENvbW1hbmQSFgoOYWR2ZXJ0aXNlX2FkZHIYASABKAkSEwoLbGlzdGVuX2FkZHIYAiABKAkSGQoRZGVmYXVsdF9hZGRyX3Bvb2wYAyADKAkijQEKEFN3YXJtSm9pbkNvbW1hbmQSEgoKam9pbl90b2tlbhgBIAEoCRIUCgxyZW1vdGVfYWRkcnMYAiADKAkSFgoOYWR2ZXJ0aXNlX2FkZHIYAyABKAkSIgoEcm9sZRgEIAEoDjIULnBob2VuaXgudjEuTm9kZVJvbGUSEwoLbGlzdGVuX2FkZHIYBSABKAkiIgoRU3dhcm1MZWF2ZUNvbW1hbmQSDQoFZm9yY2UYASABKAgiEwoRSm9pblRva2Vuc0NvbW1hbmQiFQoTU3dhcm1JbnNwZWN0Q29tbWFuZCKHAgoRTm9kZVVwZGF0ZUNvbW1hbmQSDwoHbm9kZV9pZBgBIAEoCRJACgpsYWJlbHNfYWRkGAIgAygLMiwucGhvZW5peC52MS5Ob2RlVXBkYXRlQ29tbWFuZC5MYWJlbHNBZGRFbnRyeRIVCg1sYWJlbHNfcmVtb3ZlGAMgAygJEiIKBHJvbGUYBCABKA4yFC5waG9lbml4LnYxLk5vZGVSb2xlEjIKDGF2YWlsYWJpbGl0eRgFIAEoDjIcLnBob2VuaXgudjEuTm9kZUF2YWlsYWJpbGl0eRowCg5MYWJlbHNBZGRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImEKEU5vZGVSZW1vdmVDb21tYW5kEg8KB25vZGVfaWQYASABKAkSDQoFZm9yY2UYAiABKAgSLAoJd2FpdF9kb3duGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIqUBChFTdGFja0FwcGx5Q29tbWFuZBIRCgluYW1lc3BhY2UYASABKAkSEgoKc3BlY3NfanNvbhgCIAEoCRINCgVwcnVuZRgDIAEoCBIMCgR3YWl0GAQgASgIEi8KDHdhaXRfdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIbChNyb2xsYmFja19vbl9mYWlsdXJlGAYgASgIIicKElN0YWNrUmVtb3ZlQ29tbWFuZBIRCgluYW1lc3BhY2UYASABKAkiJwoSU2VydmljZUxpc3RDb21tYW5kEhEKCW5hbWVzcGFjZRgBIAEoCSIiCg9UYXNrTGlzdENvbW1hbmQSDwoHc2VydmljZRgBIAEoCSJuChJTZXJ2aWNlTG9nc0NvbW1hbmQSDwoHc2VydmljZRgBIAEoCRIOCgZmb2xsb3cYAiABKAgSDAoEdGFpbBgDIAEoDRIpCgVzaW5jZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOAoTU2VydmljZVNjYWxlQ29tbWFuZBIPCgdzZXJ2aWNlGAEgASgJEhAKCHJlcGxpY2FzGAIgASgNIhkKF1JlZnJlc2hJbnZlbnRvcnlDb21tYW5kIrMHCg1Db21tYW5kUmVzdWx0EhIKCmNvbW1hbmRfaWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJEiQKBWVycm9yGAMgASgLMhUucGhvZW5peC52MS5FcnJvckluZm8SEAoIcmVwbGF5ZWQYBCABKAgSEwoLZHVyYXRpb25fbXMYBSABKA0SJgoEcGluZxgKIAEoCzIWLnBob2VuaXgudjEuUGluZ1Jlc3VsdEgAEjEKCnN3YXJtX2luaXQYCyABKAsyGy5waG9lbml4LnYxLlN3YXJtSW5pdFJlc3VsdEgAEjEKCnN3YXJtX2pvaW4YDCABKAsyGy5waG9lbml4LnYxLlN3YXJtSm9pblJlc3VsdEgAEjMKC3N3YXJtX2xlYXZlGA0gASgLMhwucGhvZW5peC52MS5Td2FybUxlYXZlUmVzdWx0SAASMwoLam9pbl90b2tlbnMYDiABKAsyHC5waG9lbml4LnYxLkpvaW5Ub2tlbnNSZXN1bHRIABI3Cg1zd2FybV9pbnNwZWN0GA8gASgLMh4ucGhvZW5peC52MS5Td2FybUluc3BlY3RSZXN1bHRIABIzCgtub2RlX3VwZGF0ZRgQIAEoCzIcLnBob2VuaXgudjEuTm9kZVVwZGF0ZVJlc3VsdEgAEjMKC3N0YWNrX2FwcGx5GBEgASgLMhwucGhvZW5peC52MS5TdGFja0FwcGx5UmVzdWx0SAASNQoMc3RhY2tfcmVtb3ZlGBIgASgLMh0ucGhvZW5peC52MS5TdGFja1JlbW92ZVJlc3VsdEgAEjUKDHNlcnZpY2VfbGlzdBgTIAEoCzIdLnBob2VuaXgudjEuU2VydmljZUxpc3RSZXN1bHRIABIvCgl0YXNrX2xpc3QYFCABKAsyGi5waG9lbml4LnYxLlRhc2tMaXN0UmVzdWx0SAASNQoMc2VydmljZV9sb2dzGBUgASgLMh0ucGhvZW5peC52MS5TZXJ2aWNlTG9nc1Jlc3VsdEgAEjcKDXNlcnZpY2Vfc2NhbGUYFiABKAsyHi5waG9lbml4LnYxLlNlcnZpY2VTY2FsZVJlc3VsdEgAEj8KEXJlZnJlc2hfaW52ZW50b3J5GBcgASgLMiIucGhvZW5peC52MS5SZWZyZXNoSW52ZW50b3J5UmVzdWx0SAASMwoLbm9kZV9yZW1vdmUYGCABKAsyHC5waG9lbml4LnYxLk5vZGVSZW1vdmVSZXN1bHRIAEIICgZyZXN1bHQiWAoPQ29tbWFuZFByb2dyZXNzEhIKCmNvbW1hbmRfaWQYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIgCgNsb2cYAyABKAsyEy5waG9lbml4LnYxLkxvZ0xpbmUiHQoKUGluZ1Jlc3VsdBIPCgdwYXlsb2FkGAEgASgMIjMKD1N3YXJtSW5pdFJlc3VsdBIPCgdub2RlX2lkGAEgASgJEg8KB2FscmVhZHkYAiABKAgiMwoPU3dhcm1Kb2luUmVzdWx0Eg8KB25vZGVfaWQYASABKAkSDwoHYWxyZWFkeRgCIAEoCCIjChBTd2FybUxlYXZlUmVzdWx0Eg8KB2FscmVhZHkYASABKAgiSQoQSm9pblRva2Vuc1Jlc3VsdBIOCgZ3b3JrZXIYASABKAkSDwoHbWFuYWdlchgCIAEoCRIUCgxtYW5hZ2VyX2FkZHIYAyABKAkiTgoSU3dhcm1JbnNwZWN0UmVzdWx0EhIKCmNsdXN0ZXJfaWQYASABKAkSJAoFbm9kZXMYAiADKAsyFS5waG9lbml4LnYxLlN3YXJtTm9kZSJIChBOb2RlVXBkYXRlUmVzdWx0Eg8KB2NoYW5nZWQYASABKAgSIwoEbm9kZRgCIAEoCzIVLnBob2VuaXgudjEuU3dhcm1Ob2RlIjUKEE5vZGVSZW1vdmVSZXN1bHQSDwoHYWxyZWFkeRgBIAEoCBIQCghob3N0bmFtZRgCIAEoCSIkChFTdGFja1JlbW92ZVJlc3VsdBIPCgdyZW1vdmVkGAEgAygJIkEKEVNlcnZpY2VMaXN0UmVzdWx0EiwKCHNlcnZpY2VzGAEgAygLMhoucGhvZW5peC52MS5TZXJ2aWNlU3VtbWFyeSI4Cg5UYXNrTGlzdFJlc3VsdBImCgV0YXNrcxgBIAMoCzIXLnBob2VuaXgudjEuVGFza1N1bW1hcnkiIgoRU2VydmljZUxvZ3NSZXN1bHQSDQoFbGluZXMYASABKA0iOAoSU2VydmljZVNjYWxlUmVzdWx0EhAKCHByZXZpb3VzGAEgASgNEhAKCHJlcGxpY2FzGAIgASgNIkIKFlJlZnJlc2hJbnZlbnRvcnlSZXN1bHQSKAoJaW52ZW50b3J5GAEgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkqhgEKDUdvb2RieWVSZWFzb24SHgoaR09PREJZRV9SRUFTT05fVU5TUEVDSUZJRUQQABIbChdHT09EQllFX1JFQVNPTl9TSFVURE9XThABEhsKF0dPT0RCWUVfUkVBU09OX1JFUExBQ0VEEAISGwoXR09PREJZRV9SRUFTT05fUFJPVE9DT0wQAzJWCgxBZ2VudFNlcnZpY2USRgoHU2Vzc2lvbhIaLnBob2VuaXgudjEuU2Vzc2lvblJlcXVlc3QaGy5waG9lbml4LnYxLlNlc3Npb25SZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_phoenix_v1_inventory, file_phoenix_v1_stack, file_phoenix_v1_swarm]);
 
 /**
  * A message from the agent to the coordinator.
@@ -1182,48 +1184,6 @@ export const CommandProgressSchema: GenMessage<CommandProgress> = /*@__PURE__*/
   messageDesc(file_phoenix_v1_agent, 25);
 
 /**
- * One line of service logs.
- *
- * @generated from message phoenix.v1.LogLine
- */
-export type LogLine = Message<"phoenix.v1.LogLine"> & {
-  /**
-   * Task id that wrote it.
-   *
-   * @generated from field: string task_id = 1;
-   */
-  taskId: string;
-
-  /**
-   * "stdout" or "stderr".
-   *
-   * @generated from field: string stream = 2;
-   */
-  stream: string;
-
-  /**
-   * The line without its trailing newline.
-   *
-   * @generated from field: string text = 3;
-   */
-  text: string;
-
-  /**
-   * Timestamp Docker recorded.
-   *
-   * @generated from field: google.protobuf.Timestamp time = 4;
-   */
-  time?: Timestamp | undefined;
-};
-
-/**
- * Describes the message phoenix.v1.LogLine.
- * Use `create(LogLineSchema)` to create a new message.
- */
-export const LogLineSchema: GenMessage<LogLine> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 26);
-
-/**
  * Answer to PingCommand.
  *
  * @generated from message phoenix.v1.PingResult
@@ -1242,7 +1202,7 @@ export type PingResult = Message<"phoenix.v1.PingResult"> & {
  * Use `create(PingResultSchema)` to create a new message.
  */
 export const PingResultSchema: GenMessage<PingResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 27);
+  messageDesc(file_phoenix_v1_agent, 26);
 
 /**
  * Answer to SwarmInitCommand.
@@ -1270,7 +1230,7 @@ export type SwarmInitResult = Message<"phoenix.v1.SwarmInitResult"> & {
  * Use `create(SwarmInitResultSchema)` to create a new message.
  */
 export const SwarmInitResultSchema: GenMessage<SwarmInitResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 28);
+  messageDesc(file_phoenix_v1_agent, 27);
 
 /**
  * Answer to SwarmJoinCommand.
@@ -1298,7 +1258,7 @@ export type SwarmJoinResult = Message<"phoenix.v1.SwarmJoinResult"> & {
  * Use `create(SwarmJoinResultSchema)` to create a new message.
  */
 export const SwarmJoinResultSchema: GenMessage<SwarmJoinResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 29);
+  messageDesc(file_phoenix_v1_agent, 28);
 
 /**
  * Answer to SwarmLeaveCommand.
@@ -1319,7 +1279,7 @@ export type SwarmLeaveResult = Message<"phoenix.v1.SwarmLeaveResult"> & {
  * Use `create(SwarmLeaveResultSchema)` to create a new message.
  */
 export const SwarmLeaveResultSchema: GenMessage<SwarmLeaveResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 30);
+  messageDesc(file_phoenix_v1_agent, 29);
 
 /**
  * Answer to JoinTokensCommand. Holds secrets: never logged.
@@ -1354,7 +1314,7 @@ export type JoinTokensResult = Message<"phoenix.v1.JoinTokensResult"> & {
  * Use `create(JoinTokensResultSchema)` to create a new message.
  */
 export const JoinTokensResultSchema: GenMessage<JoinTokensResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 31);
+  messageDesc(file_phoenix_v1_agent, 30);
 
 /**
  * Answer to SwarmInspectCommand.
@@ -1382,7 +1342,7 @@ export type SwarmInspectResult = Message<"phoenix.v1.SwarmInspectResult"> & {
  * Use `create(SwarmInspectResultSchema)` to create a new message.
  */
 export const SwarmInspectResultSchema: GenMessage<SwarmInspectResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 32);
+  messageDesc(file_phoenix_v1_agent, 31);
 
 /**
  * Answer to NodeUpdateCommand.
@@ -1410,7 +1370,7 @@ export type NodeUpdateResult = Message<"phoenix.v1.NodeUpdateResult"> & {
  * Use `create(NodeUpdateResultSchema)` to create a new message.
  */
 export const NodeUpdateResultSchema: GenMessage<NodeUpdateResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 33);
+  messageDesc(file_phoenix_v1_agent, 32);
 
 /**
  * Answer to NodeRemoveCommand.
@@ -1438,119 +1398,7 @@ export type NodeRemoveResult = Message<"phoenix.v1.NodeRemoveResult"> & {
  * Use `create(NodeRemoveResultSchema)` to create a new message.
  */
 export const NodeRemoveResultSchema: GenMessage<NodeRemoveResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 34);
-
-/**
- * What a deploy did to one service.
- *
- * @generated from message phoenix.v1.ServiceApplyResult
- */
-export type ServiceApplyResult = Message<"phoenix.v1.ServiceApplyResult"> & {
-  /**
-   * Service name.
-   *
-   * @generated from field: string name = 1;
-   */
-  name: string;
-
-  /**
-   * "created", "updated", "unchanged", "removed" or "rolled-back".
-   *
-   * @generated from field: string action = 2;
-   */
-  action: string;
-
-  /**
-   * "running", "failed", "pending" or "complete" (jobs).
-   *
-   * @generated from field: string state = 3;
-   */
-  state: string;
-
-  /**
-   * Tasks of this deploy running.
-   *
-   * @generated from field: uint32 running = 4;
-   */
-  running: number;
-
-  /**
-   * Tasks wanted.
-   *
-   * @generated from field: uint32 desired = 5;
-   */
-  desired: number;
-
-  /**
-   * The task error when it failed, e.g. "No such image: nope:latest".
-   *
-   * @generated from field: string error = 6;
-   */
-  error: string;
-};
-
-/**
- * Describes the message phoenix.v1.ServiceApplyResult.
- * Use `create(ServiceApplyResultSchema)` to create a new message.
- */
-export const ServiceApplyResultSchema: GenMessage<ServiceApplyResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 35);
-
-/**
- * Answer to StackApplyCommand.
- *
- * @generated from message phoenix.v1.StackApplyResult
- */
-export type StackApplyResult = Message<"phoenix.v1.StackApplyResult"> & {
-  /**
-   * Per service, in spec order.
-   *
-   * @generated from field: repeated phoenix.v1.ServiceApplyResult services = 1;
-   */
-  services: ServiceApplyResult[];
-
-  /**
-   * Networks created.
-   *
-   * @generated from field: repeated string networks_created = 2;
-   */
-  networksCreated: string[];
-
-  /**
-   * Secrets and configs created (new versions included).
-   *
-   * @generated from field: repeated string objects_created = 3;
-   */
-  objectsCreated: string[];
-
-  /**
-   * Services, networks, secrets and configs removed by pruning or rotation.
-   *
-   * @generated from field: repeated string removed = 4;
-   */
-  removed: string[];
-
-  /**
-   * Number of Docker API writes done (0 for a no-op re-deploy).
-   *
-   * @generated from field: uint32 docker_writes = 5;
-   */
-  dockerWrites: number;
-
-  /**
-   * True when the deploy failed and the previous specs were restored.
-   *
-   * @generated from field: bool rolled_back = 6;
-   */
-  rolledBack: boolean;
-};
-
-/**
- * Describes the message phoenix.v1.StackApplyResult.
- * Use `create(StackApplyResultSchema)` to create a new message.
- */
-export const StackApplyResultSchema: GenMessage<StackApplyResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 36);
+  messageDesc(file_phoenix_v1_agent, 33);
 
 /**
  * Answer to StackRemoveCommand.
@@ -1571,7 +1419,7 @@ export type StackRemoveResult = Message<"phoenix.v1.StackRemoveResult"> & {
  * Use `create(StackRemoveResultSchema)` to create a new message.
  */
 export const StackRemoveResultSchema: GenMessage<StackRemoveResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 37);
+  messageDesc(file_phoenix_v1_agent, 34);
 
 /**
  * Answer to ServiceListCommand.
@@ -1592,7 +1440,7 @@ export type ServiceListResult = Message<"phoenix.v1.ServiceListResult"> & {
  * Use `create(ServiceListResultSchema)` to create a new message.
  */
 export const ServiceListResultSchema: GenMessage<ServiceListResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 38);
+  messageDesc(file_phoenix_v1_agent, 35);
 
 /**
  * Answer to TaskListCommand.
@@ -1613,7 +1461,7 @@ export type TaskListResult = Message<"phoenix.v1.TaskListResult"> & {
  * Use `create(TaskListResultSchema)` to create a new message.
  */
 export const TaskListResultSchema: GenMessage<TaskListResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 39);
+  messageDesc(file_phoenix_v1_agent, 36);
 
 /**
  * Answer to ServiceLogsCommand.
@@ -1634,7 +1482,7 @@ export type ServiceLogsResult = Message<"phoenix.v1.ServiceLogsResult"> & {
  * Use `create(ServiceLogsResultSchema)` to create a new message.
  */
 export const ServiceLogsResultSchema: GenMessage<ServiceLogsResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 40);
+  messageDesc(file_phoenix_v1_agent, 37);
 
 /**
  * Answer to ServiceScaleCommand.
@@ -1662,7 +1510,7 @@ export type ServiceScaleResult = Message<"phoenix.v1.ServiceScaleResult"> & {
  * Use `create(ServiceScaleResultSchema)` to create a new message.
  */
 export const ServiceScaleResultSchema: GenMessage<ServiceScaleResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 41);
+  messageDesc(file_phoenix_v1_agent, 38);
 
 /**
  * Answer to RefreshInventoryCommand.
@@ -1683,7 +1531,7 @@ export type RefreshInventoryResult = Message<"phoenix.v1.RefreshInventoryResult"
  * Use `create(RefreshInventoryResultSchema)` to create a new message.
  */
 export const RefreshInventoryResultSchema: GenMessage<RefreshInventoryResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 42);
+  messageDesc(file_phoenix_v1_agent, 39);
 
 /**
  * Why the coordinator ends a session.
