@@ -16,10 +16,10 @@ import type { HeaderField } from "./h2/hpack";
 
 /** Options of one GrpcCall. */
 export interface GrpcCallOptions {
-  /** Largest message sent or received. */
-  maxMessageBytes: number;
-  /** Sent as user-agent. */
-  userAgent: string;
+  /** Largest message sent or received (default 16 MiB, as the grpc-js channels). */
+  maxMessageBytes?: number;
+  /** Sent as user-agent (default "phoenix"). */
+  userAgent?: string;
   /** Request headers after the call's own: checked already (see metadataFields). */
   metadata?: readonly HeaderField[];
 }
@@ -65,7 +65,7 @@ export class GrpcCall {
   ) {
     this.input = method.input;
     this.output = method.output;
-    this.maxBytes = opts.maxMessageBytes;
+    this.maxBytes = opts.maxMessageBytes ?? 16 * 1024 * 1024;
     const request: HeaderField[] = [
       [":method", "POST"],
       [":scheme", conn.scheme],
@@ -73,7 +73,7 @@ export class GrpcCall {
       [":authority", conn.authority],
       ["content-type", "application/grpc+proto"],
       ["te", "trailers"],
-      ["user-agent", opts.userAgent],
+      ["user-agent", opts.userAgent ?? "phoenix"],
       ["grpc-accept-encoding", "identity"],
       ...(opts.metadata ?? []),
     ];

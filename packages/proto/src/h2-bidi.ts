@@ -65,31 +65,22 @@ class H2BidiStream extends EventEmitter {
 
   constructor(method: DescMethod, address: string, opts: BidiStreamOptions) {
     super();
-    this.conn = new H2Connection(address, {
-      tls: opts.tls,
-      keepaliveMs: opts.keepaliveMs,
-      keepaliveTimeoutMs: opts.keepaliveTimeoutMs,
-    });
+    this.conn = new H2Connection(address, opts);
     this.conn.onConnect = () => this.emit("connect");
-    this.call = new GrpcCall(
-      this.conn,
-      method,
-      { maxMessageBytes: opts.maxMessageBytes ?? 16 * 1024 * 1024, userAgent: opts.userAgent ?? "phoenix" },
-      {
-        onMessage: (msg) => this.emit("data", msg),
-        onDrain: () => this.emit("drain"),
-        onClose: (err) => {
-          if (!this.cancelled) {
-            if (!err) this.emit("end");
-            // An "error" nobody listens to would be thrown from the socket's callback.
-            else if (this.listenerCount("error") > 0) this.emit("error", err);
-          }
-          this.emit("close");
-          // The connection was this call's alone.
-          this.conn.close();
-        },
+    this.call = new GrpcCall(this.conn, method, opts, {
+      onMessage: (msg) => this.emit("data", msg),
+      onDrain: () => this.emit("drain"),
+      onClose: (err) => {
+        if (!this.cancelled) {
+          if (!err) this.emit("end");
+          // An "error" nobody listens to would be thrown from the socket's callback.
+          else if (this.listenerCount("error") > 0) this.emit("error", err);
+        }
+        this.emit("close");
+        // The connection was this call's alone.
+        this.conn.close();
       },
-    );
+    });
   }
 
   write(msg: unknown): boolean {

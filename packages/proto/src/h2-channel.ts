@@ -67,12 +67,7 @@ export function createH2Channel(address: string, opts: H2ChannelOptions = {}): H
     if (closed) throw new PhoenixError(ErrorCode.CANCELLED, "the client is closed");
     const metadata = callOpts.metadata ? metadataFields(callOpts.metadata) : [];
     if (!conn?.usable) {
-      conn = new H2Connection(address, {
-        tls: opts.tls,
-        keepaliveMs: opts.keepaliveMs,
-        keepaliveTimeoutMs: opts.keepaliveTimeoutMs,
-        connectTimeoutMs: opts.connectTimeoutMs ?? 20_000,
-      });
+      conn = new H2Connection(address, { ...opts, connectTimeoutMs: opts.connectTimeoutMs ?? 20_000 });
     }
     const call = new ReadCall(
       conn,
@@ -124,27 +119,27 @@ class ReadCall {
     onDone: () => void,
   ) {
     this.high = opts.maxQueuedMessages ?? 64;
-    const callOptions = {
-      maxMessageBytes: opts.maxMessageBytes ?? 16 * 1024 * 1024,
-      userAgent: opts.userAgent ?? "phoenix",
-      metadata,
-    };
-    this.call = new GrpcCall(conn, method, callOptions, {
-      onMessage: (msg) => {
-        this.queue.push(msg);
-        // The reader is behind: the server is held back until it catches up.
-        if (this.queue.length >= this.high) this.call.stream.pause();
-        this.notify();
+    this.call = new GrpcCall(
+      conn,
+      method,
+      { ...opts, metadata },
+      {
+        onMessage: (msg) => {
+          this.queue.push(msg);
+          // The reader is behind: the server is held back until it catches up.
+          if (this.queue.length >= this.high) this.call.stream.pause();
+          this.notify();
+        },
+        onClose: (err) => {
+          this.done = true;
+          this.error = err;
+          clearTimeout(this.timer);
+          callOpts.signal?.removeEventListener("abort", this.onAbort);
+          onDone();
+          this.notify();
+        },
       },
-      onClose: (err) => {
-        this.done = true;
-        this.error = err;
-        clearTimeout(this.timer);
-        callOpts.signal?.removeEventListener("abort", this.onAbort);
-        onDone();
-        this.notify();
-      },
-    });
+    );
     try {
       this.call.write(req);
       this.call.end();
