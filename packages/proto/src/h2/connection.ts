@@ -401,7 +401,10 @@ export class H2Connection {
     this.headerBlock = undefined;
     let fields: HeaderField[];
     try {
-      fields = this.hpack.decode(Buffer.concat(block.parts, block.bytes));
+      // A block in one frame, the usual case, is decoded where it lies.
+      fields = this.hpack.decode(
+        block.parts.length === 1 ? block.parts[0]! : Buffer.concat(block.parts, block.bytes),
+      );
     } catch (err) {
       this.connectionError(H2Error.COMPRESSION_ERROR, (err as Error).message);
       return;

@@ -114,17 +114,15 @@ export class FrameSizeError extends Error {}
  * refused before their payload is buffered.
  */
 export class FrameReader {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** The start of a frame whose end has not arrived yet. */
+  private rest?: Buffer;
 
   constructor(private readonly maxFrameSize = DEFAULT_MAX_FRAME_SIZE) {}
 
   /** Adds received bytes and returns the frames now complete, in order. */
   push(chunk: Buffer): Frame[] {
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
     const frames: Frame[] = [];
-    let buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     let at = 0;
     while (buf.length - at >= FRAME_HEADER) {
       const len = buf.readUIntBE(at, 3);
@@ -140,9 +138,7 @@ export class FrameReader {
       });
       at += FRAME_HEADER + len;
     }
-    buf = buf.subarray(at);
-    this.pending = buf.length > 0 ? [buf] : [];
-    this.pendingBytes = buf.length;
+    this.rest = at < buf.length ? buf.subarray(at) : undefined;
     return frames;
   }
 }
