@@ -1,20 +1,17 @@
-import { readdir, readFile, realpath } from "node:fs/promises";
+import { readdir, realpath } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { create, NetworkInterfaceSchema } from "@phoenix/proto";
 import { byCodeUnit } from "./by-code-unit";
 import { DEFAULT_INTERVAL_MS, type Fingerprinter, type HardwareOptions } from "./fingerprinter";
+import { readText } from "./host-facts";
 
 /** ARPHRD_LOOPBACK: /sys/class/net/<if>/type of a loopback interface. */
 const ARPHRD_LOOPBACK = 772;
 
+// speed reads EINVAL on links that are down or have no notion of speed: undefined, like a missing file.
 async function attribute(dir: string, name: string): Promise<string | undefined> {
-  try {
-    return (await readFile(join(dir, name), "utf8")).trim();
-  } catch {
-    // speed reads EINVAL on links that are down or have no notion of speed
-    return undefined;
-  }
+  return (await readText(join(dir, name)))?.trim();
 }
 
 // The kernel puts interfaces without a device behind them (bridges, veths, docker0, ...) under devices/virtual.
