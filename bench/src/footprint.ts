@@ -69,8 +69,8 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
   const startAgent = async (id: string, coordinator: string, tokenFile: string, extra: string[]) => {
     const stateDir = join(o.dir, `${id}-state`);
     await mkdir(stateDir, { recursive: true });
-    const agent = { child: undefined as unknown as ChildProcess, connected: false };
-    agent.child = spawnNode(
+    let connected = false;
+    const child = spawnNode(
       AGENT_BUNDLE,
       [
         "run",
@@ -95,12 +95,12 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
         nodeArgs: nodeFlags,
         logFile: join(o.dir, `${id}.log`),
         onStderrLine: (line) => {
-          if (line.includes('"connected to the coordinator"')) agent.connected = true;
+          if (line.includes('"connected to the coordinator"')) connected = true;
         },
       },
     );
-    children.push(agent.child);
-    return agent;
+    children.push(child);
+    return { pid: child.pid!, connected: () => connected };
   };
 
   try {
@@ -137,13 +137,13 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
     );
     children.push(floor, builtins, session);
     await waitUntil(
-      () => agent.connected && tlsAgent.connected && sessionUp,
+      () => agent.connected() && tlsAgent.connected() && sessionUp,
       30_000,
       "the agents and the bare session to connect",
     );
     await new Promise((r) => setTimeout(r, o.settleMs));
     const [a, f, s, b, t] = await measureProcesses(
-      [agent.child.pid!, floor.pid!, session.pid!, builtins.pid!, tlsAgent.child.pid!],
+      [agent.pid, floor.pid!, session.pid!, builtins.pid!, tlsAgent.pid],
       o.windowMs,
     );
     const window = `${(o.windowMs / 1000).toFixed(0)} s`;
