@@ -1,11 +1,11 @@
 import { rmSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
-import { addService, ClusterService, serverCredentials } from "@phoenix/proto";
+import { addService, ClusterService, grpcTimeout, serverCredentials } from "@phoenix/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failingService } from "../../packages/proto/src/test-service";
 import { makeTestTls, type TestTls } from "../../packages/proto/src/test-tls";
-import { type ClusterClient, connect, grpcTimeout } from "./client";
+import { type ClusterClient, connect } from "./client";
 import { deadPort } from "./test-ports";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

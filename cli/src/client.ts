@@ -47,7 +47,6 @@ export function connect(conn: Connection): ClusterClient {
   const callOptions = (opts: CallOptions): H2CallOptions => {
     const metadata: Record<string, string> = {};
     if (conn.token) metadata.authorization = `Bearer ${conn.token}`;
-    if (opts.timeoutMs !== undefined) metadata["grpc-timeout"] = grpcTimeout(opts.timeoutMs);
     return { metadata, timeoutMs: opts.timeoutMs, signal: opts.signal };
   };
   const client: Record<string, unknown> = { close: () => channel.close() };
@@ -58,12 +57,4 @@ export function connect(conn: Connection): ClusterClient {
         : (req: never, opts: CallOptions = {}) => channel.serverStream(method, req, callOptions(opts));
   }
   return client as ClusterClient;
-}
-
-/** A `grpc-timeout` header value: at most 8 digits and a unit (milliseconds, seconds or hours). */
-export function grpcTimeout(ms: number): string {
-  const milli = Math.max(1, Math.ceil(ms));
-  if (milli <= 99_999_999) return `${milli}m`;
-  const seconds = Math.ceil(milli / 1000);
-  return seconds <= 99_999_999 ? `${seconds}S` : `${Math.min(99_999_999, Math.ceil(seconds / 3600))}H`;
 }

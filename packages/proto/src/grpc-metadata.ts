@@ -53,3 +53,11 @@ function metadataProblem(name: string, value: string): string | undefined {
     return "not a gRPC timeout (up to 8 digits and one of H, M, S, m, u, n)";
   return undefined;
 }
+
+/** A `grpc-timeout` header value: at most 8 digits and a unit (milliseconds, seconds or hours). */
+export function grpcTimeout(ms: number): string {
+  const milli = Math.max(1, Math.ceil(ms));
+  if (milli <= 99_999_999) return `${milli}m`;
+  const seconds = Math.ceil(milli / 1000);
+  return seconds <= 99_999_999 ? `${seconds}S` : `${Math.min(99_999_999, Math.ceil(seconds / 3600))}H`;
+}

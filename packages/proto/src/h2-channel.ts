@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { errorFromWire, GrpcCode } from "./error-info";
 import { GrpcCall } from "./grpc-call";
-import { metadataFields } from "./grpc-metadata";
+import { grpcTimeout, metadataFields } from "./grpc-metadata";
 import { H2Connection } from "./h2/connection";
 import type { HeaderField } from "./h2/hpack";
 import type { ClientTls } from "./tls-files";
@@ -30,7 +30,7 @@ export interface H2ChannelOptions {
 export interface H2CallOptions {
   /** Request metadata, checked by gRPC's rules: `authorization`, `grpc-timeout`, ... */
   metadata?: Readonly<Record<string, string>>;
-  /** Milliseconds until the call ends here with DEADLINE_EXCEEDED (the server learns it from grpc-timeout). */
+  /** Milliseconds until the call ends here with DEADLINE_EXCEEDED; sent to the server as grpc-timeout. */
   timeoutMs?: number;
   /** Cancels the call (CANCELLED) when aborted. */
   signal?: AbortSignal;
@@ -65,18 +65,15 @@ export function createH2Channel(address: string, opts: H2ChannelOptions = {}): H
 
   const start = (method: DescMethod, req: unknown, callOpts: H2CallOptions = {}): ReadCall => {
     if (closed) throw new PhoenixError(ErrorCode.CANCELLED, "the client is closed");
-    const metadata = callOpts.metadata ? metadataFields(callOpts.metadata) : [];
+    // The server learns the deadline from grpc-timeout, unless the caller set that header itself.
+    const metadata: Record<string, string> = {};
+    if (callOpts.timeoutMs !== undefined) metadata["grpc-timeout"] = grpcTimeout(callOpts.timeoutMs);
+    const fields = metadataFields({ ...metadata, ...callOpts.metadata });
     if (!conn?.usable) {
       conn = new H2Connection(address, { ...opts, connectTimeoutMs: opts.connectTimeoutMs ?? 20_000 });
     }
-    const call = new ReadCall(
-      conn,
-      method,
-      create(method.input, req as never),
-      metadata,
-      callOpts,
-      opts,
-      () => calls.delete(call),
+    const call = new ReadCall(conn, method, create(method.input, req as never), fields, callOpts, opts, () =>
+      calls.delete(call),
     );
     calls.add(call);
     return call;

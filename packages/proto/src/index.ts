@@ -44,8 +44,7 @@ export {
   defaultChannelOptions,
   defaultServerOptions,
 } from "./grpc";
-export type { WireStatus } from "./grpc-wire";
-export { encodeFrame, FRAME_HEADER_BYTES, readWireStatus, responseProblem } from "./grpc-wire";
+export { grpcTimeout } from "./grpc-metadata";
 export type { BidiStream, BidiStreamOptions } from "./h2-bidi";
 export { openBidiStream } from "./h2-bidi";
 export type { H2CallOptions, H2Channel, H2ChannelOptions } from "./h2-channel";
