@@ -41,6 +41,21 @@ node -e '
     const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + f, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests || 0);
   }
+  const named = [];
+  for (const f of fs.readdirSync(process.argv[1])) {
+    const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + f, "utf8"));
+    for (const file of r.testResults) {
+      for (const t of file.assertionResults) {
+        if (t.status !== "failed") continue;
+        const why = (t.failureMessages[0] || "").split("\n")[0].slice(0, 300);
+        named.push(`  ${file.name.replace(process.cwd() + "/", "")} > ${t.fullName}\n      ${why}`);
+      }
+      if (file.status === "failed" && file.assertionResults.length === 0) {
+        named.push(`  ${file.name.replace(process.cwd() + "/", "")}: ${(file.message || "").split("\n")[0].slice(0, 300)}`);
+      }
+    }
+  }
+  if (named.length > 0) console.log(`failed tests:\n${named.join("\n")}`);
   console.log(`Phoenix: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 ' "$results"
 rm -rf "$results"
