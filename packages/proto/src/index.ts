@@ -1,7 +1,14 @@
-export type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+export type {
+  JsonValue,
+  JsonWriteOptions,
+  Message,
+  MessageInitShape,
+  MessageShape,
+} from "@bufbuild/protobuf";
 export {
   clone,
   create,
+  createRegistry,
   equals,
   fromBinary,
   fromJson,
@@ -10,15 +17,19 @@ export {
   toJson,
   toJsonString,
 } from "@bufbuild/protobuf";
+export type { MessageCodec, MethodKind, WireMethod } from "./codec";
+export { reflectCodec, reflectMethod } from "./codec-reflect";
 export {
+  DurationCodec,
   durationFromMs,
   durationMs,
+  TimestampCodec,
   timestampDate,
   timestampFromDate,
   timestampFromMs,
   timestampMs,
   timestampNow,
-} from "@bufbuild/protobuf/wkt";
+} from "./codec-wkt";
 export { clientCredentials, serverCredentials } from "./credentials";
 export {
   cleanDetails,
@@ -30,11 +41,17 @@ export {
   grpcStatusFor,
   toErrorInfo,
 } from "./error-info";
+export * from "./gen/phoenix/v1/agent_codec";
 export * from "./gen/phoenix/v1/agent_pb";
+export * from "./gen/phoenix/v1/cluster_codec";
 export * from "./gen/phoenix/v1/cluster_pb";
+export * from "./gen/phoenix/v1/events_codec";
 export * from "./gen/phoenix/v1/events_pb";
+export * from "./gen/phoenix/v1/inventory_codec";
 export * from "./gen/phoenix/v1/inventory_pb";
+export * from "./gen/phoenix/v1/stack_codec";
 export * from "./gen/phoenix/v1/stack_pb";
+export * from "./gen/phoenix/v1/swarm_codec";
 export * from "./gen/phoenix/v1/swarm_pb";
 export type { BidiCall, CallContext, CallOptions, ServiceClient, ServiceImpl } from "./grpc";
 export {
