@@ -1,15 +1,13 @@
 import {
-  ClusterService,
+  ClusterServiceCodec,
   clientTls,
   createH2Channel,
   type H2CallOptions,
-  type MessageInitShape,
-  type MessageShape,
+  type WireMethod,
 } from "@phoenix/proto";
 import type { Connection } from "./settings";
 
-type Method = (typeof ClusterService.methods)[number];
-type Methods = typeof ClusterService.method;
+type Methods = typeof ClusterServiceCodec;
 
 /** Options of one call. */
 export interface CallOptions {
@@ -19,11 +17,12 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-type ClientMethod<M extends Method> = M["methodKind"] extends "unary"
-  ? (req: MessageInitShape<M["input"]>, opts?: CallOptions) => Promise<MessageShape<M["output"]>>
-  : M["methodKind"] extends "server_streaming"
-    ? (req: MessageInitShape<M["input"]>, opts?: CallOptions) => AsyncIterable<MessageShape<M["output"]>>
-    : never;
+type ClientMethod<M> =
+  M extends WireMethod<unknown, infer Out, infer InInit, "unary">
+    ? (req: InInit, opts?: CallOptions) => Promise<Out>
+    : M extends WireMethod<unknown, infer Out, infer InInit, "server_streaming">
+      ? (req: InInit, opts?: CallOptions) => AsyncIterable<Out>
+      : never;
 
 /** The typed ClusterService client the commands use: one function per method, errors thrown as PhoenixError. */
 export type ClusterClient = { [K in keyof Methods]: ClientMethod<Methods[K]> } & {
@@ -50,11 +49,17 @@ export function connect(conn: Connection): ClusterClient {
     return { metadata, timeoutMs: opts.timeoutMs, signal: opts.signal };
   };
   const client: Record<string, unknown> = { close: () => channel.close() };
-  for (const method of ClusterService.methods) {
-    client[method.localName] =
-      method.methodKind === "unary"
-        ? (req: never, opts: CallOptions = {}) => channel.unary(method, req, callOptions(opts))
-        : (req: never, opts: CallOptions = {}) => channel.serverStream(method, req, callOptions(opts));
+  for (const [name, method] of Object.entries(ClusterServiceCodec) as [string, WireMethod][]) {
+    client[name] =
+      method.kind === "unary"
+        ? (req: unknown, opts: CallOptions = {}) =>
+            channel.unary(method as WireMethod<unknown, unknown, unknown, "unary">, req, callOptions(opts))
+        : (req: unknown, opts: CallOptions = {}) =>
+            channel.serverStream(
+              method as WireMethod<unknown, unknown, unknown, "server_streaming">,
+              req,
+              callOptions(opts),
+            );
   }
   return client as ClusterClient;
 }

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import {
-  AgentService,
+  AgentServiceCodec,
   type BidiStream,
   type ClientTls,
   type Command,
@@ -233,7 +233,7 @@ export function createSession(opts: SessionOptions): AgentSession {
     const inventory = await opts.inventory.current();
     if (inventory.docker) lastDocker = inventory.docker;
     const agentId = opts.agentId || inventory.host?.machineId || hostname();
-    const call: Duplex = openBidiStream(AgentService.method.session, opts.coordinator, {
+    const call: Duplex = openBidiStream(AgentServiceCodec.session, opts.coordinator, {
       tls: opts.tls,
       userAgent: `phoenix-agent/${opts.agentVersion}`,
     });

@@ -1,5 +1,5 @@
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
-import { type Event, EventSchema, timestampDate, timestampFromDate, toJson } from "@phoenix/proto";
+import { type Event, EventCodec, timestampDate, timestampFromDate } from "@phoenix/proto";
 import type { CommandContext } from "../context";
 
 /** What --since means: a sequence number, or a point in time. */
@@ -30,7 +30,7 @@ export function parseSince(text: string | undefined, now = Date.now()): Since {
 /** One line for a person: time, seq, type, subject and the payload's main facts. */
 export function formatEvent(ev: Event): string {
   const time = ev.time ? timestampDate(ev.time).toISOString() : "-";
-  const data = ev.data.value ? (toJson(EventSchema, ev) as { [k: string]: unknown }) : {};
+  const data = ev.data.value ? (EventCodec.toJson(ev) as { [k: string]: unknown }) : {};
   const payload = ev.data.case ? (data[ev.data.case] as Record<string, unknown> | undefined) : undefined;
   const facts = payload
     ? Object.entries(payload)
@@ -61,7 +61,7 @@ export async function events(
   });
   for await (const res of stream) {
     if (!res.event) continue;
-    ctx.out.line(ctx.out.json ? JSON.stringify(toJson(EventSchema, res.event)) : formatEvent(res.event));
+    ctx.out.line(ctx.out.json ? JSON.stringify(EventCodec.toJson(res.event)) : formatEvent(res.event));
   }
   return 0;
 }

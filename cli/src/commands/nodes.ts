@@ -1,11 +1,10 @@
 import {
-  GetNodeResponseSchema,
-  ListNodesResponseSchema,
+  GetNodeResponseCodec,
+  ListNodesResponseCodec,
   type Node,
   NodeAvailability,
   NodeRole,
   timestampDate,
-  toJson,
 } from "@phoenix/proto";
 import type { CommandContext } from "../context";
 import { formatAge } from "../output";
@@ -36,7 +35,7 @@ export async function list(ctx: CommandContext, opts: { labels?: boolean }): Pro
   const { out } = ctx;
   const res = await ctx.client().listNodes({}, { timeoutMs: ctx.connection().timeoutMs });
   if (out.json) {
-    out.printJson(toJson(ListNodesResponseSchema, res));
+    out.printJson(ListNodesResponseCodec.toJson(res));
     return 0;
   }
   if (res.nodes.length === 0) {
@@ -69,7 +68,7 @@ export async function inspect(ctx: CommandContext, node: string): Promise<number
   const { out } = ctx;
   const res = await ctx.client().getNode({ node }, { timeoutMs: ctx.connection().timeoutMs });
   if (out.json || !res.node) {
-    out.printJson(toJson(GetNodeResponseSchema, res));
+    out.printJson(GetNodeResponseCodec.toJson(res));
     return 0;
   }
   const n = res.node;

@@ -1,10 +1,9 @@
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import {
-  ListServicesResponseSchema,
-  ListTasksResponseSchema,
-  ScaleServiceResponseSchema,
+  ListServicesResponseCodec,
+  ListTasksResponseCodec,
+  ScaleServiceResponseCodec,
   timestampDate,
-  toJson,
 } from "@phoenix/proto";
 import type { CommandContext } from "../context";
 import { formatAge } from "../output";
@@ -35,7 +34,7 @@ export async function list(ctx: CommandContext, opts: { namespace?: string }): P
     .client()
     .listServices({ namespace: opts.namespace ?? "" }, { timeoutMs: ctx.connection().timeoutMs });
   if (out.json) {
-    out.printJson(toJson(ListServicesResponseSchema, res));
+    out.printJson(ListServicesResponseCodec.toJson(res));
     return 0;
   }
   if (res.services.length === 0) {
@@ -61,7 +60,7 @@ export async function ps(ctx: CommandContext, service: string): Promise<number> 
   const { out } = ctx;
   const res = await ctx.client().listTasks({ service }, { timeoutMs: ctx.connection().timeoutMs });
   if (out.json) {
-    out.printJson(toJson(ListTasksResponseSchema, res));
+    out.printJson(ListTasksResponseCodec.toJson(res));
     return 0;
   }
   out.table(
@@ -114,11 +113,12 @@ export async function scale(ctx: CommandContext, args: string[]): Promise<number
   const results = [];
   for (const w of wanted) {
     const res = await ctx.client().scaleService(w, { timeoutMs: ctx.connection().timeoutMs });
-    results.push({
-      service: w.service,
-      ...(toJson(ScaleServiceResponseSchema, res, { alwaysEmitImplicit: true }) as object),
-    });
-    if (!ctx.out.json) ctx.out.line(`${w.service} scaled from ${res.previous} to ${res.replicas}`);
+    if (ctx.out.json) {
+      results.push({
+        service: w.service,
+        ...(ScaleServiceResponseCodec.toJson(res, { alwaysEmitImplicit: true }) as object),
+      });
+    } else ctx.out.line(`${w.service} scaled from ${res.previous} to ${res.replicas}`);
   }
   if (ctx.out.json) ctx.out.printJson(results);
   return 0;

@@ -1,4 +1,4 @@
-import { ListStacksResponseSchema, timestampDate, toJson } from "@phoenix/proto";
+import { ListStacksResponseCodec, timestampDate } from "@phoenix/proto";
 import type { CommandContext } from "../context";
 import { formatAge } from "../output";
 
@@ -7,7 +7,7 @@ export async function list(ctx: CommandContext): Promise<number> {
   const { out } = ctx;
   const res = await ctx.client().listStacks({}, { timeoutMs: ctx.connection().timeoutMs });
   if (out.json) {
-    out.printJson(toJson(ListStacksResponseSchema, res));
+    out.printJson(ListStacksResponseCodec.toJson(res));
     return 0;
   }
   if (res.stacks.length === 0) {

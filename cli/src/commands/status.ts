@@ -1,4 +1,4 @@
-import { GetStatusResponseSchema, timestampDate, toJson } from "@phoenix/proto";
+import { GetStatusResponseCodec, timestampDate } from "@phoenix/proto";
 import type { CommandContext } from "../context";
 import { formatAge } from "../output";
 
@@ -7,7 +7,7 @@ export async function status(ctx: CommandContext): Promise<number> {
   const { out } = ctx;
   const res = await ctx.client().getStatus({}, { timeoutMs: ctx.connection().timeoutMs });
   if (out.json) {
-    out.printJson(toJson(GetStatusResponseSchema, res));
+    out.printJson(GetStatusResponseCodec.toJson(res));
     return 0;
   }
   const swarm = res.swarm;

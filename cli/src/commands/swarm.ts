@@ -1,13 +1,12 @@
 import {
-  DeployStackResultSchema,
+  DeployStackResultCodec,
   fromErrorInfo,
-  GetSwarmStatusResponseSchema,
+  GetSwarmStatusResponseCodec,
   NodeAvailability,
   NodeRole,
-  RemoveStackResponseSchema,
-  SwarmInitResponseSchema,
-  SwarmJoinResponseSchema,
-  toJson,
+  RemoveStackResponseCodec,
+  SwarmInitResponseCodec,
+  SwarmJoinResponseCodec,
 } from "@phoenix/proto";
 import type { CommandContext } from "../context";
 
@@ -18,7 +17,7 @@ export async function init(ctx: CommandContext, opts: { node?: string }): Promis
   const res = await ctx
     .client()
     .swarmInit({ node: opts.node ?? "" }, { timeoutMs: ctx.connection().timeoutMs });
-  if (ctx.out.json) ctx.out.printJson(toJson(SwarmInitResponseSchema, res));
+  if (ctx.out.json) ctx.out.printJson(SwarmInitResponseCodec.toJson(res));
   else
     ctx.out.line(
       res.already
@@ -31,7 +30,7 @@ export async function init(ctx: CommandContext, opts: { node?: string }): Promis
 /** `phoenix swarm join <vmid>` */
 export async function join(ctx: CommandContext, node: string): Promise<number> {
   const res = await ctx.client().swarmJoin({ node }, { timeoutMs: ctx.connection().timeoutMs });
-  if (ctx.out.json) ctx.out.printJson(toJson(SwarmJoinResponseSchema, res));
+  if (ctx.out.json) ctx.out.printJson(SwarmJoinResponseCodec.toJson(res));
   else
     ctx.out.line(
       `${res.node} ${res.already ? "is already in the swarm" : "joined the swarm"} as ${role(res.role)} (${res.nodeId}).`,
@@ -44,7 +43,7 @@ export async function status(ctx: CommandContext): Promise<number> {
   const { out } = ctx;
   const res = await ctx.client().getSwarmStatus({}, { timeoutMs: ctx.connection().timeoutMs });
   if (out.json) {
-    out.printJson(toJson(GetSwarmStatusResponseSchema, res));
+    out.printJson(GetSwarmStatusResponseCodec.toJson(res));
     return 0;
   }
   if (!res.swarm?.initialized) {
@@ -86,7 +85,7 @@ export async function deploy(
     const r = msg.msg.value;
     ok = r.ok;
     if (out.json) {
-      out.printJson(toJson(DeployStackResultSchema, r));
+      out.printJson(DeployStackResultCodec.toJson(r));
       continue;
     }
     for (const w of r.warnings) out.line(out.yellow(`warning: ${w}`));
@@ -124,7 +123,7 @@ export async function remove(ctx: CommandContext, stack: string, opts: { env: st
   const res = await ctx
     .client()
     .removeStack({ stack, env: opts.env }, { timeoutMs: ctx.connection().timeoutMs });
-  if (ctx.out.json) ctx.out.printJson(toJson(RemoveStackResponseSchema, res));
+  if (ctx.out.json) ctx.out.printJson(RemoveStackResponseCodec.toJson(res));
   else
     ctx.out.line(
       `Removed ${res.namespace}: ${res.removed.length} object(s)${res.removed.length ? ` (${res.removed.join(", ")})` : ""}.`,

@@ -1,10 +1,9 @@
 import {
   fromErrorInfo,
   type PlanResponse,
-  PlanResponseSchema,
+  PlanResponseCodec,
   StepStatus,
-  SyncResponseSchema,
-  toJson,
+  SyncResponseCodec,
 } from "@phoenix/proto";
 import type { CommandContext } from "../context";
 import type { Output } from "../output";
@@ -27,7 +26,7 @@ function printPlan(out: Output, plan: PlanResponse): void {
 /** `phoenix plan` */
 export async function plan(ctx: CommandContext): Promise<number> {
   const res = await ctx.client().plan({}, { timeoutMs: ctx.connection().timeoutMs });
-  if (ctx.out.json) ctx.out.printJson(toJson(PlanResponseSchema, res));
+  if (ctx.out.json) ctx.out.printJson(PlanResponseCodec.toJson(res));
   else printPlan(ctx.out, res);
   return 0;
 }
@@ -41,7 +40,7 @@ export async function syncAll(ctx: CommandContext, opts: { plan?: boolean }): Pr
   let sawSummary = false;
   for await (const msg of ctx.client().sync({ dryRun: false }, { signal: ctx.signal })) {
     if (out.json) {
-      out.line(JSON.stringify(toJson(SyncResponseSchema, msg)));
+      out.line(JSON.stringify(SyncResponseCodec.toJson(msg)));
     }
     switch (msg.msg.case) {
       case "plan":

@@ -1,7 +1,6 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
+import { ErrorInfoCodec, zeroErrorInfo, zeroErrorPlace } from "./gen/phoenix/v1/swarm_codec";
 import type { ErrorInfo } from "./gen/phoenix/v1/swarm_pb";
-import { ErrorInfoSchema } from "./gen/phoenix/v1/swarm_pb";
 
 /** Trailing metadata key that carries a serialized ErrorInfo next to the gRPC status. */
 export const ERROR_METADATA_KEY = "phoenix-error-bin";
@@ -76,12 +75,17 @@ export function grpcStatusFor(code: ErrorCode): GrpcCode {
 
 /** Converts a PhoenixError to its protocol form. */
 export function toErrorInfo(err: PhoenixError): ErrorInfo {
-  return create(ErrorInfoSchema, {
+  const place = zeroErrorPlace();
+  for (const key of ["file", "path", "node", "service", "stack", "command"] as const) {
+    place[key] = err.place[key] ?? "";
+  }
+  return {
+    ...zeroErrorInfo(),
     code: err.code,
     message: err.message,
-    place: { ...err.place },
+    place,
     details: err.details.map(toErrorInfo),
-  });
+  };
 }
 
 /** Converts a protocol error back to a PhoenixError. */
@@ -97,7 +101,7 @@ export function fromErrorInfo(info: ErrorInfo): PhoenixError {
 
 /** The serialized ErrorInfo of a PhoenixError, as it travels in `phoenix-error-bin`. */
 export function errorInfoBytes(err: PhoenixError): Uint8Array {
-  return toBinary(ErrorInfoSchema, toErrorInfo(err));
+  return ErrorInfoCodec.encode(toErrorInfo(err));
 }
 
 /**
@@ -112,7 +116,7 @@ export function errorFromWire(
 ): PhoenixError {
   if (errorInfo && errorInfo.length > 0) {
     try {
-      return fromErrorInfo(fromBinary(ErrorInfoSchema, errorInfo));
+      return fromErrorInfo(ErrorInfoCodec.decode(errorInfo));
     } catch {
       // fall through to the plain status
     }

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http2";
-import type { DescMessage, DescMethod, MessageShape } from "@bufbuild/protobuf";
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
+import type { MessageCodec, WireMethod } from "./codec";
 import { errorFromWire, GrpcCode } from "./error-info";
 import {
   encodeFrame as encodeMessage,
@@ -42,8 +41,8 @@ export interface GrpcCallEvents {
 export class GrpcCall {
   /** The call's HTTP/2 stream: pause() and resume() it to stop and restart the server's sending. */
   readonly stream: H2Stream;
-  private readonly input: DescMessage;
-  private readonly output: DescMessage;
+  private readonly input: MessageCodec<unknown, unknown>;
+  private readonly output: MessageCodec<unknown, unknown>;
   private readonly maxBytes: number;
   private gotHeaders = false;
   private pending: Buffer[] = [];
@@ -59,7 +58,7 @@ export class GrpcCall {
 
   constructor(
     conn: H2Connection,
-    method: DescMethod,
+    method: WireMethod,
     opts: GrpcCallOptions,
     private readonly events: GrpcCallEvents,
   ) {
@@ -69,7 +68,7 @@ export class GrpcCall {
     const request: HeaderField[] = [
       [":method", "POST"],
       [":scheme", conn.scheme],
-      [":path", `/${method.parent.typeName}/${method.name}`],
+      [":path", method.path],
       [":authority", conn.authority],
       ["content-type", "application/grpc+proto"],
       ["te", "trailers"],
@@ -90,7 +89,7 @@ export class GrpcCall {
     if (this.over || this.halfClosed) {
       throw new PhoenixError(ErrorCode.CANCELLED, "write on a gRPC call that is over");
     }
-    const body = toBinary(this.input, msg as MessageShape<DescMessage>);
+    const body = this.input.encode(msg);
     if (body.length > this.maxBytes) {
       throw new PhoenixError(
         ErrorCode.INVALID_ARGUMENT,
@@ -163,9 +162,9 @@ export class GrpcCall {
       this.frameLen = -1;
       let msg: unknown;
       try {
-        msg = fromBinary(this.output, body);
+        msg = this.output.decode(body);
       } catch (err) {
-        this.abort(GrpcCode.INTERNAL, `cannot decode ${this.output.typeName}: ${(err as Error).message}`);
+        this.abort(GrpcCode.INTERNAL, (err as Error).message);
         return;
       }
       this.events.onMessage(msg);

@@ -5,6 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serverCredentials } from "./credentials";
+import { AgentServiceCodec } from "./gen/phoenix/v1/agent_codec";
 import {
   AgentService,
   type SessionRequest,
@@ -132,7 +133,7 @@ const waitFor = async (cond: () => boolean, ms = 3_000) => {
 describe("openBidiStream against a grpc-js server on loopback", () => {
   let server: grpc.Server;
   let address: string;
-  const open = (opts?: BidiStreamOptions) => openBidiStream(AgentService.method.session, address, opts);
+  const open = (opts?: BidiStreamOptions) => openBidiStream(AgentServiceCodec.session, address, opts);
 
   beforeAll(async () => {
     const s = await startServer(grpc.ServerCredentials.createInsecure());
@@ -223,7 +224,7 @@ describe("openBidiStream against a grpc-js server on loopback", () => {
   it("a refused connection is UNAVAILABLE with the socket's reason", async () => {
     const closed = await startServer(grpc.ServerCredentials.createInsecure());
     closed.server.forceShutdown();
-    const call = openBidiStream(AgentService.method.session, `127.0.0.1:${closed.port}`);
+    const call = openBidiStream(AgentServiceCodec.session, `127.0.0.1:${closed.port}`);
     const done = collect(call);
     call.write(hello("nobody"));
     const out = await done;
@@ -249,7 +250,7 @@ describe("openBidiStream against a grpc-js server on loopback", () => {
     await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
     const relayPort = (relay.address() as { port: number }).port;
     try {
-      const call = openBidiStream(AgentService.method.session, `127.0.0.1:${relayPort}`, {
+      const call = openBidiStream(AgentServiceCodec.session, `127.0.0.1:${relayPort}`, {
         keepaliveMs: 100,
         keepaliveTimeoutMs: 200,
       });
@@ -296,7 +297,7 @@ describe("openBidiStream against a grpc-js server on loopback", () => {
     await new Promise<void>((r) => http1.listen(0, "127.0.0.1", r));
     try {
       const port = (http1.address() as { port: number }).port;
-      const call = openBidiStream(AgentService.method.session, `127.0.0.1:${port}`);
+      const call = openBidiStream(AgentServiceCodec.session, `127.0.0.1:${port}`);
       const done = collect(call);
       call.write(hello("nobody"));
       const out = await done;
@@ -311,9 +312,7 @@ describe("openBidiStream against a grpc-js server on loopback", () => {
   });
 
   it("refuses an address that is not host:port", () => {
-    expect(() => openBidiStream(AgentService.method.session, "no-port")).toThrow(
-      /"no-port" is not host:port/,
-    );
+    expect(() => openBidiStream(AgentServiceCodec.session, "no-port")).toThrow(/"no-port" is not host:port/);
   });
 });
 
@@ -334,7 +333,7 @@ describe("openBidiStream with TLS and a self-made CA", () => {
   });
 
   it("talks to a server whose certificate the CA signed", async () => {
-    const call = openBidiStream(AgentService.method.session, address, {
+    const call = openBidiStream(AgentServiceCodec.session, address, {
       tls: clientTls({ caFile: tls.caFile }),
     });
     const done = collect(call, () => call.end());
@@ -345,7 +344,7 @@ describe("openBidiStream with TLS and a self-made CA", () => {
   });
 
   it("refuses a server its CA did not sign, as UNAVAILABLE with the TLS reason", async () => {
-    const call = openBidiStream(AgentService.method.session, address, {
+    const call = openBidiStream(AgentServiceCodec.session, address, {
       tls: clientTls({ caFile: tls.otherCaFile }),
     });
     const done = collect(call);
@@ -357,7 +356,7 @@ describe("openBidiStream with TLS and a self-made CA", () => {
   });
 
   it("a plaintext client is not welcomed by a TLS server", async () => {
-    const call = openBidiStream(AgentService.method.session, address);
+    const call = openBidiStream(AgentServiceCodec.session, address);
     const done = collect(call);
     call.write(hello("echo"));
     const out = await done;

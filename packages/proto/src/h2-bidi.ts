@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
-import type { DescMethod, MessageShape } from "@bufbuild/protobuf";
 import type { PhoenixError } from "@phoenix/errors";
+import type { WireMethod } from "./codec";
 import { GrpcCall } from "./grpc-call";
 import { H2Connection } from "./h2/connection";
 import type { ClientTls } from "./tls-files";
@@ -47,15 +47,12 @@ export interface BidiStream<I, O> {
  * connection's one stream: an agent keeps its one long-lived stream with none of grpc-js's channel
  * machinery and without node:http2, whose JavaScript and nghttp2 state would stay resident in every guest.
  */
-export function openBidiStream<M extends DescMethod>(
-  method: M,
+export function openBidiStream<In, Out, InInit>(
+  method: WireMethod<In, Out, InInit, "bidi_streaming">,
   address: string,
   opts: BidiStreamOptions = {},
-): BidiStream<MessageShape<M["input"]>, MessageShape<M["output"]>> {
-  return new H2BidiStream(method, address, opts) as BidiStream<
-    MessageShape<M["input"]>,
-    MessageShape<M["output"]>
-  >;
+): BidiStream<InInit, Out> {
+  return new H2BidiStream(method, address, opts) as BidiStream<InInit, Out>;
 }
 
 class H2BidiStream extends EventEmitter {
@@ -63,7 +60,7 @@ class H2BidiStream extends EventEmitter {
   private readonly call: GrpcCall;
   private cancelled = false;
 
-  constructor(method: DescMethod, address: string, opts: BidiStreamOptions) {
+  constructor(method: WireMethod, address: string, opts: BidiStreamOptions) {
     super();
     this.conn = new H2Connection(address, opts);
     this.conn.onConnect = () => this.emit("connect");

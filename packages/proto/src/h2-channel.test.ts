@@ -2,6 +2,7 @@ import { createServer, connect as netConnect, type Server, type Socket } from "n
 import * as grpc from "@grpc/grpc-js";
 import { ErrorCode } from "@phoenix/errors";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ClusterServiceCodec } from "./gen/phoenix/v1/cluster_codec";
 import { ClusterService } from "./gen/phoenix/v1/cluster_pb";
 import { addService } from "./grpc";
 import { CLIENT_PREFACE, encodeFrame, FrameReader, FrameType, goawayFrame, H2Error } from "./h2/frames";
@@ -190,7 +191,7 @@ describe("createH2Channel against a grpc-js server on loopback", () => {
     seen.maxActive = 0;
     const names = ["slow-100", "slow-120", "slow-80", "slow-100", "slow-60", "slow-90"];
     const replies = await Promise.all(
-      names.map((node) => channel.unary(ClusterService.method.getNode, { node })),
+      names.map((node) => channel.unary(ClusterServiceCodec.getNode, { node })),
     );
     expect(replies.map((r) => r.node?.name)).toEqual(names);
     expect(seen.maxActive).toBe(2);
@@ -201,9 +202,9 @@ describe("createH2Channel against a grpc-js server on loopback", () => {
     channel = createH2Channel(`127.0.0.1:${port}`);
     seen.cancelled.clear();
     const ac = new AbortController();
-    const kept = channel.serverStream(ClusterService.method.watchEvents, { follow: true, afterSeq: 1000n });
+    const kept = channel.serverStream(ClusterServiceCodec.watchEvents, { follow: true, afterSeq: 1000n });
     const dropped = channel.serverStream(
-      ClusterService.method.watchEvents,
+      ClusterServiceCodec.watchEvents,
       { follow: true, afterSeq: 2000n },
       { signal: ac.signal },
     );
@@ -226,7 +227,7 @@ describe("createH2Channel against a grpc-js server on loopback", () => {
     seen.metadata = [];
     const big = "b".repeat(40 * 1024);
     await channel.unary(
-      ClusterService.method.getStatus,
+      ClusterServiceCodec.getStatus,
       {},
       { metadata: { authorization: "Bearer t0ken", "x-big": big, "trace-bin": "AAEC" } },
     );
@@ -238,7 +239,7 @@ describe("createH2Channel against a grpc-js server on loopback", () => {
 
     await expect(
       channel.unary(
-        ClusterService.method.getStatus,
+        ClusterServiceCodec.getStatus,
         {},
         { metadata: { authorization: "Bearer s3cret\r\nx: y" } },
       ),
@@ -247,7 +248,7 @@ describe("createH2Channel against a grpc-js server on loopback", () => {
       message: 'metadata "authorization": the value holds a line break (CR or LF)',
     });
     expect(() =>
-      channel.serverStream(ClusterService.method.watchEvents, {}, { metadata: { ":path": "/other" } }),
+      channel.serverStream(ClusterServiceCodec.watchEvents, {}, { metadata: { ":path": "/other" } }),
     ).toThrow(/pseudo-headers are the gRPC call's own/);
     // Neither reached the server.
     expect(seen.metadata).toHaveLength(1);
@@ -255,20 +256,33 @@ describe("createH2Channel against a grpc-js server on loopback", () => {
 
   it("reads empty messages, the last bytes of a frame or not", async () => {
     channel = createH2Channel(`127.0.0.1:${port}`);
-    expect((await channel.unary(ClusterService.method.listStacks, {})).stacks).toEqual([]);
+    expect((await channel.unary(ClusterServiceCodec.listStacks, {})).stacks).toEqual([]);
     const got: string[] = [];
-    for await (const res of channel.serverStream(ClusterService.method.serviceLogs, { service: "empty" }))
+    for await (const res of channel.serverStream(ClusterServiceCodec.serviceLogs, { service: "empty" }))
       got.push(res.line?.taskId ?? "(empty)");
     expect(got).toEqual(["(empty)", "t1", "(empty)"]);
   });
 
+  it("refuses a request over the message size limit with INVALID_ARGUMENT, and the channel goes on", async () => {
+    channel = createH2Channel(`127.0.0.1:${port}`, { maxMessageBytes: 100 });
+    const big = "x".repeat(200);
+    await expect(channel.unary(ClusterServiceCodec.getNode, { node: big })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+      message: "message larger than max (203 vs. 100 bytes)",
+    });
+    expect(() => channel.serverStream(ClusterServiceCodec.watchEvents, { types: [big] })).toThrow(
+      "message larger than max (203 vs. 100 bytes)",
+    );
+    expect((await channel.unary(ClusterServiceCodec.getStatus, {})).cluster).toBe("lab");
+  });
+
   it("ends a call still running with CANCELLED when the channel is closed, and refuses new ones", async () => {
     channel = createH2Channel(`127.0.0.1:${port}`);
-    const pending = channel.unary(ClusterService.method.getNode, { node: "slow-2000" });
+    const pending = channel.unary(ClusterServiceCodec.getNode, { node: "slow-2000" });
     await sleep(50);
     channel.close();
     await expect(pending).rejects.toMatchObject({ code: ErrorCode.CANCELLED });
-    await expect(channel.unary(ClusterService.method.getStatus, {})).rejects.toMatchObject({
+    await expect(channel.unary(ClusterServiceCodec.getStatus, {})).rejects.toMatchObject({
       code: ErrorCode.CANCELLED,
       message: "the client is closed",
     });
@@ -295,7 +309,7 @@ describe("createH2Channel flow control and GOAWAY, through a relay that reads th
     channel = createH2Channel(`127.0.0.1:${relay.port}`, { maxQueuedMessages: 4 });
     seen.produced.clear();
     // Stream 1: 100 lines of 64 KiB (6.4 MiB, six times the 1 MiB window); one is read, then none.
-    const slow = channel.serverStream(ClusterService.method.serviceLogs, { service: "slow", tail: 100 });
+    const slow = channel.serverStream(ClusterServiceCodec.serviceLogs, { service: "slow", tail: 100 });
     const it = slow[Symbol.asyncIterator]();
     expect((await it.next()).value?.line?.taskId).toBe("slow-0");
     const held = await settled(() => seen.produced.get("slow") ?? 0);
@@ -305,7 +319,7 @@ describe("createH2Channel flow control and GOAWAY, through a relay that reads th
 
     // Stream 3 on the same connection is read to its end meanwhile, past its window too.
     let other = 0;
-    for await (const res of channel.serverStream(ClusterService.method.serviceLogs, {
+    for await (const res of channel.serverStream(ClusterServiceCodec.serviceLogs, {
       service: "fast",
       tail: 40,
     }))
@@ -333,7 +347,7 @@ describe("createH2Channel flow control and GOAWAY, through a relay that reads th
     // Streams 1, 3 and 5, each followed until the test leaves it.
     const its = [100n, 200n, 300n].map((afterSeq) =>
       channel
-        .serverStream(ClusterService.method.watchEvents, { follow: true, afterSeq })
+        .serverStream(ClusterServiceCodec.watchEvents, { follow: true, afterSeq })
         [Symbol.asyncIterator](),
     );
     for (const it of its) await it.next();
@@ -357,7 +371,7 @@ describe("createH2Channel flow control and GOAWAY, through a relay that reads th
     }
     expect(at[0]! > 104n && at[0]! < 200n).toBe(true);
     expect(at[1]! > 204n && at[1]! < 300n).toBe(true);
-    expect((await channel.unary(ClusterService.method.getStatus, {})).cluster).toBe("lab");
+    expect((await channel.unary(ClusterServiceCodec.getStatus, {})).cluster).toBe("lab");
     expect(relay.connections).toBe(2);
 
     // Once its last stream is over, the connection that was going away is closed by the client.
@@ -378,14 +392,14 @@ describe("createH2Channel and a grpc-js server shutting down gracefully", () => 
     try {
       seen.active = 0;
       const calls = ["slow-300", "slow-400"].map((node) =>
-        channel.unary(ClusterService.method.getNode, { node }),
+        channel.unary(ClusterServiceCodec.getNode, { node }),
       );
       await waitFor(() => seen.active === 2);
       // The server's GOAWAY names the last stream it took: both calls are at or below it.
       const down = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       expect((await Promise.all(calls)).map((r) => r.node?.name)).toEqual(["slow-300", "slow-400"]);
       await down;
-      await expect(channel.unary(ClusterService.method.getStatus, {})).rejects.toMatchObject({
+      await expect(channel.unary(ClusterServiceCodec.getStatus, {})).rejects.toMatchObject({
         code: ErrorCode.UNAVAILABLE,
         message: expect.stringContaining("ECONNREFUSED"),
       });

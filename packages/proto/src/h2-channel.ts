@@ -1,6 +1,5 @@
-import type { DescMethod, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
-import { create } from "@bufbuild/protobuf";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
+import type { WireMethod } from "./codec";
 import { errorFromWire, GrpcCode } from "./error-info";
 import { GrpcCall } from "./grpc-call";
 import { grpcTimeout, metadataFields } from "./grpc-metadata";
@@ -38,17 +37,17 @@ export interface H2CallOptions {
 
 /** Unary and server-streaming gRPC calls over one HTTP/2 connection; errors are thrown as PhoenixError. */
 export interface H2Channel {
-  unary<M extends DescMethod>(
-    method: M,
-    req: MessageInitShape<M["input"]>,
+  unary<In, Out, InInit>(
+    method: WireMethod<In, Out, InInit, "unary">,
+    req: InInit,
     opts?: H2CallOptions,
-  ): Promise<MessageShape<M["output"]>>;
+  ): Promise<Out>;
   /** The stream's messages; the call's error is thrown after the last one it got; leaving early cancels it. */
-  serverStream<M extends DescMethod>(
-    method: M,
-    req: MessageInitShape<M["input"]>,
+  serverStream<In, Out, InInit>(
+    method: WireMethod<In, Out, InInit, "server_streaming">,
+    req: InInit,
     opts?: H2CallOptions,
-  ): AsyncIterable<MessageShape<M["output"]>>;
+  ): AsyncIterable<Out>;
   /** Closes the connection; calls still running end with CANCELLED. */
   close(): void;
 }
@@ -63,7 +62,7 @@ export function createH2Channel(address: string, opts: H2ChannelOptions = {}): H
   let closed = false;
   const calls = new Set<ReadCall>();
 
-  const start = (method: DescMethod, req: unknown, callOpts: H2CallOptions = {}): ReadCall => {
+  const start = (method: WireMethod, req: unknown, callOpts: H2CallOptions = {}): ReadCall => {
     if (closed) throw new PhoenixError(ErrorCode.CANCELLED, "the client is closed");
     // The server learns the deadline from grpc-timeout, unless the caller set that header itself.
     const metadata: Record<string, string> = {};
@@ -72,21 +71,21 @@ export function createH2Channel(address: string, opts: H2ChannelOptions = {}): H
     if (!conn?.usable) {
       conn = new H2Connection(address, { ...opts, connectTimeoutMs: opts.connectTimeoutMs ?? 20_000 });
     }
-    const call = new ReadCall(conn, method, create(method.input, req as never), fields, callOpts, opts, () =>
-      calls.delete(call),
-    );
+    const call = new ReadCall(conn, method, fields, callOpts, opts, () => calls.delete(call));
     calls.add(call);
+    call.send(req);
     return call;
   };
 
   return {
-    unary: async (method, req, callOpts) => {
+    unary: async (method: WireMethod, req: unknown, callOpts?: H2CallOptions) => {
       let reply: unknown;
       for await (const msg of start(method, req, callOpts).messages()) reply ??= msg;
-      if (reply === undefined) throw errorFromWire(GrpcCode.INTERNAL, `${method.name} answered no message`);
+      if (reply === undefined) throw errorFromWire(GrpcCode.INTERNAL, `${method.path} answered no message`);
       return reply as never;
     },
-    serverStream: (method, req, callOpts) => start(method, req, callOpts).messages() as never,
+    serverStream: (method: WireMethod, req: unknown, callOpts?: H2CallOptions) =>
+      start(method, req, callOpts).messages() as never,
     close: () => {
       closed = true;
       for (const call of [...calls]) call.stop();
@@ -103,13 +102,14 @@ class ReadCall {
   private wake?: () => void;
   private done = false;
   private error?: PhoenixError;
-  private readonly timer?: NodeJS.Timeout;
+  private timer?: NodeJS.Timeout;
+  private readonly timeoutMs?: number;
+  private readonly signal?: AbortSignal;
   private readonly onAbort = () => this.stop();
 
   constructor(
     conn: H2Connection,
-    method: DescMethod,
-    req: unknown,
+    method: WireMethod,
     metadata: HeaderField[],
     callOpts: H2CallOptions,
     opts: H2ChannelOptions,
@@ -131,12 +131,18 @@ class ReadCall {
           this.done = true;
           this.error = err;
           clearTimeout(this.timer);
-          callOpts.signal?.removeEventListener("abort", this.onAbort);
+          this.signal?.removeEventListener("abort", this.onAbort);
           onDone();
           this.notify();
         },
       },
     );
+    this.timeoutMs = callOpts.timeoutMs;
+    this.signal = callOpts.signal;
+  }
+
+  /** Sends the request and half-closes; throws (the call cancelled) when the request cannot be sent. */
+  send(req: unknown): void {
     try {
       this.call.write(req);
       this.call.end();
@@ -144,15 +150,15 @@ class ReadCall {
       this.call.cancel();
       throw err;
     }
-    const ms = callOpts.timeoutMs;
+    const ms = this.timeoutMs;
     if (ms !== undefined) {
       this.timer = setTimeout(
         () => this.call.abort(GrpcCode.DEADLINE_EXCEEDED, `no answer within ${ms} ms`),
         ms,
       );
     }
-    if (callOpts.signal?.aborted) this.stop();
-    else callOpts.signal?.addEventListener("abort", this.onAbort, { once: true });
+    if (this.signal?.aborted) this.stop();
+    else this.signal?.addEventListener("abort", this.onAbort, { once: true });
   }
 
   /** Ends the call from this side with CANCELLED. */
