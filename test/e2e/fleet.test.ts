@@ -431,10 +431,11 @@ describe("g. a guest's link cut", () => {
     let offlineAt: number;
     try {
       // The coordinator's own clock says when: at most TTL + grace after the last heartbeat, which
-      // came before the cut (a 1 s tick of slack for its expiry check).
+      // came before the cut. Slack: its expiry check runs every 250 ms here, and a loaded 2-core machine
+      // delays timers by hundreds of ms more; a missed expiry would take the 15 s of the wait below.
       const offline = await events.waitFor(mark, "agent.offline", (e) => e.subject === "drphoenix", 15_000);
       offlineAt = Date.parse(offline.time) - cut;
-      expect(offlineAt).toBeLessThanOrEqual(TTL_MS + GRACE_MS + 1_000);
+      expect(offlineAt).toBeLessThanOrEqual(TTL_MS + GRACE_MS + 2_000);
       const row = (await phoenixOk(["nodes"])).split("\n").find((l) => l.startsWith("drphoenix "));
       expect(row).toMatch(/\boffline\b/);
       expect((await nodesJson()).find((n) => n.name === "drphoenix")?.online ?? false).toBe(false);
