@@ -15,8 +15,8 @@ stage() { # name, command...: runs every stage, remembers which failed
 
 check_generated() {
   npm run generate --silent || return 1
-  if ! git diff --quiet -- packages/proto/src/gen; then
-    git --no-pager diff --stat -- packages/proto/src/gen
+  if [ -n "$(git status --porcelain -- packages/proto/src/gen)" ]; then
+    git status --short -- packages/proto/src/gen
     echo "generated protocol code is stale: run 'npm run generate' and commit packages/proto/src/gen" >&2
     return 1
   fi
