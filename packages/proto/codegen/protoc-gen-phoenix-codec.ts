@@ -5,11 +5,13 @@
  * The codec reads and writes the same bytes as protobuf-es's toBinary/fromBinary, decodes to the same
  * message objects (the `_pb.ts` types, `$typeName` included) and writes the same proto3 JSON as toJson,
  * but it needs no descriptors at run time: a process that only calls a few methods (the CLI) loads neither
- * descriptor.proto nor the protocol's file descriptors. Message shapes and enums stay those of protoc-gen-es; only type imports point there.
+ * descriptor.proto nor the protocol's file descriptors. Message shapes and enums stay those of
+ * protoc-gen-es; the codecs import only their types.
  *
  * Supports what the protocol uses, in proto3 files: scalars (implicit and explicit presence), enums,
  * messages, repeated strings, bytes and messages, map<string, scalar>, oneofs, and google.protobuf.Timestamp
  * and Duration (their codecs are in ../src/codec-wkt). Anything else fails the generation, naming the field.
+ * ../src/codec.test.ts holds every generated codec to protobuf-es, field by field, on every message.
  */
 import {
   type DescEnum,
@@ -109,43 +111,32 @@ function isSet(t: ScalarType | "enum", v: string): string {
   }
 }
 
-/** Names the generated functions of one message: writeX, readX, zeroX, jsonX, XCodec. */
+/** Names the generated functions of one message (writeX, readX, zeroX, jsonX, XCodec) and of one enum (jsonE). */
 class Names {
   constructor(
     private readonly f: GeneratedFile,
     private readonly file: DescFile,
   ) {}
 
-  private base(m: DescMessage): string {
-    return this.baseOf(m);
-  }
-
   /** The name protoc-gen-es gives the type: its path in the package, nested names joined by "_". */
   baseOf(t: DescMessage | DescEnum): string {
     return t.typeName.slice(t.file.proto.package.length + 1).replaceAll(".", "_");
   }
 
-  private symbol(m: DescMessage, prefix: string, suffix = ""): ImportSymbol | string {
-    const wkt = WELL_KNOWN[m.typeName];
+  /** prefix + type + suffix, imported from the codec file of the file that declares the type. */
+  private ref(t: DescMessage | DescEnum, prefix: string, suffix = ""): ImportSymbol | string {
+    const wkt = WELL_KNOWN[t.typeName];
     if (wkt) return this.f.import(`${prefix}${wkt}${suffix}`, WKT);
-    const name = `${prefix}${this.base(m)}${suffix}`;
-    if (m.file === this.file) return name;
-    return this.f.import(name, `./${m.file.name}_codec`);
+    const name = `${prefix}${this.baseOf(t)}${suffix}`;
+    return t.file === this.file ? name : this.f.import(name, `./${t.file.name}_codec`);
   }
 
-  /** jsonX of a message, jsonE of an enum: each in the codec file of the file that declares it. */
-  json = (t: DescMessage | DescEnum): ImportSymbol | string => {
-    const wkt = WELL_KNOWN[t.typeName];
-    if (wkt) return this.f.import(`json${wkt}`, WKT);
-    const name = `json${this.baseOf(t)}`;
-    if (t.file === this.file) return name;
-    return this.f.import(name, `./${t.file.name}_codec`);
-  };
-  write = (m: DescMessage) => this.symbol(m, "write");
-  read = (m: DescMessage) => this.symbol(m, "read");
-  zero = (m: DescMessage) => this.symbol(m, "zero");
-  codec = (m: DescMessage) => this.symbol(m, "", "Codec");
-  local = (m: DescMessage, prefix: string, suffix = "") => `${prefix}${this.base(m)}${suffix}`;
+  json = (t: DescMessage | DescEnum) => this.ref(t, "json");
+  write = (m: DescMessage) => this.ref(m, "write");
+  read = (m: DescMessage) => this.ref(m, "read");
+  zero = (m: DescMessage) => this.ref(m, "zero");
+  codec = (m: DescMessage) => this.ref(m, "", "Codec");
+  local = (m: DescMessage, prefix: string, suffix = "") => `${prefix}${this.baseOf(m)}${suffix}`;
 }
 
 function unsupported(field: DescField, what: string): never {
@@ -167,7 +158,7 @@ function checkMessage(m: DescMessage): void {
       unsupported(field, "the name __proto__");
     // What the protocol does not use is left out rather than generated untested.
     if (field.fieldKind === "list" && wireOf(field) !== WIRE.delimited)
-      unsupported(field, "a repeated number");
+      unsupported(field, "a repeated number or enum");
     if (field.fieldKind === "map" && (field.mapKey !== ScalarType.STRING || field.mapKind !== "scalar")) {
       unsupported(field, "a map other than map<string, scalar>");
     }
@@ -312,8 +303,7 @@ function wireOf(field: DescField): number {
 
 function readField(f: GeneratedFile, n: Names, m: DescMessage, field: DescField): Line[] {
   const wrong = f.import("wrongWireType", RUNTIME);
-  const expect = (...wires: number[]) =>
-    L`if (${wires.map((w) => `t !== ${w}`).join(" && ")}) ${wrong}("${m.typeName}", ${field.number}, t);`;
+  const expect = (wire: number) => L`if (t !== ${wire}) ${wrong}("${m.typeName}", ${field.number}, t);`;
   const method = (kind: string | undefined) =>
     kind === "enum" ? ENUM.method : scalarInfo(field.scalar!).method;
   // A 64-bit integer reads as bigint (or a string where BigInt is missing, which Node never is).
