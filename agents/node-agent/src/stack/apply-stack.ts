@@ -11,6 +11,7 @@ import {
   type EngineObject,
   type EngineService,
   type EngineServiceSpec,
+  type EngineTask,
 } from "./engine";
 import { inNamespace, isSharedNetwork, SPEC_HASH_LABEL } from "./labels";
 import { type ObjectPlan, planObjects } from "./object-versions";
@@ -73,13 +74,18 @@ export async function applyStack(
       engine.listNetworks(),
       engine.listObjects("secret"),
       engine.listObjects("config"),
+      // Read with the rest: an apply that writes nothing reports its services' tasks from these.
+      engine.listStackTasks(ns),
     ]),
   );
   return new StackApply(engine, ns, specs, cmd, ctx, current).run();
 }
 
-/** What the swarm holds when a deploy starts: the namespace's services, all networks, secrets, configs. */
-type CurrentState = [EngineService[], EngineNetwork[], EngineObject[], EngineObject[]];
+/**
+ * What the swarm holds when a deploy starts: the namespace's services, all networks, secrets, configs,
+ * and the namespace's tasks.
+ */
+type CurrentState = [EngineService[], EngineNetwork[], EngineObject[], EngineObject[], EngineTask[]];
 
 class StackApply {
   private readonly place: ErrorPlace;
@@ -352,10 +358,14 @@ class StackApply {
 
   private async snapshot(changes: ServiceChange[]): Promise<void> {
     if (changes.length === 0) return;
-    const [services, tasks] = await Promise.all([
-      this.engine.listServices(this.ns),
-      this.engine.listTasks(changes.map((c) => c.id)),
-    ]);
+    // Nothing written (a re-apply of the same specs): what was read at the start is still the state.
+    const [services, tasks] =
+      this.engine.writes === 0
+        ? await this.current.then((c) => [c[0], c[4]] as const)
+        : await Promise.all([
+            this.engine.listServices(this.ns),
+            this.engine.listTasks(changes.map((c) => c.id)),
+          ]);
     for (const c of changes) {
       const svc = services.find((s) => s.ID === c.id);
       if (svc) c.progress = evaluateService(svc, tasks, writtenSince(svc, c.since));

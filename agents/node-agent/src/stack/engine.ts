@@ -80,6 +80,8 @@ export interface Engine {
    * service filter when one of them is gone; every task is listed then.
    */
   listTasks(serviceIds?: readonly string[]): Promise<EngineTask[]>;
+  /** Tasks of the services labelled with this stack namespace, as `docker stack ps` lists them. */
+  listStackTasks(ns: string): Promise<EngineTask[]>;
   listNetworks(): Promise<EngineNetwork[]>;
   createNetwork(spec: object): Promise<string>;
   removeNetwork(id: string): Promise<void>;
@@ -173,6 +175,10 @@ export function createEngine(docker: Dockerode, signal: AbortSignal, place: Erro
         throw err;
       }
     },
+    listStackTasks: (ns) =>
+      call<EngineTask[]>("list tasks", () =>
+        docker.listTasks({ filters: nsFilter(ns), abortSignal: signal } as object),
+      ),
     listNetworks: () =>
       call<EngineNetwork[]>("list networks", () => docker.listNetworks({ abortSignal: signal })),
     createNetwork: async (spec) => {

@@ -152,7 +152,11 @@ describe("on a one-node swarm", () => {
     const result = await apply(ns, stackSpecs(ns));
     expect(result.dockerWrites).toBe(0);
     expect(byName(result)).toEqual({ dev1_app_web: "unchanged", dev1_app_worker: "unchanged" });
-    expect(result.services?.map((s) => s.state)).toEqual(["running", "running"]);
+    // Reported from the reads made before anything else: the stack's services and their tasks.
+    expect(result.services?.map((s) => [s.state, s.running, s.desired])).toEqual([
+      ["running", 1, 1],
+      ["running", 1, 1],
+    ]);
     expect(result.networksCreated).toEqual([]);
     expect(result.objectsCreated).toEqual([]);
     expect(result.removed).toEqual([]);
