@@ -5,7 +5,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ClusterServiceCodec } from "./gen/phoenix/v1/cluster_codec";
 import { ClusterService } from "./gen/phoenix/v1/cluster_pb";
 import { addService } from "./grpc";
-import { CLIENT_PREFACE, encodeFrame, FrameReader, FrameType, goawayFrame, H2Error } from "./h2/frames";
+import {
+  CLIENT_PREFACE,
+  encodeFrame,
+  FrameReader,
+  FrameType,
+  goawayFrame,
+  H2Error,
+  windowUpdateFrame,
+} from "./h2/frames";
 import { createH2Channel, type H2Channel } from "./h2-channel";
 import { failingService } from "./test-service";
 
@@ -121,6 +129,8 @@ interface Relay {
   ended: number;
   /** WINDOW_UPDATE frames the client sent on the first connection, by stream id. */
   windowUpdates(streamId: number): number;
+  /** Error codes of the GOAWAY frames the client sent, on any connection. */
+  goaways: number[];
   /** Sends a frame to the client on its latest connection, between two of the server's. */
   inject(frame: Buffer): void;
   close(): void;
@@ -135,6 +145,7 @@ async function startRelay(target: number): Promise<Relay> {
     connections: 0,
     ended: 0,
     windowUpdates: (id) => updates.filter((s) => s === id).length,
+    goaways: [],
     inject: (frame) => toClient?.write(frame),
     close: () => {
       for (const s of sockets) s.destroy();
@@ -154,6 +165,7 @@ async function startRelay(target: number): Promise<Relay> {
       preface -= skip;
       for (const f of fromClient.push(Buffer.from(d.subarray(skip)))) {
         if (first && f.type === FrameType.WINDOW_UPDATE) updates.push(f.streamId);
+        if (f.type === FrameType.GOAWAY) relay.goaways.push(f.payload.readUInt32BE(4));
       }
     });
     const fromServer = new FrameReader(0xffffff);
@@ -338,6 +350,23 @@ describe("createH2Channel flow control and GOAWAY, through a relay that reads th
     expect(n).toBe(100);
     expect(relay.windowUpdates(1)).toBeGreaterThan(updatesWhileHeld);
     expect(relay.connections).toBe(1);
+  });
+
+  it("answers a server that overflows the flow-control window with GOAWAY FLOW_CONTROL_ERROR", async () => {
+    relay = await startRelay(port);
+    channel = createH2Channel(`127.0.0.1:${relay.port}`);
+    const it = channel
+      .serverStream(ClusterServiceCodec.watchEvents, { follow: true, afterSeq: 400n })
+      [Symbol.asyncIterator]();
+    await it.next();
+    // The connection's send window is at least 65,535 bytes: this takes it past 2^31 - 1.
+    relay.inject(windowUpdateFrame(0, 0x7fffffff));
+    const err = await (async () => {
+      for (let r = await it.next(); !r.done; r = await it.next());
+    })().catch((e: unknown) => e);
+    expect((err as Error).message).toContain("flow-control window overflow");
+    await waitFor(() => relay.goaways.length > 0);
+    expect(relay.goaways).toEqual([H2Error.FLOW_CONTROL_ERROR]);
   });
 
   it("a GOAWAY fails only the streams above its last-stream-id; the others finish, new calls dial again", async () => {

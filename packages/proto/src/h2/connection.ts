@@ -49,6 +49,16 @@ export interface StreamHandler {
   onClose(rstCode: number | undefined, error: string | undefined): void;
 }
 
+/** What the server did wrong, with the RFC 9113 error code the GOAWAY answers it with (else PROTOCOL_ERROR). */
+class H2Violation extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Receive window of each stream and of the connection; a WINDOW_UPDATE goes out once half of it is used. */
 const RECEIVE_WINDOW = 1024 * 1024;
 /** Largest header block accepted (all HEADERS and CONTINUATION frames of one block). */
@@ -276,7 +286,10 @@ export class H2Connection {
       try {
         this.onFrame(f);
       } catch (err) {
-        this.connectionError(H2Error.PROTOCOL_ERROR, (err as Error).message);
+        this.connectionError(
+          err instanceof H2Violation ? err.code : H2Error.PROTOCOL_ERROR,
+          (err as Error).message,
+        );
       }
       if (this.over) return;
     }
@@ -315,7 +328,7 @@ export class H2Connection {
         this.onSettings(f);
         return;
       case FrameType.PING:
-        if (f.payload.length !== 8) throw new Error("PING of the wrong size");
+        if (f.payload.length !== 8) throw new H2Violation(H2Error.FRAME_SIZE_ERROR, "PING of the wrong size");
         if (f.flags & Flag.ACK) {
           clearTimeout(this.pingTimer);
           this.pingTimer = undefined;
@@ -330,7 +343,8 @@ export class H2Connection {
           return;
         }
         this.sendWindow += inc;
-        if (this.sendWindow > MAX_WINDOW) throw new Error("flow-control window overflow");
+        if (this.sendWindow > MAX_WINDOW)
+          throw new H2Violation(H2Error.FLOW_CONTROL_ERROR, "flow-control window overflow");
         this.flushAll();
         return;
       }
@@ -371,12 +385,14 @@ export class H2Connection {
 
   private onSettings(f: Frame): void {
     if (f.flags & Flag.ACK) return;
-    if (f.payload.length % 6 !== 0) throw new Error("SETTINGS of the wrong size");
+    if (f.payload.length % 6 !== 0)
+      throw new H2Violation(H2Error.FRAME_SIZE_ERROR, "SETTINGS of the wrong size");
     for (let at = 0; at < f.payload.length; at += 6) {
       const id = f.payload.readUInt16BE(at);
       const value = f.payload.readUInt32BE(at + 2);
       if (id === Setting.INITIAL_WINDOW_SIZE) {
-        if (value > MAX_WINDOW) throw new Error("initial window size too large");
+        if (value > MAX_WINDOW)
+          throw new H2Violation(H2Error.FLOW_CONTROL_ERROR, "initial window size too large");
         for (const s of this.streams.values()) s.onWindowUpdate(value - this.peerInitialWindow);
         this.peerInitialWindow = value;
       } else if (id === Setting.MAX_FRAME_SIZE) {
@@ -559,7 +575,8 @@ export class H2Stream {
   /** @internal The server's WINDOW_UPDATE for this stream, or a change of its initial window size. */
   onWindowUpdate(increment: number): void {
     this.sendWindow += increment;
-    if (this.sendWindow > MAX_WINDOW) throw new Error("flow-control window overflow");
+    if (this.sendWindow > MAX_WINDOW)
+      throw new H2Violation(H2Error.FLOW_CONTROL_ERROR, "flow-control window overflow");
     this.flush();
   }
 
@@ -567,7 +584,12 @@ export class H2Stream {
   onData(f: Frame): void {
     if (this.remoteEnded) return;
     this.receiveWindow -= f.payload.length;
-    if (this.receiveWindow < 0) throw new Error(`DATA past the flow-control window of stream ${this.id}`);
+    if (this.receiveWindow < 0) {
+      throw new H2Violation(
+        H2Error.FLOW_CONTROL_ERROR,
+        `DATA past the flow-control window of stream ${this.id}`,
+      );
+    }
     const body = unpad(f);
     // Padding counts as consumed at once; the data when it is handed over.
     this.consumed += f.payload.length - body.length;
