@@ -2,9 +2,9 @@ import type { JsonValue } from "@bufbuild/protobuf";
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 
 /**
- * The binary form of one message type, without descriptors: what a gRPC call needs to send and receive
- * it. The `_codec.ts` files beside the generated `_pb.ts` files hold one per message, and
- * reflectCodec() (./codec-reflect) makes one from a protobuf-es schema.
+ * The binary and JSON forms of one message type, without descriptors: what a gRPC call needs to send and
+ * receive it. The `_codec.ts` files beside the generated `_pb.ts` files hold one per message
+ * (packages/proto/codegen).
  */
 export interface MessageCodec<T, Init = T> {
   /** The message's full name, "phoenix.v1.DeployStackRequest". */

@@ -18,7 +18,6 @@ export {
   toJsonString,
 } from "@bufbuild/protobuf";
 export type { MessageCodec, MethodKind, WireMethod } from "./codec";
-export { reflectCodec, reflectMethod } from "./codec-reflect";
 export {
   DurationCodec,
   durationFromMs,
