@@ -131,6 +131,8 @@ interface Relay {
   windowUpdates(streamId: number): number;
   /** Error codes of the GOAWAY frames the client sent, on any connection. */
   goaways: number[];
+  /** [stream id, error code] of the RST_STREAM frames the client sent, on any connection. */
+  resets: [number, number][];
   /** Sends a frame to the client on its latest connection, between two of the server's. */
   inject(frame: Buffer): void;
   close(): void;
@@ -146,6 +148,7 @@ async function startRelay(target: number): Promise<Relay> {
     ended: 0,
     windowUpdates: (id) => updates.filter((s) => s === id).length,
     goaways: [],
+    resets: [],
     inject: (frame) => toClient?.write(frame),
     close: () => {
       for (const s of sockets) s.destroy();
@@ -166,6 +169,7 @@ async function startRelay(target: number): Promise<Relay> {
       for (const f of fromClient.push(Buffer.from(d.subarray(skip)))) {
         if (first && f.type === FrameType.WINDOW_UPDATE) updates.push(f.streamId);
         if (f.type === FrameType.GOAWAY) relay.goaways.push(f.payload.readUInt32BE(4));
+        if (f.type === FrameType.RST_STREAM) relay.resets.push([f.streamId, f.payload.readUInt32BE(0)]);
       }
     });
     const fromServer = new FrameReader(0xffffff);
@@ -367,6 +371,30 @@ describe("createH2Channel flow control and GOAWAY, through a relay that reads th
     expect((err as Error).message).toContain("flow-control window overflow");
     await waitFor(() => relay.goaways.length > 0);
     expect(relay.goaways).toEqual([H2Error.FLOW_CONTROL_ERROR]);
+  });
+
+  it("ends only the stream whose window a WINDOW_UPDATE overflows, with RST_STREAM FLOW_CONTROL_ERROR", async () => {
+    relay = await startRelay(port);
+    channel = createH2Channel(`127.0.0.1:${relay.port}`);
+    const [one, three] = [500n, 600n].map((afterSeq) =>
+      channel
+        .serverStream(ClusterServiceCodec.watchEvents, { follow: true, afterSeq })
+        [Symbol.asyncIterator](),
+    );
+    await one!.next();
+    await three!.next();
+    relay.inject(windowUpdateFrame(1, 0x7fffffff));
+    const err = await (async () => {
+      for (let r = await one!.next(); !r.done; r = await one!.next());
+    })().catch((e: unknown) => e);
+    expect((err as Error).message).toContain("the server overflowed the flow-control window of stream 1");
+    await waitFor(() => relay.resets.length > 0);
+    expect(relay.resets).toEqual([[1, H2Error.FLOW_CONTROL_ERROR]]);
+    // Stream 3 and the connection go on.
+    expect((await three!.next()).value?.event?.seq).toBeGreaterThan(600n);
+    await three!.return?.();
+    expect(relay.goaways).toEqual([]);
+    expect(relay.connections).toBe(1);
   });
 
   it("a GOAWAY fails only the streams above its last-stream-id; the others finish, new calls dial again", async () => {

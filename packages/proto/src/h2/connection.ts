@@ -393,7 +393,7 @@ export class H2Connection {
       if (id === Setting.INITIAL_WINDOW_SIZE) {
         if (value > MAX_WINDOW)
           throw new H2Violation(H2Error.FLOW_CONTROL_ERROR, "initial window size too large");
-        for (const s of this.streams.values()) s.onWindowUpdate(value - this.peerInitialWindow);
+        for (const s of this.streams.values()) s.onInitialWindowChange(value - this.peerInitialWindow);
         this.peerInitialWindow = value;
       } else if (id === Setting.MAX_FRAME_SIZE) {
         if (value < DEFAULT_MAX_FRAME_SIZE || value > 0xffffff) throw new Error("invalid max frame size");
@@ -572,11 +572,31 @@ export class H2Stream {
     }
   }
 
-  /** @internal The server's WINDOW_UPDATE for this stream, or a change of its initial window size. */
+  /**
+   * @internal The server's WINDOW_UPDATE for this stream. One that takes the window past 2^31 - 1 ends
+   * this stream alone, with RST_STREAM FLOW_CONTROL_ERROR (RFC 9113 6.9.1).
+   */
   onWindowUpdate(increment: number): void {
     this.sendWindow += increment;
-    if (this.sendWindow > MAX_WINDOW)
-      throw new H2Violation(H2Error.FLOW_CONTROL_ERROR, "flow-control window overflow");
+    if (this.sendWindow > MAX_WINDOW) {
+      this.cancel(
+        `the server overflowed the flow-control window of stream ${this.id}`,
+        H2Error.FLOW_CONTROL_ERROR,
+      );
+      return;
+    }
+    this.flush();
+  }
+
+  /**
+   * @internal A change of the server's initial window size, applied to this stream's window; an overflow
+   * is a connection error (RFC 9113 6.9.2).
+   */
+  onInitialWindowChange(delta: number): void {
+    this.sendWindow += delta;
+    if (this.sendWindow > MAX_WINDOW) {
+      throw new H2Violation(H2Error.FLOW_CONTROL_ERROR, "initial window size overflows a stream's window");
+    }
     this.flush();
   }
 
