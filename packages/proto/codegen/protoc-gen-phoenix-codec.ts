@@ -86,31 +86,6 @@ function scalarInfo(t: ScalarType): { wire: number; method: string; zero: string
 const ENUM = { wire: WIRE.varint, method: "int32" };
 const tag = (no: number, wire: number) => ((no << 3) | wire) >>> 0;
 
-/**
- * The condition under which toBinary writes an implicit-presence scalar, for a value `v` that may also be
- * undefined (an init shape leaves fields out).
- */
-function isSet(t: ScalarType | "enum", v: string): string {
-  switch (t) {
-    case "enum":
-    case ScalarType.BOOL:
-    case ScalarType.STRING:
-    case ScalarType.INT32:
-    case ScalarType.UINT32:
-    case ScalarType.SINT32:
-    case ScalarType.FIXED32:
-    case ScalarType.SFIXED32:
-      return `${v}`;
-    case ScalarType.DOUBLE:
-    case ScalarType.FLOAT:
-      return `${v} !== undefined && !Object.is(${v}, 0)`;
-    case ScalarType.BYTES:
-      return `${v} !== undefined && ${v}.length > 0`;
-    default: // 64-bit integers: bigint, number or string; 0n, 0 and "0" are the zero value
-      return `${v} !== undefined && BigInt(${v}) !== 0n`;
-  }
-}
-
 /** Names the generated functions of one message (writeX, readX, zeroX, jsonX, XCodec) and of one enum (jsonE). */
 class Names {
   constructor(
@@ -243,10 +218,9 @@ function writeField(n: Names, field: DescField): Line[] {
   switch (field.fieldKind) {
     case "scalar":
     case "enum": {
+      // An init shape may leave the field out.
       const cond =
-        field.presence !== 2
-          ? `${v} !== undefined`
-          : isSet(field.fieldKind === "enum" ? "enum" : field.scalar, v);
+        field.presence !== 2 ? `${v} !== undefined` : `${v} !== undefined && ${isNonZero(field, v)}`;
       return [L`if (${cond}) {`, ...indent(writeValue(n, field, v)), L`}`];
     }
     case "message":
@@ -414,7 +388,10 @@ function jsonValue(f: GeneratedFile, n: Names, field: DescField, x: string): Lin
   }
 }
 
-/** The condition under which toJson writes an implicit-presence scalar or enum `v` of a full message. */
+/**
+ * The condition under which toBinary and toJson write an implicit-presence scalar or enum `v`: it is not
+ * its zero value (a 64-bit integer may come as bigint, number or string in an init shape).
+ */
 function isNonZero(field: DescField, v: string): string {
   if (field.fieldKind === "enum") return `${v} !== ${field.enum.values[0]!.number}`;
   switch (field.scalar!) {
@@ -428,7 +405,7 @@ function isNonZero(field: DescField, v: string): string {
     case ScalarType.FLOAT:
       return `!Object.is(${v}, 0)`;
     default:
-      return scalarInfo(field.scalar!).zero.endsWith("n") ? `${v} !== 0n` : `${v} !== 0`;
+      return scalarInfo(field.scalar!).zero.endsWith("n") ? `BigInt(${v}) !== 0n` : `${v} !== 0`;
   }
 }
 

@@ -1,14 +1,7 @@
-export type {
-  JsonValue,
-  JsonWriteOptions,
-  Message,
-  MessageInitShape,
-  MessageShape,
-} from "@bufbuild/protobuf";
+export type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 export {
   clone,
   create,
-  createRegistry,
   equals,
   fromBinary,
   fromJson,

@@ -218,13 +218,13 @@ export function zeroHello(): Hello {
 
 /** Writes a phoenix.v1.Hello as toBinary(HelloSchema, create(HelloSchema, m)) would, into w. */
 export function writeHello(w: BinaryWriter, m: MessageInitShape<typeof HelloSchema>): BinaryWriter {
-  if (m.agentId) {
+  if (m.agentId !== undefined && m.agentId !== "") {
     w.uint32(10).string(m.agentId);
   }
-  if (m.enrollmentToken) {
+  if (m.enrollmentToken !== undefined && m.enrollmentToken !== "") {
     w.uint32(18).string(m.enrollmentToken);
   }
-  if (m.agentVersion) {
+  if (m.agentVersion !== undefined && m.agentVersion !== "") {
     w.uint32(26).string(m.agentVersion);
   }
   if (m.inventory !== undefined) {
@@ -362,7 +362,7 @@ export function readHeartbeat(r: BinaryReader, len: number, m: Heartbeat): Heart
  */
 export function jsonHeartbeat(m: Heartbeat, a = false): JsonObject {
   const j: JsonObject = {};
-  if (a || m.seq !== 0n) j["seq"] = m.seq.toString();
+  if (a || BigInt(m.seq) !== 0n) j["seq"] = m.seq.toString();
   if (m.sentAt !== undefined) j["sentAt"] = jsonTimestamp(m.sentAt);
   if (m.docker !== undefined) j["docker"] = jsonDockerState(m.docker, a);
   return j;
@@ -447,7 +447,7 @@ export function zeroWelcome(): Welcome {
 
 /** Writes a phoenix.v1.Welcome as toBinary(WelcomeSchema, create(WelcomeSchema, m)) would, into w. */
 export function writeWelcome(w: BinaryWriter, m: MessageInitShape<typeof WelcomeSchema>): BinaryWriter {
-  if (m.sessionId) {
+  if (m.sessionId !== undefined && m.sessionId !== "") {
     w.uint32(10).string(m.sessionId);
   }
   if (m.heartbeatInterval !== undefined) {
@@ -460,10 +460,10 @@ export function writeWelcome(w: BinaryWriter, m: MessageInitShape<typeof Welcome
     writeDuration(w, m.heartbeatTtl);
     w.join();
   }
-  if (m.cluster) {
+  if (m.cluster !== undefined && m.cluster !== "") {
     w.uint32(34).string(m.cluster);
   }
-  if (m.guest) {
+  if (m.guest !== undefined && m.guest !== "") {
     w.uint32(42).string(m.guest);
   }
   return w;
@@ -541,10 +541,10 @@ export function zeroGoodbye(): Goodbye {
 
 /** Writes a phoenix.v1.Goodbye as toBinary(GoodbyeSchema, create(GoodbyeSchema, m)) would, into w. */
 export function writeGoodbye(w: BinaryWriter, m: MessageInitShape<typeof GoodbyeSchema>): BinaryWriter {
-  if (m.reason) {
+  if (m.reason !== undefined && m.reason !== 0) {
     w.uint32(8).int32(m.reason);
   }
-  if (m.message) {
+  if (m.message !== undefined && m.message !== "") {
     w.uint32(18).string(m.message);
   }
   return w;
@@ -604,10 +604,10 @@ export function zeroCancelCommand(): CancelCommand {
 
 /** Writes a phoenix.v1.CancelCommand as toBinary(CancelCommandSchema, create(CancelCommandSchema, m)) would, into w. */
 export function writeCancelCommand(w: BinaryWriter, m: MessageInitShape<typeof CancelCommandSchema>): BinaryWriter {
-  if (m.commandId) {
+  if (m.commandId !== undefined && m.commandId !== "") {
     w.uint32(10).string(m.commandId);
   }
-  if (m.reason) {
+  if (m.reason !== undefined && m.reason !== "") {
     w.uint32(18).string(m.reason);
   }
   return w;
@@ -667,7 +667,7 @@ export function zeroCommand(): Command {
 
 /** Writes a phoenix.v1.Command as toBinary(CommandSchema, create(CommandSchema, m)) would, into w. */
 export function writeCommand(w: BinaryWriter, m: MessageInitShape<typeof CommandSchema>): BinaryWriter {
-  if (m.id) {
+  if (m.id !== undefined && m.id !== "") {
     w.uint32(10).string(m.id);
   }
   if (m.deadline !== undefined) {
@@ -675,7 +675,7 @@ export function writeCommand(w: BinaryWriter, m: MessageInitShape<typeof Command
     writeTimestamp(w, m.deadline);
     w.join();
   }
-  if (m.idempotencyKey) {
+  if (m.idempotencyKey !== undefined && m.idempotencyKey !== "") {
     w.uint32(26).string(m.idempotencyKey);
   }
   if (m.kind?.case === "ping") {
@@ -975,10 +975,10 @@ export function zeroSwarmInitCommand(): SwarmInitCommand {
 
 /** Writes a phoenix.v1.SwarmInitCommand as toBinary(SwarmInitCommandSchema, create(SwarmInitCommandSchema, m)) would, into w. */
 export function writeSwarmInitCommand(w: BinaryWriter, m: MessageInitShape<typeof SwarmInitCommandSchema>): BinaryWriter {
-  if (m.advertiseAddr) {
+  if (m.advertiseAddr !== undefined && m.advertiseAddr !== "") {
     w.uint32(10).string(m.advertiseAddr);
   }
-  if (m.listenAddr) {
+  if (m.listenAddr !== undefined && m.listenAddr !== "") {
     w.uint32(18).string(m.listenAddr);
   }
   for (const x of m.defaultAddrPool ?? []) w.uint32(26).string(x);
@@ -1045,17 +1045,17 @@ export function zeroSwarmJoinCommand(): SwarmJoinCommand {
 
 /** Writes a phoenix.v1.SwarmJoinCommand as toBinary(SwarmJoinCommandSchema, create(SwarmJoinCommandSchema, m)) would, into w. */
 export function writeSwarmJoinCommand(w: BinaryWriter, m: MessageInitShape<typeof SwarmJoinCommandSchema>): BinaryWriter {
-  if (m.joinToken) {
+  if (m.joinToken !== undefined && m.joinToken !== "") {
     w.uint32(10).string(m.joinToken);
   }
   for (const x of m.remoteAddrs ?? []) w.uint32(18).string(x);
-  if (m.advertiseAddr) {
+  if (m.advertiseAddr !== undefined && m.advertiseAddr !== "") {
     w.uint32(26).string(m.advertiseAddr);
   }
-  if (m.role) {
+  if (m.role !== undefined && m.role !== 0) {
     w.uint32(32).int32(m.role);
   }
-  if (m.listenAddr) {
+  if (m.listenAddr !== undefined && m.listenAddr !== "") {
     w.uint32(42).string(m.listenAddr);
   }
   return w;
@@ -1133,7 +1133,7 @@ export function zeroSwarmLeaveCommand(): SwarmLeaveCommand {
 
 /** Writes a phoenix.v1.SwarmLeaveCommand as toBinary(SwarmLeaveCommandSchema, create(SwarmLeaveCommandSchema, m)) would, into w. */
 export function writeSwarmLeaveCommand(w: BinaryWriter, m: MessageInitShape<typeof SwarmLeaveCommandSchema>): BinaryWriter {
-  if (m.force) {
+  if (m.force !== undefined && m.force) {
     w.uint32(8).bool(m.force);
   }
   return w;
@@ -1271,7 +1271,7 @@ export function zeroNodeUpdateCommand(): NodeUpdateCommand {
 
 /** Writes a phoenix.v1.NodeUpdateCommand as toBinary(NodeUpdateCommandSchema, create(NodeUpdateCommandSchema, m)) would, into w. */
 export function writeNodeUpdateCommand(w: BinaryWriter, m: MessageInitShape<typeof NodeUpdateCommandSchema>): BinaryWriter {
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(10).string(m.nodeId);
   }
   if (m.labelsAdd !== undefined) {
@@ -1283,10 +1283,10 @@ export function writeNodeUpdateCommand(w: BinaryWriter, m: MessageInitShape<type
     }
   }
   for (const x of m.labelsRemove ?? []) w.uint32(26).string(x);
-  if (m.role) {
+  if (m.role !== undefined && m.role !== 0) {
     w.uint32(32).int32(m.role);
   }
-  if (m.availability) {
+  if (m.availability !== undefined && m.availability !== 0) {
     w.uint32(40).int32(m.availability);
   }
   return w;
@@ -1376,10 +1376,10 @@ export function zeroNodeRemoveCommand(): NodeRemoveCommand {
 
 /** Writes a phoenix.v1.NodeRemoveCommand as toBinary(NodeRemoveCommandSchema, create(NodeRemoveCommandSchema, m)) would, into w. */
 export function writeNodeRemoveCommand(w: BinaryWriter, m: MessageInitShape<typeof NodeRemoveCommandSchema>): BinaryWriter {
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(10).string(m.nodeId);
   }
-  if (m.force) {
+  if (m.force !== undefined && m.force) {
     w.uint32(16).bool(m.force);
   }
   if (m.waitDown !== undefined) {
@@ -1450,16 +1450,16 @@ export function zeroStackApplyCommand(): StackApplyCommand {
 
 /** Writes a phoenix.v1.StackApplyCommand as toBinary(StackApplyCommandSchema, create(StackApplyCommandSchema, m)) would, into w. */
 export function writeStackApplyCommand(w: BinaryWriter, m: MessageInitShape<typeof StackApplyCommandSchema>): BinaryWriter {
-  if (m.namespace) {
+  if (m.namespace !== undefined && m.namespace !== "") {
     w.uint32(10).string(m.namespace);
   }
-  if (m.specsJson) {
+  if (m.specsJson !== undefined && m.specsJson !== "") {
     w.uint32(18).string(m.specsJson);
   }
-  if (m.prune) {
+  if (m.prune !== undefined && m.prune) {
     w.uint32(24).bool(m.prune);
   }
-  if (m.wait) {
+  if (m.wait !== undefined && m.wait) {
     w.uint32(32).bool(m.wait);
   }
   if (m.waitTimeout !== undefined) {
@@ -1467,7 +1467,7 @@ export function writeStackApplyCommand(w: BinaryWriter, m: MessageInitShape<type
     writeDuration(w, m.waitTimeout);
     w.join();
   }
-  if (m.rollbackOnFailure) {
+  if (m.rollbackOnFailure !== undefined && m.rollbackOnFailure) {
     w.uint32(48).bool(m.rollbackOnFailure);
   }
   return w;
@@ -1551,7 +1551,7 @@ export function zeroStackRemoveCommand(): StackRemoveCommand {
 
 /** Writes a phoenix.v1.StackRemoveCommand as toBinary(StackRemoveCommandSchema, create(StackRemoveCommandSchema, m)) would, into w. */
 export function writeStackRemoveCommand(w: BinaryWriter, m: MessageInitShape<typeof StackRemoveCommandSchema>): BinaryWriter {
-  if (m.namespace) {
+  if (m.namespace !== undefined && m.namespace !== "") {
     w.uint32(10).string(m.namespace);
   }
   return w;
@@ -1605,7 +1605,7 @@ export function zeroServiceListCommand(): ServiceListCommand {
 
 /** Writes a phoenix.v1.ServiceListCommand as toBinary(ServiceListCommandSchema, create(ServiceListCommandSchema, m)) would, into w. */
 export function writeServiceListCommand(w: BinaryWriter, m: MessageInitShape<typeof ServiceListCommandSchema>): BinaryWriter {
-  if (m.namespace) {
+  if (m.namespace !== undefined && m.namespace !== "") {
     w.uint32(10).string(m.namespace);
   }
   return w;
@@ -1659,7 +1659,7 @@ export function zeroTaskListCommand(): TaskListCommand {
 
 /** Writes a phoenix.v1.TaskListCommand as toBinary(TaskListCommandSchema, create(TaskListCommandSchema, m)) would, into w. */
 export function writeTaskListCommand(w: BinaryWriter, m: MessageInitShape<typeof TaskListCommandSchema>): BinaryWriter {
-  if (m.service) {
+  if (m.service !== undefined && m.service !== "") {
     w.uint32(10).string(m.service);
   }
   return w;
@@ -1713,13 +1713,13 @@ export function zeroServiceLogsCommand(): ServiceLogsCommand {
 
 /** Writes a phoenix.v1.ServiceLogsCommand as toBinary(ServiceLogsCommandSchema, create(ServiceLogsCommandSchema, m)) would, into w. */
 export function writeServiceLogsCommand(w: BinaryWriter, m: MessageInitShape<typeof ServiceLogsCommandSchema>): BinaryWriter {
-  if (m.service) {
+  if (m.service !== undefined && m.service !== "") {
     w.uint32(10).string(m.service);
   }
-  if (m.follow) {
+  if (m.follow !== undefined && m.follow) {
     w.uint32(16).bool(m.follow);
   }
-  if (m.tail) {
+  if (m.tail !== undefined && m.tail !== 0) {
     w.uint32(24).uint32(m.tail);
   }
   if (m.since !== undefined) {
@@ -1796,10 +1796,10 @@ export function zeroServiceScaleCommand(): ServiceScaleCommand {
 
 /** Writes a phoenix.v1.ServiceScaleCommand as toBinary(ServiceScaleCommandSchema, create(ServiceScaleCommandSchema, m)) would, into w. */
 export function writeServiceScaleCommand(w: BinaryWriter, m: MessageInitShape<typeof ServiceScaleCommandSchema>): BinaryWriter {
-  if (m.service) {
+  if (m.service !== undefined && m.service !== "") {
     w.uint32(10).string(m.service);
   }
-  if (m.replicas) {
+  if (m.replicas !== undefined && m.replicas !== 0) {
     w.uint32(16).uint32(m.replicas);
   }
   return w;
@@ -1901,10 +1901,10 @@ export function zeroCommandResult(): CommandResult {
 
 /** Writes a phoenix.v1.CommandResult as toBinary(CommandResultSchema, create(CommandResultSchema, m)) would, into w. */
 export function writeCommandResult(w: BinaryWriter, m: MessageInitShape<typeof CommandResultSchema>): BinaryWriter {
-  if (m.commandId) {
+  if (m.commandId !== undefined && m.commandId !== "") {
     w.uint32(10).string(m.commandId);
   }
-  if (m.idempotencyKey) {
+  if (m.idempotencyKey !== undefined && m.idempotencyKey !== "") {
     w.uint32(18).string(m.idempotencyKey);
   }
   if (m.error !== undefined) {
@@ -1912,10 +1912,10 @@ export function writeCommandResult(w: BinaryWriter, m: MessageInitShape<typeof C
     writeErrorInfo(w, m.error);
     w.join();
   }
-  if (m.replayed) {
+  if (m.replayed !== undefined && m.replayed) {
     w.uint32(32).bool(m.replayed);
   }
-  if (m.durationMs) {
+  if (m.durationMs !== undefined && m.durationMs !== 0) {
     w.uint32(40).uint32(m.durationMs);
   }
   if (m.result?.case === "ping") {
@@ -2173,10 +2173,10 @@ export function zeroCommandProgress(): CommandProgress {
 
 /** Writes a phoenix.v1.CommandProgress as toBinary(CommandProgressSchema, create(CommandProgressSchema, m)) would, into w. */
 export function writeCommandProgress(w: BinaryWriter, m: MessageInitShape<typeof CommandProgressSchema>): BinaryWriter {
-  if (m.commandId) {
+  if (m.commandId !== undefined && m.commandId !== "") {
     w.uint32(10).string(m.commandId);
   }
-  if (m.message) {
+  if (m.message !== undefined && m.message !== "") {
     w.uint32(18).string(m.message);
   }
   if (m.log !== undefined) {
@@ -2301,10 +2301,10 @@ export function zeroSwarmInitResult(): SwarmInitResult {
 
 /** Writes a phoenix.v1.SwarmInitResult as toBinary(SwarmInitResultSchema, create(SwarmInitResultSchema, m)) would, into w. */
 export function writeSwarmInitResult(w: BinaryWriter, m: MessageInitShape<typeof SwarmInitResultSchema>): BinaryWriter {
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(10).string(m.nodeId);
   }
-  if (m.already) {
+  if (m.already !== undefined && m.already) {
     w.uint32(16).bool(m.already);
   }
   return w;
@@ -2364,10 +2364,10 @@ export function zeroSwarmJoinResult(): SwarmJoinResult {
 
 /** Writes a phoenix.v1.SwarmJoinResult as toBinary(SwarmJoinResultSchema, create(SwarmJoinResultSchema, m)) would, into w. */
 export function writeSwarmJoinResult(w: BinaryWriter, m: MessageInitShape<typeof SwarmJoinResultSchema>): BinaryWriter {
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(10).string(m.nodeId);
   }
-  if (m.already) {
+  if (m.already !== undefined && m.already) {
     w.uint32(16).bool(m.already);
   }
   return w;
@@ -2427,7 +2427,7 @@ export function zeroSwarmLeaveResult(): SwarmLeaveResult {
 
 /** Writes a phoenix.v1.SwarmLeaveResult as toBinary(SwarmLeaveResultSchema, create(SwarmLeaveResultSchema, m)) would, into w. */
 export function writeSwarmLeaveResult(w: BinaryWriter, m: MessageInitShape<typeof SwarmLeaveResultSchema>): BinaryWriter {
-  if (m.already) {
+  if (m.already !== undefined && m.already) {
     w.uint32(8).bool(m.already);
   }
   return w;
@@ -2481,13 +2481,13 @@ export function zeroJoinTokensResult(): JoinTokensResult {
 
 /** Writes a phoenix.v1.JoinTokensResult as toBinary(JoinTokensResultSchema, create(JoinTokensResultSchema, m)) would, into w. */
 export function writeJoinTokensResult(w: BinaryWriter, m: MessageInitShape<typeof JoinTokensResultSchema>): BinaryWriter {
-  if (m.worker) {
+  if (m.worker !== undefined && m.worker !== "") {
     w.uint32(10).string(m.worker);
   }
-  if (m.manager) {
+  if (m.manager !== undefined && m.manager !== "") {
     w.uint32(18).string(m.manager);
   }
-  if (m.managerAddr) {
+  if (m.managerAddr !== undefined && m.managerAddr !== "") {
     w.uint32(26).string(m.managerAddr);
   }
   return w;
@@ -2553,7 +2553,7 @@ export function zeroSwarmInspectResult(): SwarmInspectResult {
 
 /** Writes a phoenix.v1.SwarmInspectResult as toBinary(SwarmInspectResultSchema, create(SwarmInspectResultSchema, m)) would, into w. */
 export function writeSwarmInspectResult(w: BinaryWriter, m: MessageInitShape<typeof SwarmInspectResultSchema>): BinaryWriter {
-  if (m.clusterId) {
+  if (m.clusterId !== undefined && m.clusterId !== "") {
     w.uint32(10).string(m.clusterId);
   }
   for (const x of m.nodes ?? []) {
@@ -2618,7 +2618,7 @@ export function zeroNodeUpdateResult(): NodeUpdateResult {
 
 /** Writes a phoenix.v1.NodeUpdateResult as toBinary(NodeUpdateResultSchema, create(NodeUpdateResultSchema, m)) would, into w. */
 export function writeNodeUpdateResult(w: BinaryWriter, m: MessageInitShape<typeof NodeUpdateResultSchema>): BinaryWriter {
-  if (m.changed) {
+  if (m.changed !== undefined && m.changed) {
     w.uint32(8).bool(m.changed);
   }
   if (m.node !== undefined) {
@@ -2683,10 +2683,10 @@ export function zeroNodeRemoveResult(): NodeRemoveResult {
 
 /** Writes a phoenix.v1.NodeRemoveResult as toBinary(NodeRemoveResultSchema, create(NodeRemoveResultSchema, m)) would, into w. */
 export function writeNodeRemoveResult(w: BinaryWriter, m: MessageInitShape<typeof NodeRemoveResultSchema>): BinaryWriter {
-  if (m.already) {
+  if (m.already !== undefined && m.already) {
     w.uint32(8).bool(m.already);
   }
-  if (m.hostname) {
+  if (m.hostname !== undefined && m.hostname !== "") {
     w.uint32(18).string(m.hostname);
   }
   return w;
@@ -2910,7 +2910,7 @@ export function zeroServiceLogsResult(): ServiceLogsResult {
 
 /** Writes a phoenix.v1.ServiceLogsResult as toBinary(ServiceLogsResultSchema, create(ServiceLogsResultSchema, m)) would, into w. */
 export function writeServiceLogsResult(w: BinaryWriter, m: MessageInitShape<typeof ServiceLogsResultSchema>): BinaryWriter {
-  if (m.lines) {
+  if (m.lines !== undefined && m.lines !== 0) {
     w.uint32(8).uint32(m.lines);
   }
   return w;
@@ -2964,10 +2964,10 @@ export function zeroServiceScaleResult(): ServiceScaleResult {
 
 /** Writes a phoenix.v1.ServiceScaleResult as toBinary(ServiceScaleResultSchema, create(ServiceScaleResultSchema, m)) would, into w. */
 export function writeServiceScaleResult(w: BinaryWriter, m: MessageInitShape<typeof ServiceScaleResultSchema>): BinaryWriter {
-  if (m.previous) {
+  if (m.previous !== undefined && m.previous !== 0) {
     w.uint32(8).uint32(m.previous);
   }
-  if (m.replicas) {
+  if (m.replicas !== undefined && m.replicas !== 0) {
     w.uint32(16).uint32(m.replicas);
   }
   return w;

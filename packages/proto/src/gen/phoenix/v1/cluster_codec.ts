@@ -62,19 +62,19 @@ export function zeroSwarmSummary(): SwarmSummary {
 
 /** Writes a phoenix.v1.SwarmSummary as toBinary(SwarmSummarySchema, create(SwarmSummarySchema, m)) would, into w. */
 export function writeSwarmSummary(w: BinaryWriter, m: MessageInitShape<typeof SwarmSummarySchema>): BinaryWriter {
-  if (m.initialized) {
+  if (m.initialized !== undefined && m.initialized) {
     w.uint32(8).bool(m.initialized);
   }
-  if (m.clusterId) {
+  if (m.clusterId !== undefined && m.clusterId !== "") {
     w.uint32(18).string(m.clusterId);
   }
-  if (m.managers) {
+  if (m.managers !== undefined && m.managers !== 0) {
     w.uint32(24).uint32(m.managers);
   }
-  if (m.workers) {
+  if (m.workers !== undefined && m.workers !== 0) {
     w.uint32(32).uint32(m.workers);
   }
-  if (m.leader) {
+  if (m.leader !== undefined && m.leader !== "") {
     w.uint32(42).string(m.leader);
   }
   return w;
@@ -152,22 +152,22 @@ export function zeroStackSummary(): StackSummary {
 
 /** Writes a phoenix.v1.StackSummary as toBinary(StackSummarySchema, create(StackSummarySchema, m)) would, into w. */
 export function writeStackSummary(w: BinaryWriter, m: MessageInitShape<typeof StackSummarySchema>): BinaryWriter {
-  if (m.stack) {
+  if (m.stack !== undefined && m.stack !== "") {
     w.uint32(10).string(m.stack);
   }
-  if (m.env) {
+  if (m.env !== undefined && m.env !== "") {
     w.uint32(18).string(m.env);
   }
-  if (m.namespace) {
+  if (m.namespace !== undefined && m.namespace !== "") {
     w.uint32(26).string(m.namespace);
   }
-  if (m.services) {
+  if (m.services !== undefined && m.services !== 0) {
     w.uint32(32).uint32(m.services);
   }
-  if (m.running) {
+  if (m.running !== undefined && m.running !== 0) {
     w.uint32(40).uint32(m.running);
   }
-  if (m.desired) {
+  if (m.desired !== undefined && m.desired !== 0) {
     w.uint32(48).uint32(m.desired);
   }
   if (m.deployedAt !== undefined) {
@@ -175,10 +175,10 @@ export function writeStackSummary(w: BinaryWriter, m: MessageInitShape<typeof St
     writeTimestamp(w, m.deployedAt);
     w.join();
   }
-  if (m.status) {
+  if (m.status !== undefined && m.status !== "") {
     w.uint32(66).string(m.status);
   }
-  if (m.pinned) {
+  if (m.pinned !== undefined && m.pinned) {
     w.uint32(72).bool(m.pinned);
   }
   return w;
@@ -280,13 +280,13 @@ export function zeroGetStatusResponse(): GetStatusResponse {
 
 /** Writes a phoenix.v1.GetStatusResponse as toBinary(GetStatusResponseSchema, create(GetStatusResponseSchema, m)) would, into w. */
 export function writeGetStatusResponse(w: BinaryWriter, m: MessageInitShape<typeof GetStatusResponseSchema>): BinaryWriter {
-  if (m.cluster) {
+  if (m.cluster !== undefined && m.cluster !== "") {
     w.uint32(10).string(m.cluster);
   }
-  if (m.version) {
+  if (m.version !== undefined && m.version !== "") {
     w.uint32(18).string(m.version);
   }
-  if (m.modelDir) {
+  if (m.modelDir !== undefined && m.modelDir !== "") {
     w.uint32(26).string(m.modelDir);
   }
   if (m.modelError !== undefined) {
@@ -299,13 +299,13 @@ export function writeGetStatusResponse(w: BinaryWriter, m: MessageInitShape<type
     writeSwarmSummary(w, m.swarm);
     w.join();
   }
-  if (m.guests) {
+  if (m.guests !== undefined && m.guests !== 0) {
     w.uint32(48).uint32(m.guests);
   }
-  if (m.agentsOnline) {
+  if (m.agentsOnline !== undefined && m.agentsOnline !== 0) {
     w.uint32(56).uint32(m.agentsOnline);
   }
-  if (m.agentsKnown) {
+  if (m.agentsKnown !== undefined && m.agentsKnown !== 0) {
     w.uint32(64).uint32(m.agentsKnown);
   }
   for (const x of m.stacks ?? []) {
@@ -313,7 +313,7 @@ export function writeGetStatusResponse(w: BinaryWriter, m: MessageInitShape<type
     writeStackSummary(w, x);
     w.join();
   }
-  if (m.natsConnected) {
+  if (m.natsConnected !== undefined && m.natsConnected) {
     w.uint32(80).bool(m.natsConnected);
   }
   if (m.eventsDropped !== undefined && BigInt(m.eventsDropped) !== 0n) {
@@ -327,7 +327,7 @@ export function writeGetStatusResponse(w: BinaryWriter, m: MessageInitShape<type
     writeTimestamp(w, m.lastSync);
     w.join();
   }
-  if (m.pendingSteps) {
+  if (m.pendingSteps !== undefined && m.pendingSteps !== 0) {
     w.uint32(112).uint32(m.pendingSteps);
   }
   return w;
@@ -436,8 +436,8 @@ export function jsonGetStatusResponse(m: GetStatusResponse, a = false): JsonObje
   if (a || m.agentsKnown !== 0) j["agentsKnown"] = m.agentsKnown;
   if (a || m.stacks.length > 0) j["stacks"] = m.stacks.map((x) => jsonStackSummary(x, a));
   if (a || m.natsConnected) j["natsConnected"] = m.natsConnected;
-  if (a || m.eventsDropped !== 0n) j["eventsDropped"] = m.eventsDropped.toString();
-  if (a || m.lastEventSeq !== 0n) j["lastEventSeq"] = m.lastEventSeq.toString();
+  if (a || BigInt(m.eventsDropped) !== 0n) j["eventsDropped"] = m.eventsDropped.toString();
+  if (a || BigInt(m.lastEventSeq) !== 0n) j["lastEventSeq"] = m.lastEventSeq.toString();
   if (m.lastSync !== undefined) j["lastSync"] = jsonTimestamp(m.lastSync);
   if (a || m.pendingSteps !== 0) j["pendingSteps"] = m.pendingSteps;
   return j;
@@ -501,22 +501,22 @@ export function zeroNode(): Node {
 
 /** Writes a phoenix.v1.Node as toBinary(NodeSchema, create(NodeSchema, m)) would, into w. */
 export function writeNode(w: BinaryWriter, m: MessageInitShape<typeof NodeSchema>): BinaryWriter {
-  if (m.name) {
+  if (m.name !== undefined && m.name !== "") {
     w.uint32(10).string(m.name);
   }
   if (m.vmid !== undefined) {
     w.uint32(16).uint32(m.vmid);
   }
-  if (m.hostname) {
+  if (m.hostname !== undefined && m.hostname !== "") {
     w.uint32(26).string(m.hostname);
   }
-  if (m.kind) {
+  if (m.kind !== undefined && m.kind !== "") {
     w.uint32(34).string(m.kind);
   }
-  if (m.inModel) {
+  if (m.inModel !== undefined && m.inModel) {
     w.uint32(40).bool(m.inModel);
   }
-  if (m.online) {
+  if (m.online !== undefined && m.online) {
     w.uint32(48).bool(m.online);
   }
   if (m.lastSeen !== undefined) {
@@ -524,22 +524,22 @@ export function writeNode(w: BinaryWriter, m: MessageInitShape<typeof NodeSchema
     writeTimestamp(w, m.lastSeen);
     w.join();
   }
-  if (m.agentVersion) {
+  if (m.agentVersion !== undefined && m.agentVersion !== "") {
     w.uint32(66).string(m.agentVersion);
   }
-  if (m.desiredRole) {
+  if (m.desiredRole !== undefined && m.desiredRole !== 0) {
     w.uint32(72).int32(m.desiredRole);
   }
-  if (m.role) {
+  if (m.role !== undefined && m.role !== 0) {
     w.uint32(80).int32(m.role);
   }
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(90).string(m.nodeId);
   }
-  if (m.availability) {
+  if (m.availability !== undefined && m.availability !== 0) {
     w.uint32(96).int32(m.availability);
   }
-  if (m.state) {
+  if (m.state !== undefined && m.state !== "") {
     w.uint32(106).string(m.state);
   }
   if (m.labels !== undefined) {
@@ -791,7 +791,7 @@ export function zeroGetNodeRequest(): GetNodeRequest {
 
 /** Writes a phoenix.v1.GetNodeRequest as toBinary(GetNodeRequestSchema, create(GetNodeRequestSchema, m)) would, into w. */
 export function writeGetNodeRequest(w: BinaryWriter, m: MessageInitShape<typeof GetNodeRequestSchema>): BinaryWriter {
-  if (m.node) {
+  if (m.node !== undefined && m.node !== "") {
     w.uint32(10).string(m.node);
   }
   return w;
@@ -901,16 +901,16 @@ export function zeroPlanStep(): PlanStep {
 
 /** Writes a phoenix.v1.PlanStep as toBinary(PlanStepSchema, create(PlanStepSchema, m)) would, into w. */
 export function writePlanStep(w: BinaryWriter, m: MessageInitShape<typeof PlanStepSchema>): BinaryWriter {
-  if (m.id) {
+  if (m.id !== undefined && m.id !== "") {
     w.uint32(10).string(m.id);
   }
-  if (m.kind) {
+  if (m.kind !== undefined && m.kind !== "") {
     w.uint32(18).string(m.kind);
   }
-  if (m.description) {
+  if (m.description !== undefined && m.description !== "") {
     w.uint32(26).string(m.description);
   }
-  if (m.target) {
+  if (m.target !== undefined && m.target !== "") {
     w.uint32(34).string(m.target);
   }
   for (const x of m.dependsOn ?? []) w.uint32(42).string(x);
@@ -1094,7 +1094,7 @@ export function zeroSyncRequest(): SyncRequest {
 
 /** Writes a phoenix.v1.SyncRequest as toBinary(SyncRequestSchema, create(SyncRequestSchema, m)) would, into w. */
 export function writeSyncRequest(w: BinaryWriter, m: MessageInitShape<typeof SyncRequestSchema>): BinaryWriter {
-  if (m.dryRun) {
+  if (m.dryRun !== undefined && m.dryRun) {
     w.uint32(8).bool(m.dryRun);
   }
   return w;
@@ -1148,13 +1148,13 @@ export function zeroStepUpdate(): StepUpdate {
 
 /** Writes a phoenix.v1.StepUpdate as toBinary(StepUpdateSchema, create(StepUpdateSchema, m)) would, into w. */
 export function writeStepUpdate(w: BinaryWriter, m: MessageInitShape<typeof StepUpdateSchema>): BinaryWriter {
-  if (m.stepId) {
+  if (m.stepId !== undefined && m.stepId !== "") {
     w.uint32(10).string(m.stepId);
   }
-  if (m.status) {
+  if (m.status !== undefined && m.status !== 0) {
     w.uint32(16).int32(m.status);
   }
-  if (m.message) {
+  if (m.message !== undefined && m.message !== "") {
     w.uint32(26).string(m.message);
   }
   if (m.error !== undefined) {
@@ -1162,7 +1162,7 @@ export function writeStepUpdate(w: BinaryWriter, m: MessageInitShape<typeof Step
     writeErrorInfo(w, m.error);
     w.join();
   }
-  if (m.durationMs) {
+  if (m.durationMs !== undefined && m.durationMs !== 0) {
     w.uint32(40).uint32(m.durationMs);
   }
   return w;
@@ -1240,13 +1240,13 @@ export function zeroSyncSummary(): SyncSummary {
 
 /** Writes a phoenix.v1.SyncSummary as toBinary(SyncSummarySchema, create(SyncSummarySchema, m)) would, into w. */
 export function writeSyncSummary(w: BinaryWriter, m: MessageInitShape<typeof SyncSummarySchema>): BinaryWriter {
-  if (m.ok) {
+  if (m.ok !== undefined && m.ok) {
     w.uint32(8).bool(m.ok);
   }
-  if (m.stepsDone) {
+  if (m.stepsDone !== undefined && m.stepsDone !== 0) {
     w.uint32(16).uint32(m.stepsDone);
   }
-  if (m.stepsTotal) {
+  if (m.stepsTotal !== undefined && m.stepsTotal !== 0) {
     w.uint32(24).uint32(m.stepsTotal);
   }
   if (m.error !== undefined) {
@@ -1254,7 +1254,7 @@ export function writeSyncSummary(w: BinaryWriter, m: MessageInitShape<typeof Syn
     writeErrorInfo(w, m.error);
     w.join();
   }
-  if (m.syncId) {
+  if (m.syncId !== undefined && m.syncId !== "") {
     w.uint32(42).string(m.syncId);
   }
   return w;
@@ -1413,7 +1413,7 @@ export function zeroSwarmInitRequest(): SwarmInitRequest {
 
 /** Writes a phoenix.v1.SwarmInitRequest as toBinary(SwarmInitRequestSchema, create(SwarmInitRequestSchema, m)) would, into w. */
 export function writeSwarmInitRequest(w: BinaryWriter, m: MessageInitShape<typeof SwarmInitRequestSchema>): BinaryWriter {
-  if (m.node) {
+  if (m.node !== undefined && m.node !== "") {
     w.uint32(10).string(m.node);
   }
   return w;
@@ -1467,13 +1467,13 @@ export function zeroSwarmInitResponse(): SwarmInitResponse {
 
 /** Writes a phoenix.v1.SwarmInitResponse as toBinary(SwarmInitResponseSchema, create(SwarmInitResponseSchema, m)) would, into w. */
 export function writeSwarmInitResponse(w: BinaryWriter, m: MessageInitShape<typeof SwarmInitResponseSchema>): BinaryWriter {
-  if (m.node) {
+  if (m.node !== undefined && m.node !== "") {
     w.uint32(10).string(m.node);
   }
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(18).string(m.nodeId);
   }
-  if (m.already) {
+  if (m.already !== undefined && m.already) {
     w.uint32(24).bool(m.already);
   }
   return w;
@@ -1539,7 +1539,7 @@ export function zeroSwarmJoinRequest(): SwarmJoinRequest {
 
 /** Writes a phoenix.v1.SwarmJoinRequest as toBinary(SwarmJoinRequestSchema, create(SwarmJoinRequestSchema, m)) would, into w. */
 export function writeSwarmJoinRequest(w: BinaryWriter, m: MessageInitShape<typeof SwarmJoinRequestSchema>): BinaryWriter {
-  if (m.node) {
+  if (m.node !== undefined && m.node !== "") {
     w.uint32(10).string(m.node);
   }
   return w;
@@ -1593,16 +1593,16 @@ export function zeroSwarmJoinResponse(): SwarmJoinResponse {
 
 /** Writes a phoenix.v1.SwarmJoinResponse as toBinary(SwarmJoinResponseSchema, create(SwarmJoinResponseSchema, m)) would, into w. */
 export function writeSwarmJoinResponse(w: BinaryWriter, m: MessageInitShape<typeof SwarmJoinResponseSchema>): BinaryWriter {
-  if (m.node) {
+  if (m.node !== undefined && m.node !== "") {
     w.uint32(10).string(m.node);
   }
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(18).string(m.nodeId);
   }
-  if (m.role) {
+  if (m.role !== undefined && m.role !== 0) {
     w.uint32(24).int32(m.role);
   }
-  if (m.already) {
+  if (m.already !== undefined && m.already) {
     w.uint32(32).bool(m.already);
   }
   return w;
@@ -1783,13 +1783,13 @@ export function zeroDeployStackRequest(): DeployStackRequest {
 
 /** Writes a phoenix.v1.DeployStackRequest as toBinary(DeployStackRequestSchema, create(DeployStackRequestSchema, m)) would, into w. */
 export function writeDeployStackRequest(w: BinaryWriter, m: MessageInitShape<typeof DeployStackRequestSchema>): BinaryWriter {
-  if (m.stack) {
+  if (m.stack !== undefined && m.stack !== "") {
     w.uint32(10).string(m.stack);
   }
-  if (m.env) {
+  if (m.env !== undefined && m.env !== "") {
     w.uint32(18).string(m.env);
   }
-  if (m.noRollback) {
+  if (m.noRollback !== undefined && m.noRollback) {
     w.uint32(24).bool(m.noRollback);
   }
   return w;
@@ -1855,10 +1855,10 @@ export function zeroDeployStackResult(): DeployStackResult {
 
 /** Writes a phoenix.v1.DeployStackResult as toBinary(DeployStackResultSchema, create(DeployStackResultSchema, m)) would, into w. */
 export function writeDeployStackResult(w: BinaryWriter, m: MessageInitShape<typeof DeployStackResultSchema>): BinaryWriter {
-  if (m.namespace) {
+  if (m.namespace !== undefined && m.namespace !== "") {
     w.uint32(10).string(m.namespace);
   }
-  if (m.ok) {
+  if (m.ok !== undefined && m.ok) {
     w.uint32(16).bool(m.ok);
   }
   if (m.apply !== undefined) {
@@ -2013,10 +2013,10 @@ export function zeroRemoveStackRequest(): RemoveStackRequest {
 
 /** Writes a phoenix.v1.RemoveStackRequest as toBinary(RemoveStackRequestSchema, create(RemoveStackRequestSchema, m)) would, into w. */
 export function writeRemoveStackRequest(w: BinaryWriter, m: MessageInitShape<typeof RemoveStackRequestSchema>): BinaryWriter {
-  if (m.stack) {
+  if (m.stack !== undefined && m.stack !== "") {
     w.uint32(10).string(m.stack);
   }
-  if (m.env) {
+  if (m.env !== undefined && m.env !== "") {
     w.uint32(18).string(m.env);
   }
   return w;
@@ -2076,7 +2076,7 @@ export function zeroRemoveStackResponse(): RemoveStackResponse {
 
 /** Writes a phoenix.v1.RemoveStackResponse as toBinary(RemoveStackResponseSchema, create(RemoveStackResponseSchema, m)) would, into w. */
 export function writeRemoveStackResponse(w: BinaryWriter, m: MessageInitShape<typeof RemoveStackResponseSchema>): BinaryWriter {
-  if (m.namespace) {
+  if (m.namespace !== undefined && m.namespace !== "") {
     w.uint32(10).string(m.namespace);
   }
   for (const x of m.removed ?? []) w.uint32(18).string(x);
@@ -2235,7 +2235,7 @@ export function zeroListServicesRequest(): ListServicesRequest {
 
 /** Writes a phoenix.v1.ListServicesRequest as toBinary(ListServicesRequestSchema, create(ListServicesRequestSchema, m)) would, into w. */
 export function writeListServicesRequest(w: BinaryWriter, m: MessageInitShape<typeof ListServicesRequestSchema>): BinaryWriter {
-  if (m.namespace) {
+  if (m.namespace !== undefined && m.namespace !== "") {
     w.uint32(10).string(m.namespace);
   }
   return w;
@@ -2345,7 +2345,7 @@ export function zeroListTasksRequest(): ListTasksRequest {
 
 /** Writes a phoenix.v1.ListTasksRequest as toBinary(ListTasksRequestSchema, create(ListTasksRequestSchema, m)) would, into w. */
 export function writeListTasksRequest(w: BinaryWriter, m: MessageInitShape<typeof ListTasksRequestSchema>): BinaryWriter {
-  if (m.service) {
+  if (m.service !== undefined && m.service !== "") {
     w.uint32(10).string(m.service);
   }
   return w;
@@ -2455,13 +2455,13 @@ export function zeroServiceLogsRequest(): ServiceLogsRequest {
 
 /** Writes a phoenix.v1.ServiceLogsRequest as toBinary(ServiceLogsRequestSchema, create(ServiceLogsRequestSchema, m)) would, into w. */
 export function writeServiceLogsRequest(w: BinaryWriter, m: MessageInitShape<typeof ServiceLogsRequestSchema>): BinaryWriter {
-  if (m.service) {
+  if (m.service !== undefined && m.service !== "") {
     w.uint32(10).string(m.service);
   }
-  if (m.follow) {
+  if (m.follow !== undefined && m.follow) {
     w.uint32(16).bool(m.follow);
   }
-  if (m.tail) {
+  if (m.tail !== undefined && m.tail !== 0) {
     w.uint32(24).uint32(m.tail);
   }
   return w;
@@ -2583,10 +2583,10 @@ export function zeroScaleServiceRequest(): ScaleServiceRequest {
 
 /** Writes a phoenix.v1.ScaleServiceRequest as toBinary(ScaleServiceRequestSchema, create(ScaleServiceRequestSchema, m)) would, into w. */
 export function writeScaleServiceRequest(w: BinaryWriter, m: MessageInitShape<typeof ScaleServiceRequestSchema>): BinaryWriter {
-  if (m.service) {
+  if (m.service !== undefined && m.service !== "") {
     w.uint32(10).string(m.service);
   }
-  if (m.replicas) {
+  if (m.replicas !== undefined && m.replicas !== 0) {
     w.uint32(16).uint32(m.replicas);
   }
   return w;
@@ -2646,10 +2646,10 @@ export function zeroScaleServiceResponse(): ScaleServiceResponse {
 
 /** Writes a phoenix.v1.ScaleServiceResponse as toBinary(ScaleServiceResponseSchema, create(ScaleServiceResponseSchema, m)) would, into w. */
 export function writeScaleServiceResponse(w: BinaryWriter, m: MessageInitShape<typeof ScaleServiceResponseSchema>): BinaryWriter {
-  if (m.previous) {
+  if (m.previous !== undefined && m.previous !== 0) {
     w.uint32(8).uint32(m.previous);
   }
-  if (m.replicas) {
+  if (m.replicas !== undefined && m.replicas !== 0) {
     w.uint32(16).uint32(m.replicas);
   }
   return w;
@@ -2717,7 +2717,7 @@ export function writeWatchEventsRequest(w: BinaryWriter, m: MessageInitShape<typ
     writeTimestamp(w, m.sinceTime);
     w.join();
   }
-  if (m.follow) {
+  if (m.follow !== undefined && m.follow) {
     w.uint32(24).bool(m.follow);
   }
   for (const x of m.types ?? []) w.uint32(34).string(x);
@@ -2767,7 +2767,7 @@ export function readWatchEventsRequest(r: BinaryReader, len: number, m: WatchEve
  */
 export function jsonWatchEventsRequest(m: WatchEventsRequest, a = false): JsonObject {
   const j: JsonObject = {};
-  if (a || m.afterSeq !== 0n) j["afterSeq"] = m.afterSeq.toString();
+  if (a || BigInt(m.afterSeq) !== 0n) j["afterSeq"] = m.afterSeq.toString();
   if (m.sinceTime !== undefined) j["sinceTime"] = jsonTimestamp(m.sinceTime);
   if (a || m.follow) j["follow"] = m.follow;
   if (a || m.types.length > 0) j["types"] = m.types.map((x) => x);

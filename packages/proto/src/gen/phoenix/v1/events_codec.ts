@@ -17,7 +17,7 @@ export function zeroEvent(): Event {
 
 /** Writes a phoenix.v1.Event as toBinary(EventSchema, create(EventSchema, m)) would, into w. */
 export function writeEvent(w: BinaryWriter, m: MessageInitShape<typeof EventSchema>): BinaryWriter {
-  if (m.id) {
+  if (m.id !== undefined && m.id !== "") {
     w.uint32(10).string(m.id);
   }
   if (m.seq !== undefined && BigInt(m.seq) !== 0n) {
@@ -28,13 +28,13 @@ export function writeEvent(w: BinaryWriter, m: MessageInitShape<typeof EventSche
     writeTimestamp(w, m.time);
     w.join();
   }
-  if (m.type) {
+  if (m.type !== undefined && m.type !== "") {
     w.uint32(34).string(m.type);
   }
-  if (m.cluster) {
+  if (m.cluster !== undefined && m.cluster !== "") {
     w.uint32(42).string(m.cluster);
   }
-  if (m.subject) {
+  if (m.subject !== undefined && m.subject !== "") {
     w.uint32(50).string(m.subject);
   }
   if (m.data?.case === "agentConnected") {
@@ -270,7 +270,7 @@ export function readEvent(r: BinaryReader, len: number, m: Event): Event {
 export function jsonEvent(m: Event, a = false): JsonObject {
   const j: JsonObject = {};
   if (a || m.id !== "") j["id"] = m.id;
-  if (a || m.seq !== 0n) j["seq"] = m.seq.toString();
+  if (a || BigInt(m.seq) !== 0n) j["seq"] = m.seq.toString();
   if (m.time !== undefined) j["time"] = jsonTimestamp(m.time);
   if (a || m.type !== "") j["type"] = m.type;
   if (a || m.cluster !== "") j["cluster"] = m.cluster;
@@ -310,19 +310,19 @@ export function zeroAgentConnected(): AgentConnected {
 
 /** Writes a phoenix.v1.AgentConnected as toBinary(AgentConnectedSchema, create(AgentConnectedSchema, m)) would, into w. */
 export function writeAgentConnected(w: BinaryWriter, m: MessageInitShape<typeof AgentConnectedSchema>): BinaryWriter {
-  if (m.guest) {
+  if (m.guest !== undefined && m.guest !== "") {
     w.uint32(10).string(m.guest);
   }
   if (m.vmid !== undefined) {
     w.uint32(16).uint32(m.vmid);
   }
-  if (m.hostname) {
+  if (m.hostname !== undefined && m.hostname !== "") {
     w.uint32(26).string(m.hostname);
   }
-  if (m.agentVersion) {
+  if (m.agentVersion !== undefined && m.agentVersion !== "") {
     w.uint32(34).string(m.agentVersion);
   }
-  if (m.adopted) {
+  if (m.adopted !== undefined && m.adopted) {
     w.uint32(40).bool(m.adopted);
   }
   return w;
@@ -400,10 +400,10 @@ export function zeroAgentDisconnected(): AgentDisconnected {
 
 /** Writes a phoenix.v1.AgentDisconnected as toBinary(AgentDisconnectedSchema, create(AgentDisconnectedSchema, m)) would, into w. */
 export function writeAgentDisconnected(w: BinaryWriter, m: MessageInitShape<typeof AgentDisconnectedSchema>): BinaryWriter {
-  if (m.guest) {
+  if (m.guest !== undefined && m.guest !== "") {
     w.uint32(10).string(m.guest);
   }
-  if (m.reason) {
+  if (m.reason !== undefined && m.reason !== "") {
     w.uint32(18).string(m.reason);
   }
   return w;
@@ -463,7 +463,7 @@ export function zeroAgentOffline(): AgentOffline {
 
 /** Writes a phoenix.v1.AgentOffline as toBinary(AgentOfflineSchema, create(AgentOfflineSchema, m)) would, into w. */
 export function writeAgentOffline(w: BinaryWriter, m: MessageInitShape<typeof AgentOfflineSchema>): BinaryWriter {
-  if (m.guest) {
+  if (m.guest !== undefined && m.guest !== "") {
     w.uint32(10).string(m.guest);
   }
   if (m.lastSeen !== undefined) {
@@ -528,7 +528,7 @@ export function zeroInventoryChanged(): InventoryChanged {
 
 /** Writes a phoenix.v1.InventoryChanged as toBinary(InventoryChangedSchema, create(InventoryChangedSchema, m)) would, into w. */
 export function writeInventoryChanged(w: BinaryWriter, m: MessageInitShape<typeof InventoryChangedSchema>): BinaryWriter {
-  if (m.guest) {
+  if (m.guest !== undefined && m.guest !== "") {
     w.uint32(10).string(m.guest);
   }
   for (const x of m.changed ?? []) w.uint32(18).string(x);
@@ -589,10 +589,10 @@ export function zeroSwarmInitialized(): SwarmInitialized {
 
 /** Writes a phoenix.v1.SwarmInitialized as toBinary(SwarmInitializedSchema, create(SwarmInitializedSchema, m)) would, into w. */
 export function writeSwarmInitialized(w: BinaryWriter, m: MessageInitShape<typeof SwarmInitializedSchema>): BinaryWriter {
-  if (m.guest) {
+  if (m.guest !== undefined && m.guest !== "") {
     w.uint32(10).string(m.guest);
   }
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(18).string(m.nodeId);
   }
   return w;
@@ -652,13 +652,13 @@ export function zeroNodeJoined(): NodeJoined {
 
 /** Writes a phoenix.v1.NodeJoined as toBinary(NodeJoinedSchema, create(NodeJoinedSchema, m)) would, into w. */
 export function writeNodeJoined(w: BinaryWriter, m: MessageInitShape<typeof NodeJoinedSchema>): BinaryWriter {
-  if (m.guest) {
+  if (m.guest !== undefined && m.guest !== "") {
     w.uint32(10).string(m.guest);
   }
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(18).string(m.nodeId);
   }
-  if (m.role) {
+  if (m.role !== undefined && m.role !== 0) {
     w.uint32(24).int32(m.role);
   }
   return w;
@@ -724,16 +724,16 @@ export function zeroNodeRoleChanged(): NodeRoleChanged {
 
 /** Writes a phoenix.v1.NodeRoleChanged as toBinary(NodeRoleChangedSchema, create(NodeRoleChangedSchema, m)) would, into w. */
 export function writeNodeRoleChanged(w: BinaryWriter, m: MessageInitShape<typeof NodeRoleChangedSchema>): BinaryWriter {
-  if (m.guest) {
+  if (m.guest !== undefined && m.guest !== "") {
     w.uint32(10).string(m.guest);
   }
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(18).string(m.nodeId);
   }
-  if (m.from) {
+  if (m.from !== undefined && m.from !== 0) {
     w.uint32(24).int32(m.from);
   }
-  if (m.to) {
+  if (m.to !== undefined && m.to !== 0) {
     w.uint32(32).int32(m.to);
   }
   return w;
@@ -805,13 +805,13 @@ export function zeroNodeAvailabilityChanged(): NodeAvailabilityChanged {
 
 /** Writes a phoenix.v1.NodeAvailabilityChanged as toBinary(NodeAvailabilityChangedSchema, create(NodeAvailabilityChangedSchema, m)) would, into w. */
 export function writeNodeAvailabilityChanged(w: BinaryWriter, m: MessageInitShape<typeof NodeAvailabilityChangedSchema>): BinaryWriter {
-  if (m.guest) {
+  if (m.guest !== undefined && m.guest !== "") {
     w.uint32(10).string(m.guest);
   }
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(18).string(m.nodeId);
   }
-  if (m.availability) {
+  if (m.availability !== undefined && m.availability !== 0) {
     w.uint32(24).int32(m.availability);
   }
   return w;
@@ -877,13 +877,13 @@ export function zeroNodeRemoved(): NodeRemoved {
 
 /** Writes a phoenix.v1.NodeRemoved as toBinary(NodeRemovedSchema, create(NodeRemovedSchema, m)) would, into w. */
 export function writeNodeRemoved(w: BinaryWriter, m: MessageInitShape<typeof NodeRemovedSchema>): BinaryWriter {
-  if (m.guest) {
+  if (m.guest !== undefined && m.guest !== "") {
     w.uint32(10).string(m.guest);
   }
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(18).string(m.nodeId);
   }
-  if (m.hostname) {
+  if (m.hostname !== undefined && m.hostname !== "") {
     w.uint32(26).string(m.hostname);
   }
   return w;
@@ -949,10 +949,10 @@ export function zeroNodeLabelsChanged(): NodeLabelsChanged {
 
 /** Writes a phoenix.v1.NodeLabelsChanged as toBinary(NodeLabelsChangedSchema, create(NodeLabelsChangedSchema, m)) would, into w. */
 export function writeNodeLabelsChanged(w: BinaryWriter, m: MessageInitShape<typeof NodeLabelsChangedSchema>): BinaryWriter {
-  if (m.guest) {
+  if (m.guest !== undefined && m.guest !== "") {
     w.uint32(10).string(m.guest);
   }
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(18).string(m.nodeId);
   }
   if (m.added !== undefined) {
@@ -1045,17 +1045,17 @@ export function zeroStackDeployed(): StackDeployed {
 
 /** Writes a phoenix.v1.StackDeployed as toBinary(StackDeployedSchema, create(StackDeployedSchema, m)) would, into w. */
 export function writeStackDeployed(w: BinaryWriter, m: MessageInitShape<typeof StackDeployedSchema>): BinaryWriter {
-  if (m.stack) {
+  if (m.stack !== undefined && m.stack !== "") {
     w.uint32(10).string(m.stack);
   }
-  if (m.env) {
+  if (m.env !== undefined && m.env !== "") {
     w.uint32(18).string(m.env);
   }
-  if (m.namespace) {
+  if (m.namespace !== undefined && m.namespace !== "") {
     w.uint32(26).string(m.namespace);
   }
   for (const x of m.services ?? []) w.uint32(34).string(x);
-  if (m.dockerWrites) {
+  if (m.dockerWrites !== undefined && m.dockerWrites !== 0) {
     w.uint32(40).uint32(m.dockerWrites);
   }
   return w;
@@ -1133,13 +1133,13 @@ export function zeroStackRemoved(): StackRemoved {
 
 /** Writes a phoenix.v1.StackRemoved as toBinary(StackRemovedSchema, create(StackRemovedSchema, m)) would, into w. */
 export function writeStackRemoved(w: BinaryWriter, m: MessageInitShape<typeof StackRemovedSchema>): BinaryWriter {
-  if (m.stack) {
+  if (m.stack !== undefined && m.stack !== "") {
     w.uint32(10).string(m.stack);
   }
-  if (m.env) {
+  if (m.env !== undefined && m.env !== "") {
     w.uint32(18).string(m.env);
   }
-  if (m.namespace) {
+  if (m.namespace !== undefined && m.namespace !== "") {
     w.uint32(26).string(m.namespace);
   }
   return w;
@@ -1205,13 +1205,13 @@ export function zeroStackFailed(): StackFailed {
 
 /** Writes a phoenix.v1.StackFailed as toBinary(StackFailedSchema, create(StackFailedSchema, m)) would, into w. */
 export function writeStackFailed(w: BinaryWriter, m: MessageInitShape<typeof StackFailedSchema>): BinaryWriter {
-  if (m.stack) {
+  if (m.stack !== undefined && m.stack !== "") {
     w.uint32(10).string(m.stack);
   }
-  if (m.env) {
+  if (m.env !== undefined && m.env !== "") {
     w.uint32(18).string(m.env);
   }
-  if (m.namespace) {
+  if (m.namespace !== undefined && m.namespace !== "") {
     w.uint32(26).string(m.namespace);
   }
   if (m.error !== undefined) {
@@ -1219,7 +1219,7 @@ export function writeStackFailed(w: BinaryWriter, m: MessageInitShape<typeof Sta
     writeErrorInfo(w, m.error);
     w.join();
   }
-  if (m.rolledBack) {
+  if (m.rolledBack !== undefined && m.rolledBack) {
     w.uint32(40).bool(m.rolledBack);
   }
   return w;
@@ -1349,10 +1349,10 @@ export function zeroSyncStarted(): SyncStarted {
 
 /** Writes a phoenix.v1.SyncStarted as toBinary(SyncStartedSchema, create(SyncStartedSchema, m)) would, into w. */
 export function writeSyncStarted(w: BinaryWriter, m: MessageInitShape<typeof SyncStartedSchema>): BinaryWriter {
-  if (m.syncId) {
+  if (m.syncId !== undefined && m.syncId !== "") {
     w.uint32(10).string(m.syncId);
   }
-  if (m.steps) {
+  if (m.steps !== undefined && m.steps !== 0) {
     w.uint32(16).uint32(m.steps);
   }
   return w;
@@ -1412,13 +1412,13 @@ export function zeroSyncFinished(): SyncFinished {
 
 /** Writes a phoenix.v1.SyncFinished as toBinary(SyncFinishedSchema, create(SyncFinishedSchema, m)) would, into w. */
 export function writeSyncFinished(w: BinaryWriter, m: MessageInitShape<typeof SyncFinishedSchema>): BinaryWriter {
-  if (m.syncId) {
+  if (m.syncId !== undefined && m.syncId !== "") {
     w.uint32(10).string(m.syncId);
   }
-  if (m.ok) {
+  if (m.ok !== undefined && m.ok) {
     w.uint32(16).bool(m.ok);
   }
-  if (m.stepsDone) {
+  if (m.stepsDone !== undefined && m.stepsDone !== 0) {
     w.uint32(24).uint32(m.stepsDone);
   }
   if (m.error !== undefined) {

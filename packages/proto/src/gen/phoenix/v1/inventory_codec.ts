@@ -160,34 +160,34 @@ export function zeroHost(): Host {
 
 /** Writes a phoenix.v1.Host as toBinary(HostSchema, create(HostSchema, m)) would, into w. */
 export function writeHost(w: BinaryWriter, m: MessageInitShape<typeof HostSchema>): BinaryWriter {
-  if (m.hostname) {
+  if (m.hostname !== undefined && m.hostname !== "") {
     w.uint32(10).string(m.hostname);
   }
-  if (m.machineId) {
+  if (m.machineId !== undefined && m.machineId !== "") {
     w.uint32(18).string(m.machineId);
   }
-  if (m.osDistro) {
+  if (m.osDistro !== undefined && m.osDistro !== "") {
     w.uint32(26).string(m.osDistro);
   }
-  if (m.osRelease) {
+  if (m.osRelease !== undefined && m.osRelease !== "") {
     w.uint32(34).string(m.osRelease);
   }
-  if (m.kernel) {
+  if (m.kernel !== undefined && m.kernel !== "") {
     w.uint32(42).string(m.kernel);
   }
-  if (m.arch) {
+  if (m.arch !== undefined && m.arch !== "") {
     w.uint32(50).string(m.arch);
   }
-  if (m.virtualization) {
+  if (m.virtualization !== undefined && m.virtualization !== 0) {
     w.uint32(56).int32(m.virtualization);
   }
-  if (m.hypervisor) {
+  if (m.hypervisor !== undefined && m.hypervisor !== "") {
     w.uint32(66).string(m.hypervisor);
   }
   if (m.vmid !== undefined) {
     w.uint32(72).uint32(m.vmid);
   }
-  if (m.vmidSource) {
+  if (m.vmidSource !== undefined && m.vmidSource !== 0) {
     w.uint32(80).int32(m.vmidSource);
   }
   if (m.uptimeSeconds !== undefined && BigInt(m.uptimeSeconds) !== 0n) {
@@ -284,7 +284,7 @@ export function jsonHost(m: Host, a = false): JsonObject {
   if (a || m.hypervisor !== "") j["hypervisor"] = m.hypervisor;
   if (m.vmid !== undefined) j["vmid"] = m.vmid;
   if (a || m.vmidSource !== 0) j["vmidSource"] = jsonVmidSource(m.vmidSource);
-  if (a || m.uptimeSeconds !== 0n) j["uptimeSeconds"] = m.uptimeSeconds.toString();
+  if (a || BigInt(m.uptimeSeconds) !== 0n) j["uptimeSeconds"] = m.uptimeSeconds.toString();
   return j;
 }
 
@@ -304,16 +304,16 @@ export function zeroCpu(): Cpu {
 
 /** Writes a phoenix.v1.Cpu as toBinary(CpuSchema, create(CpuSchema, m)) would, into w. */
 export function writeCpu(w: BinaryWriter, m: MessageInitShape<typeof CpuSchema>): BinaryWriter {
-  if (m.vendor) {
+  if (m.vendor !== undefined && m.vendor !== "") {
     w.uint32(10).string(m.vendor);
   }
-  if (m.model) {
+  if (m.model !== undefined && m.model !== "") {
     w.uint32(18).string(m.model);
   }
-  if (m.cores) {
+  if (m.cores !== undefined && m.cores !== 0) {
     w.uint32(24).uint32(m.cores);
   }
-  if (m.threads) {
+  if (m.threads !== undefined && m.threads !== 0) {
     w.uint32(32).uint32(m.threads);
   }
   if (m.mhz !== undefined && !Object.is(m.mhz, 0)) {
@@ -451,9 +451,9 @@ export function readMemory(r: BinaryReader, len: number, m: Memory): Memory {
  */
 export function jsonMemory(m: Memory, a = false): JsonObject {
   const j: JsonObject = {};
-  if (a || m.totalBytes !== 0n) j["totalBytes"] = m.totalBytes.toString();
-  if (a || m.availableBytes !== 0n) j["availableBytes"] = m.availableBytes.toString();
-  if (a || m.swapTotalBytes !== 0n) j["swapTotalBytes"] = m.swapTotalBytes.toString();
+  if (a || BigInt(m.totalBytes) !== 0n) j["totalBytes"] = m.totalBytes.toString();
+  if (a || BigInt(m.availableBytes) !== 0n) j["availableBytes"] = m.availableBytes.toString();
+  if (a || BigInt(m.swapTotalBytes) !== 0n) j["swapTotalBytes"] = m.swapTotalBytes.toString();
   return j;
 }
 
@@ -473,19 +473,19 @@ export function zeroDisk(): Disk {
 
 /** Writes a phoenix.v1.Disk as toBinary(DiskSchema, create(DiskSchema, m)) would, into w. */
 export function writeDisk(w: BinaryWriter, m: MessageInitShape<typeof DiskSchema>): BinaryWriter {
-  if (m.device) {
+  if (m.device !== undefined && m.device !== "") {
     w.uint32(10).string(m.device);
   }
-  if (m.model) {
+  if (m.model !== undefined && m.model !== "") {
     w.uint32(18).string(m.model);
   }
   if (m.sizeBytes !== undefined && BigInt(m.sizeBytes) !== 0n) {
     w.uint32(24).uint64(m.sizeBytes);
   }
-  if (m.rotational) {
+  if (m.rotational !== undefined && m.rotational) {
     w.uint32(32).bool(m.rotational);
   }
-  if (m.medium) {
+  if (m.medium !== undefined && m.medium !== "") {
     w.uint32(42).string(m.medium);
   }
   return w;
@@ -541,7 +541,7 @@ export function jsonDisk(m: Disk, a = false): JsonObject {
   const j: JsonObject = {};
   if (a || m.device !== "") j["device"] = m.device;
   if (a || m.model !== "") j["model"] = m.model;
-  if (a || m.sizeBytes !== 0n) j["sizeBytes"] = m.sizeBytes.toString();
+  if (a || BigInt(m.sizeBytes) !== 0n) j["sizeBytes"] = m.sizeBytes.toString();
   if (a || m.rotational) j["rotational"] = m.rotational;
   if (a || m.medium !== "") j["medium"] = m.medium;
   return j;
@@ -563,13 +563,13 @@ export function zeroFilesystem(): Filesystem {
 
 /** Writes a phoenix.v1.Filesystem as toBinary(FilesystemSchema, create(FilesystemSchema, m)) would, into w. */
 export function writeFilesystem(w: BinaryWriter, m: MessageInitShape<typeof FilesystemSchema>): BinaryWriter {
-  if (m.mount) {
+  if (m.mount !== undefined && m.mount !== "") {
     w.uint32(10).string(m.mount);
   }
-  if (m.source) {
+  if (m.source !== undefined && m.source !== "") {
     w.uint32(18).string(m.source);
   }
-  if (m.fsType) {
+  if (m.fsType !== undefined && m.fsType !== "") {
     w.uint32(26).string(m.fsType);
   }
   if (m.sizeBytes !== undefined && BigInt(m.sizeBytes) !== 0n) {
@@ -632,8 +632,8 @@ export function jsonFilesystem(m: Filesystem, a = false): JsonObject {
   if (a || m.mount !== "") j["mount"] = m.mount;
   if (a || m.source !== "") j["source"] = m.source;
   if (a || m.fsType !== "") j["fsType"] = m.fsType;
-  if (a || m.sizeBytes !== 0n) j["sizeBytes"] = m.sizeBytes.toString();
-  if (a || m.usedBytes !== 0n) j["usedBytes"] = m.usedBytes.toString();
+  if (a || BigInt(m.sizeBytes) !== 0n) j["sizeBytes"] = m.sizeBytes.toString();
+  if (a || BigInt(m.usedBytes) !== 0n) j["usedBytes"] = m.usedBytes.toString();
   return j;
 }
 
@@ -653,20 +653,20 @@ export function zeroNetworkInterface(): NetworkInterface {
 
 /** Writes a phoenix.v1.NetworkInterface as toBinary(NetworkInterfaceSchema, create(NetworkInterfaceSchema, m)) would, into w. */
 export function writeNetworkInterface(w: BinaryWriter, m: MessageInitShape<typeof NetworkInterfaceSchema>): BinaryWriter {
-  if (m.name) {
+  if (m.name !== undefined && m.name !== "") {
     w.uint32(10).string(m.name);
   }
-  if (m.mac) {
+  if (m.mac !== undefined && m.mac !== "") {
     w.uint32(18).string(m.mac);
   }
   for (const x of m.addresses ?? []) w.uint32(26).string(x);
-  if (m.up) {
+  if (m.up !== undefined && m.up) {
     w.uint32(32).bool(m.up);
   }
-  if (m.virtual) {
+  if (m.virtual !== undefined && m.virtual) {
     w.uint32(40).bool(m.virtual);
   }
-  if (m.speedMbps) {
+  if (m.speedMbps !== undefined && m.speedMbps !== 0) {
     w.uint32(48).uint32(m.speedMbps);
   }
   return w;
@@ -750,16 +750,16 @@ export function zeroGpuReport(): GpuReport {
 
 /** Writes a phoenix.v1.GpuReport as toBinary(GpuReportSchema, create(GpuReportSchema, m)) would, into w. */
 export function writeGpuReport(w: BinaryWriter, m: MessageInitShape<typeof GpuReportSchema>): BinaryWriter {
-  if (m.state) {
+  if (m.state !== undefined && m.state !== 0) {
     w.uint32(8).int32(m.state);
   }
-  if (m.error) {
+  if (m.error !== undefined && m.error !== "") {
     w.uint32(18).string(m.error);
   }
-  if (m.driverVersion) {
+  if (m.driverVersion !== undefined && m.driverVersion !== "") {
     w.uint32(26).string(m.driverVersion);
   }
-  if (m.cudaVersion) {
+  if (m.cudaVersion !== undefined && m.cudaVersion !== "") {
     w.uint32(34).string(m.cudaVersion);
   }
   for (const x of m.gpus ?? []) {
@@ -842,28 +842,28 @@ export function zeroGpu(): Gpu {
 
 /** Writes a phoenix.v1.Gpu as toBinary(GpuSchema, create(GpuSchema, m)) would, into w. */
 export function writeGpu(w: BinaryWriter, m: MessageInitShape<typeof GpuSchema>): BinaryWriter {
-  if (m.index) {
+  if (m.index !== undefined && m.index !== 0) {
     w.uint32(8).uint32(m.index);
   }
-  if (m.uuid) {
+  if (m.uuid !== undefined && m.uuid !== "") {
     w.uint32(18).string(m.uuid);
   }
-  if (m.productName) {
+  if (m.productName !== undefined && m.productName !== "") {
     w.uint32(26).string(m.productName);
   }
-  if (m.brand) {
+  if (m.brand !== undefined && m.brand !== "") {
     w.uint32(34).string(m.brand);
   }
-  if (m.architecture) {
+  if (m.architecture !== undefined && m.architecture !== "") {
     w.uint32(42).string(m.architecture);
   }
   if (m.memoryTotalMib !== undefined && BigInt(m.memoryTotalMib) !== 0n) {
     w.uint32(48).uint64(m.memoryTotalMib);
   }
-  if (m.computeCapability) {
+  if (m.computeCapability !== undefined && m.computeCapability !== "") {
     w.uint32(58).string(m.computeCapability);
   }
-  if (m.pciBusId) {
+  if (m.pciBusId !== undefined && m.pciBusId !== "") {
     w.uint32(66).string(m.pciBusId);
   }
   if (m.mig !== undefined) {
@@ -957,7 +957,7 @@ export function jsonGpu(m: Gpu, a = false): JsonObject {
   if (a || m.productName !== "") j["productName"] = m.productName;
   if (a || m.brand !== "") j["brand"] = m.brand;
   if (a || m.architecture !== "") j["architecture"] = m.architecture;
-  if (a || m.memoryTotalMib !== 0n) j["memoryTotalMib"] = m.memoryTotalMib.toString();
+  if (a || BigInt(m.memoryTotalMib) !== 0n) j["memoryTotalMib"] = m.memoryTotalMib.toString();
   if (a || m.computeCapability !== "") j["computeCapability"] = m.computeCapability;
   if (a || m.pciBusId !== "") j["pciBusId"] = m.pciBusId;
   if (m.mig !== undefined) j["mig"] = jsonMigMode(m.mig, a);
@@ -981,13 +981,13 @@ export function zeroMigMode(): MigMode {
 
 /** Writes a phoenix.v1.MigMode as toBinary(MigModeSchema, create(MigModeSchema, m)) would, into w. */
 export function writeMigMode(w: BinaryWriter, m: MessageInitShape<typeof MigModeSchema>): BinaryWriter {
-  if (m.capable) {
+  if (m.capable !== undefined && m.capable) {
     w.uint32(8).bool(m.capable);
   }
-  if (m.current) {
+  if (m.current !== undefined && m.current) {
     w.uint32(16).bool(m.current);
   }
-  if (m.pending) {
+  if (m.pending !== undefined && m.pending) {
     w.uint32(24).bool(m.pending);
   }
   return w;
@@ -1053,25 +1053,25 @@ export function zeroMigDevice(): MigDevice {
 
 /** Writes a phoenix.v1.MigDevice as toBinary(MigDeviceSchema, create(MigDeviceSchema, m)) would, into w. */
 export function writeMigDevice(w: BinaryWriter, m: MessageInitShape<typeof MigDeviceSchema>): BinaryWriter {
-  if (m.index) {
+  if (m.index !== undefined && m.index !== 0) {
     w.uint32(8).uint32(m.index);
   }
-  if (m.gpuInstanceId) {
+  if (m.gpuInstanceId !== undefined && m.gpuInstanceId !== 0) {
     w.uint32(16).uint32(m.gpuInstanceId);
   }
-  if (m.computeInstanceId) {
+  if (m.computeInstanceId !== undefined && m.computeInstanceId !== 0) {
     w.uint32(24).uint32(m.computeInstanceId);
   }
-  if (m.profile) {
+  if (m.profile !== undefined && m.profile !== "") {
     w.uint32(34).string(m.profile);
   }
   if (m.memoryMib !== undefined && BigInt(m.memoryMib) !== 0n) {
     w.uint32(40).uint64(m.memoryMib);
   }
-  if (m.multiprocessorCount) {
+  if (m.multiprocessorCount !== undefined && m.multiprocessorCount !== 0) {
     w.uint32(48).uint32(m.multiprocessorCount);
   }
-  if (m.uuid) {
+  if (m.uuid !== undefined && m.uuid !== "") {
     w.uint32(58).string(m.uuid);
   }
   return w;
@@ -1139,7 +1139,7 @@ export function jsonMigDevice(m: MigDevice, a = false): JsonObject {
   if (a || m.gpuInstanceId !== 0) j["gpuInstanceId"] = m.gpuInstanceId;
   if (a || m.computeInstanceId !== 0) j["computeInstanceId"] = m.computeInstanceId;
   if (a || m.profile !== "") j["profile"] = m.profile;
-  if (a || m.memoryMib !== 0n) j["memoryMib"] = m.memoryMib.toString();
+  if (a || BigInt(m.memoryMib) !== 0n) j["memoryMib"] = m.memoryMib.toString();
   if (a || m.multiprocessorCount !== 0) j["multiprocessorCount"] = m.multiprocessorCount;
   if (a || m.uuid !== "") j["uuid"] = m.uuid;
   return j;
@@ -1161,35 +1161,35 @@ export function zeroDockerState(): DockerState {
 
 /** Writes a phoenix.v1.DockerState as toBinary(DockerStateSchema, create(DockerStateSchema, m)) would, into w. */
 export function writeDockerState(w: BinaryWriter, m: MessageInitShape<typeof DockerStateSchema>): BinaryWriter {
-  if (m.status) {
+  if (m.status !== undefined && m.status !== 0) {
     w.uint32(8).int32(m.status);
   }
-  if (m.error) {
+  if (m.error !== undefined && m.error !== "") {
     w.uint32(18).string(m.error);
   }
-  if (m.engineVersion) {
+  if (m.engineVersion !== undefined && m.engineVersion !== "") {
     w.uint32(26).string(m.engineVersion);
   }
-  if (m.apiVersion) {
+  if (m.apiVersion !== undefined && m.apiVersion !== "") {
     w.uint32(34).string(m.apiVersion);
   }
-  if (m.swarmState) {
+  if (m.swarmState !== undefined && m.swarmState !== 0) {
     w.uint32(40).int32(m.swarmState);
   }
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(50).string(m.nodeId);
   }
-  if (m.manager) {
+  if (m.manager !== undefined && m.manager) {
     w.uint32(56).bool(m.manager);
   }
-  if (m.clusterId) {
+  if (m.clusterId !== undefined && m.clusterId !== "") {
     w.uint32(66).string(m.clusterId);
   }
   for (const x of m.managerAddresses ?? []) w.uint32(74).string(x);
-  if (m.containersRunning) {
+  if (m.containersRunning !== undefined && m.containersRunning !== 0) {
     w.uint32(80).uint32(m.containersRunning);
   }
-  if (m.nodeAddr) {
+  if (m.nodeAddr !== undefined && m.nodeAddr !== "") {
     w.uint32(90).string(m.nodeAddr);
   }
   return w;

@@ -16,13 +16,13 @@ export function zeroLogLine(): LogLine {
 
 /** Writes a phoenix.v1.LogLine as toBinary(LogLineSchema, create(LogLineSchema, m)) would, into w. */
 export function writeLogLine(w: BinaryWriter, m: MessageInitShape<typeof LogLineSchema>): BinaryWriter {
-  if (m.taskId) {
+  if (m.taskId !== undefined && m.taskId !== "") {
     w.uint32(10).string(m.taskId);
   }
-  if (m.stream) {
+  if (m.stream !== undefined && m.stream !== "") {
     w.uint32(18).string(m.stream);
   }
-  if (m.text) {
+  if (m.text !== undefined && m.text !== "") {
     w.uint32(26).string(m.text);
   }
   if (m.time !== undefined) {
@@ -99,22 +99,22 @@ export function zeroServiceApplyResult(): ServiceApplyResult {
 
 /** Writes a phoenix.v1.ServiceApplyResult as toBinary(ServiceApplyResultSchema, create(ServiceApplyResultSchema, m)) would, into w. */
 export function writeServiceApplyResult(w: BinaryWriter, m: MessageInitShape<typeof ServiceApplyResultSchema>): BinaryWriter {
-  if (m.name) {
+  if (m.name !== undefined && m.name !== "") {
     w.uint32(10).string(m.name);
   }
-  if (m.action) {
+  if (m.action !== undefined && m.action !== "") {
     w.uint32(18).string(m.action);
   }
-  if (m.state) {
+  if (m.state !== undefined && m.state !== "") {
     w.uint32(26).string(m.state);
   }
-  if (m.running) {
+  if (m.running !== undefined && m.running !== 0) {
     w.uint32(32).uint32(m.running);
   }
-  if (m.desired) {
+  if (m.desired !== undefined && m.desired !== 0) {
     w.uint32(40).uint32(m.desired);
   }
-  if (m.error) {
+  if (m.error !== undefined && m.error !== "") {
     w.uint32(50).string(m.error);
   }
   return w;
@@ -206,10 +206,10 @@ export function writeStackApplyResult(w: BinaryWriter, m: MessageInitShape<typeo
   for (const x of m.networksCreated ?? []) w.uint32(18).string(x);
   for (const x of m.objectsCreated ?? []) w.uint32(26).string(x);
   for (const x of m.removed ?? []) w.uint32(34).string(x);
-  if (m.dockerWrites) {
+  if (m.dockerWrites !== undefined && m.dockerWrites !== 0) {
     w.uint32(40).uint32(m.dockerWrites);
   }
-  if (m.rolledBack) {
+  if (m.rolledBack !== undefined && m.rolledBack) {
     w.uint32(48).bool(m.rolledBack);
   }
   return w;

@@ -16,22 +16,22 @@ export function zeroSwarmNode(): SwarmNode {
 
 /** Writes a phoenix.v1.SwarmNode as toBinary(SwarmNodeSchema, create(SwarmNodeSchema, m)) would, into w. */
 export function writeSwarmNode(w: BinaryWriter, m: MessageInitShape<typeof SwarmNodeSchema>): BinaryWriter {
-  if (m.id) {
+  if (m.id !== undefined && m.id !== "") {
     w.uint32(10).string(m.id);
   }
-  if (m.hostname) {
+  if (m.hostname !== undefined && m.hostname !== "") {
     w.uint32(18).string(m.hostname);
   }
-  if (m.role) {
+  if (m.role !== undefined && m.role !== 0) {
     w.uint32(24).int32(m.role);
   }
-  if (m.availability) {
+  if (m.availability !== undefined && m.availability !== 0) {
     w.uint32(32).int32(m.availability);
   }
-  if (m.state) {
+  if (m.state !== undefined && m.state !== "") {
     w.uint32(42).string(m.state);
   }
-  if (m.addr) {
+  if (m.addr !== undefined && m.addr !== "") {
     w.uint32(50).string(m.addr);
   }
   if (m.labels !== undefined) {
@@ -42,13 +42,13 @@ export function writeSwarmNode(w: BinaryWriter, m: MessageInitShape<typeof Swarm
       w.join();
     }
   }
-  if (m.leader) {
+  if (m.leader !== undefined && m.leader) {
     w.uint32(64).bool(m.leader);
   }
-  if (m.reachability) {
+  if (m.reachability !== undefined && m.reachability !== "") {
     w.uint32(74).string(m.reachability);
   }
-  if (m.engineVersion) {
+  if (m.engineVersion !== undefined && m.engineVersion !== "") {
     w.uint32(82).string(m.engineVersion);
   }
   if (m.version !== undefined && BigInt(m.version) !== 0n) {
@@ -157,7 +157,7 @@ export function jsonSwarmNode(m: SwarmNode, a = false): JsonObject {
   if (a || m.leader) j["leader"] = m.leader;
   if (a || m.reachability !== "") j["reachability"] = m.reachability;
   if (a || m.engineVersion !== "") j["engineVersion"] = m.engineVersion;
-  if (a || m.version !== 0n) j["version"] = m.version.toString();
+  if (a || BigInt(m.version) !== 0n) j["version"] = m.version.toString();
   return j;
 }
 
@@ -177,25 +177,25 @@ export function zeroServiceSummary(): ServiceSummary {
 
 /** Writes a phoenix.v1.ServiceSummary as toBinary(ServiceSummarySchema, create(ServiceSummarySchema, m)) would, into w. */
 export function writeServiceSummary(w: BinaryWriter, m: MessageInitShape<typeof ServiceSummarySchema>): BinaryWriter {
-  if (m.id) {
+  if (m.id !== undefined && m.id !== "") {
     w.uint32(10).string(m.id);
   }
-  if (m.name) {
+  if (m.name !== undefined && m.name !== "") {
     w.uint32(18).string(m.name);
   }
-  if (m.namespace) {
+  if (m.namespace !== undefined && m.namespace !== "") {
     w.uint32(26).string(m.namespace);
   }
-  if (m.mode) {
+  if (m.mode !== undefined && m.mode !== "") {
     w.uint32(34).string(m.mode);
   }
-  if (m.running) {
+  if (m.running !== undefined && m.running !== 0) {
     w.uint32(40).uint32(m.running);
   }
-  if (m.desired) {
+  if (m.desired !== undefined && m.desired !== 0) {
     w.uint32(48).uint32(m.desired);
   }
-  if (m.image) {
+  if (m.image !== undefined && m.image !== "") {
     w.uint32(58).string(m.image);
   }
   for (const x of m.ports ?? []) w.uint32(66).string(x);
@@ -303,34 +303,34 @@ export function zeroTaskSummary(): TaskSummary {
 
 /** Writes a phoenix.v1.TaskSummary as toBinary(TaskSummarySchema, create(TaskSummarySchema, m)) would, into w. */
 export function writeTaskSummary(w: BinaryWriter, m: MessageInitShape<typeof TaskSummarySchema>): BinaryWriter {
-  if (m.id) {
+  if (m.id !== undefined && m.id !== "") {
     w.uint32(10).string(m.id);
   }
-  if (m.service) {
+  if (m.service !== undefined && m.service !== "") {
     w.uint32(18).string(m.service);
   }
-  if (m.slot) {
+  if (m.slot !== undefined && m.slot !== 0) {
     w.uint32(24).uint32(m.slot);
   }
-  if (m.nodeId) {
+  if (m.nodeId !== undefined && m.nodeId !== "") {
     w.uint32(34).string(m.nodeId);
   }
-  if (m.nodeHostname) {
+  if (m.nodeHostname !== undefined && m.nodeHostname !== "") {
     w.uint32(42).string(m.nodeHostname);
   }
-  if (m.desiredState) {
+  if (m.desiredState !== undefined && m.desiredState !== "") {
     w.uint32(50).string(m.desiredState);
   }
-  if (m.state) {
+  if (m.state !== undefined && m.state !== "") {
     w.uint32(58).string(m.state);
   }
-  if (m.message) {
+  if (m.message !== undefined && m.message !== "") {
     w.uint32(66).string(m.message);
   }
-  if (m.error) {
+  if (m.error !== undefined && m.error !== "") {
     w.uint32(74).string(m.error);
   }
-  if (m.containerId) {
+  if (m.containerId !== undefined && m.containerId !== "") {
     w.uint32(82).string(m.containerId);
   }
   for (const x of m.addresses ?? []) w.uint32(90).string(x);
@@ -456,22 +456,22 @@ export function zeroErrorPlace(): ErrorPlace {
 
 /** Writes a phoenix.v1.ErrorPlace as toBinary(ErrorPlaceSchema, create(ErrorPlaceSchema, m)) would, into w. */
 export function writeErrorPlace(w: BinaryWriter, m: MessageInitShape<typeof ErrorPlaceSchema>): BinaryWriter {
-  if (m.file) {
+  if (m.file !== undefined && m.file !== "") {
     w.uint32(10).string(m.file);
   }
-  if (m.path) {
+  if (m.path !== undefined && m.path !== "") {
     w.uint32(18).string(m.path);
   }
-  if (m.node) {
+  if (m.node !== undefined && m.node !== "") {
     w.uint32(26).string(m.node);
   }
-  if (m.service) {
+  if (m.service !== undefined && m.service !== "") {
     w.uint32(34).string(m.service);
   }
-  if (m.stack) {
+  if (m.stack !== undefined && m.stack !== "") {
     w.uint32(42).string(m.stack);
   }
-  if (m.command) {
+  if (m.command !== undefined && m.command !== "") {
     w.uint32(50).string(m.command);
   }
   return w;
@@ -555,10 +555,10 @@ export function zeroErrorInfo(): ErrorInfo {
 
 /** Writes a phoenix.v1.ErrorInfo as toBinary(ErrorInfoSchema, create(ErrorInfoSchema, m)) would, into w. */
 export function writeErrorInfo(w: BinaryWriter, m: MessageInitShape<typeof ErrorInfoSchema>): BinaryWriter {
-  if (m.code) {
+  if (m.code !== undefined && m.code !== "") {
     w.uint32(10).string(m.code);
   }
-  if (m.message) {
+  if (m.message !== undefined && m.message !== "") {
     w.uint32(18).string(m.message);
   }
   if (m.place !== undefined) {
