@@ -107,9 +107,15 @@ async function networkNames(specs: ServiceSpec[]): Promise<Record<string, string
 }
 
 async function removeStack(ns: string): Promise<void> {
-  await docker(["stack", "rm", ns]);
   const deadline = Date.now() + 60_000;
   for (;;) {
+    // `docker stack rm` removes the services, then at once the networks: one whose tasks are still shutting
+    // down is refused ("in use by task") and the command fails; the next round removes it.
+    try {
+      await docker(["stack", "rm", ns]);
+    } catch (err) {
+      if (!/in use by task/.test((err as Error).message) || Date.now() > deadline) throw err;
+    }
     const left = (
       await guest.docker.listNetworks({ filters: { label: [`com.docker.stack.namespace=${ns}`] } })
     ).length;
