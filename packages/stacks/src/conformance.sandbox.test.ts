@@ -109,12 +109,13 @@ async function networkNames(specs: ServiceSpec[]): Promise<Record<string, string
 async function removeStack(ns: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    // `docker stack rm` removes the services, then at once the networks: one whose tasks are still shutting
-    // down is refused ("in use by task") and the command fails; the next round removes it.
+    // `docker stack rm` removes the services, then at once the networks, and fails when one races with
+    // its tasks: still in use by a task that is shutting down, or gone by the time it is removed (a
+    // network listed before an earlier removal finished). The next round takes what is left.
     try {
       await docker(["stack", "rm", ns]);
     } catch (err) {
-      if (!/in use by task/.test((err as Error).message) || Date.now() > deadline) throw err;
+      if (Date.now() > deadline) throw err;
     }
     const left = (
       await guest.docker.listNetworks({ filters: { label: [`com.docker.stack.namespace=${ns}`] } })
