@@ -6,6 +6,7 @@ import { makeTestTls } from "../../packages/proto/src/test-tls";
 import { AGENT_BUNDLE, agentNodeFlags, bundleHelper, COORDINATOR_BUNDLE } from "./bundle";
 import { spawnNode, stopChild, waitUntil } from "./child";
 import { emptyModel, listeningAddress, prepareCoordinator } from "./coordinator-files";
+import { type DockerTap, engineCostMs, startDockerTap } from "./docker-tap";
 import { type Figure, figure } from "./figures";
 import { measureProcesses } from "./proc-usage";
 
@@ -17,8 +18,11 @@ export interface FootprintOptions {
   settleMs: number;
   /** Scratch directory. */
   dir: string;
-  /** Docker socket the agent reads, and what it is, for the report. */
-  docker: { socket: string; what: string };
+  /**
+   * Docker socket the agent reads, what it is (for the report) and the pid of the dockerd behind it:
+   * with a pid, what the agent asks of the engine and the engine's CPU for it are measured too.
+   */
+  docker: { socket: string; what: string; pid?: number | undefined };
 }
 
 const SECTION = "1. agent footprint";
@@ -66,7 +70,13 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
   };
 
   /** The shipped agent bundle as the unit runs it, as a GPU guest on the lab's Docker socket. */
-  const startAgent = async (id: string, coordinator: string, tokenFile: string, extra: string[]) => {
+  const startAgent = async (
+    id: string,
+    coordinator: string,
+    tokenFile: string,
+    extra: string[],
+    dockerSocket = o.docker.socket,
+  ) => {
     const stateDir = join(o.dir, `${id}-state`);
     await mkdir(stateDir, { recursive: true });
     let connected = false;
@@ -81,7 +91,7 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
         "--agent-id",
         id,
         "--docker-socket",
-        o.docker.socket,
+        dockerSocket,
         "--nvidia-smi",
         nvidiaSmi,
         "--state-dir",
@@ -103,7 +113,10 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
     return { pid: child.pid!, connected: () => connected };
   };
 
+  let tap: DockerTap | undefined;
   try {
+    // The plain agent reaches the engine through a tap that counts what it asks.
+    if (o.docker.pid) tap = await startDockerTap(o.docker.socket, join(o.dir, "docker-tap.sock"));
     const plain = await startCoordinator("coordinator", []);
     const secure = await startCoordinator("coordinator-tls", [
       "--tls-cert",
@@ -112,7 +125,13 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
       tls.keyFile,
     ]);
     const port = secure.address.slice(secure.address.lastIndexOf(":") + 1);
-    const agent = await startAgent("bench-footprint", plain.address, plain.files.enrollmentTokenFile, []);
+    const agent = await startAgent(
+      "bench-footprint",
+      plain.address,
+      plain.files.enrollmentTokenFile,
+      [],
+      tap?.path,
+    );
     const tlsAgent = await startAgent(
       "bench-footprint-tls",
       `localhost:${port}`,
@@ -142,11 +161,45 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
       "the agents and the bare session to connect",
     );
     await new Promise((r) => setTimeout(r, o.settleMs));
+    const asked = tap?.counts();
     const [a, f, s, b, t] = await measureProcesses(
       [agent.pid, floor.pid!, session.pid!, builtins.pid!, tlsAgent.pid],
       o.windowMs,
     );
     const window = `${(o.windowMs / 1000).toFixed(0)} s`;
+    const engine: Figure[] = [];
+    if (tap && asked && o.docker.pid) {
+      const calls = [...tap.counts()]
+        .map(([call, n]) => [call, n - (asked.get(call) ?? 0)] as const)
+        .filter(([, n]) => n > 0);
+      // What one call costs the engine, measured on it now: a few of each, one after another.
+      const cost = new Map<string, number>();
+      for (const [call] of calls) {
+        const [method, path] = call.split(" ");
+        if (method === "GET") cost.set(call, await engineCostMs(o.docker.pid, o.docker.socket, path!, 10));
+      }
+      const engineMs = calls.reduce((sum, [call, n]) => sum + n * (cost.get(call) ?? 0), 0);
+      const said = calls.map(([call, n]) => {
+        const each = cost.get(call);
+        return `${n} x ${call} (${each === undefined ? "cost not measured" : `${each.toFixed(1)} ms each`})`;
+      });
+      engine.push(
+        figure({
+          id: "footprint.agent.engine-cpu",
+          section: SECTION,
+          label: `Docker engine CPU the idle agent asks for over ${window}`,
+          value: (engineMs / 1000 / a!.seconds) * 100,
+          unit: "%core",
+          reference: { label: "the agent itself", value: a!.cpuPercent, unit: "%core" },
+          note:
+            `what the agent asked of the engine over the window, counted by a socket in front of ${o.docker.what}: ` +
+            `${said.join(", ") || "nothing"}; each call's cost measured on the same engine after the window ` +
+            "(its CPU across 10 such calls, with the runc and docker-init runs it waits for). The agent pings the engine on each heartbeat " +
+            "and reads GET /info when 30 s have passed and after its own swarm commands; the periodic inventory reads GET /info every 60 s. " +
+            "On Docker 20.10 each GET /info (and GET /version) runs runc --version and docker-init --version",
+        }),
+      );
+    }
     return [
       figure({
         id: "footprint.agent.rss",
@@ -206,9 +259,11 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
         budget: AGENT_CPU_BUDGET_PERCENT,
         note: `utime+stime from /proc/<pid>/stat over the window: agent ${a!.cpuMs.toFixed(0)} ms, bare node ${f!.cpuMs.toFixed(0)} ms of CPU in ${a!.seconds.toFixed(1)} s${o.windowMs < 60_000 ? "; a window under 60 s may miss the agent's periodic inventory refresh (every 60 s)" : ""}`,
       }),
+      ...engine,
     ];
   } finally {
     await Promise.all(children.map((c) => stopChild(c)));
+    await tap?.close();
     await rm(tls.dir, { recursive: true, force: true });
   }
 }

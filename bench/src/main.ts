@@ -8,7 +8,7 @@ import { ROOT } from "./bundle";
 import { benchFanout } from "./fanout/fanout-bench";
 import { CI_FACTOR, type Figure, failed, figure, skipped } from "./figures";
 import { benchFootprint } from "./footprint";
-import { labUnavailable, startBenchLab } from "./lab/bench-lab";
+import { dockerdPid, labUnavailable, startBenchLab } from "./lab/bench-lab";
 import { benchDeploy } from "./lab/deploy-bench";
 import { benchLabelOnBoot } from "./lab/label-on-boot";
 import { FULL, type Mode, QUICK } from "./modes";
@@ -150,7 +150,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         ...mode.footprint,
         dir,
         docker: lab
-          ? { socket: lab.guest("gpu1").socketPath, what: "the dockerd of lab guest gpu1 (a Swarm worker)" }
+          ? {
+              socket: lab.guest("gpu1").socketPath,
+              what: "the dockerd of lab guest gpu1 (a Swarm worker)",
+              pid: dockerdPid(lab.guest("gpu1").dir),
+            }
           : { socket: join(dir, "no-docker.sock"), what: `a path where no engine listens (${noLab})` },
       }),
     );

@@ -15,6 +15,14 @@ describe("parsing /proc", () => {
     ["77 (odd) name (x)) R 1 77 77 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0 9 1 1 1", 7],
     ["garbage", undefined],
   ])("utime+stime %#", (text, want) => expect(parseCpuTicks(text)).toBe(want));
+
+  it.each<[string, number | undefined]>([
+    [
+      "4242 (dockerd) S 1 4242 4242 0 -1 4194560 1 0 0 0 150 25 40 5 20 0 11 0 1234 1 1 18446744073709551615",
+      220,
+    ],
+    ["77 (odd) name (x)) R 1 77 77 0 -1 0 0 0 0 0 3 4", undefined],
+  ])("with the children waited for %#", (text, want) => expect(parseCpuTicks(text, true)).toBe(want));
 });
 
 describe("usageOf", () => {

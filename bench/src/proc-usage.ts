@@ -26,13 +26,30 @@ export function parseRssKiB(status: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Parses utime + stime (fields 14 and 15) out of /proc/<pid>/stat text. */
-export function parseCpuTicks(stat: string): number | undefined {
+/**
+ * Parses utime + stime (fields 14 and 15) out of /proc/<pid>/stat text; with `children`, also the
+ * CPU of the children it has waited for, cutime + cstime (fields 16 and 17).
+ */
+export function parseCpuTicks(stat: string, children = false): number | undefined {
   // The command name (field 2) may hold spaces and parentheses: count fields after the last ")".
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return Number.isFinite(utime) && Number.isFinite(stime) ? utime + stime : undefined;
+  const times = fields.slice(11, children ? 15 : 13).map(Number);
+  return times.length === (children ? 4 : 2) && times.every(Number.isFinite)
+    ? times.reduce((a, b) => a + b, 0)
+    : undefined;
+}
+
+/**
+ * CPU a process has used so far in milliseconds, with the CPU of the children it has waited for (a
+ * daemon's short-lived helpers: dockerd's runc, docker-init and iptables runs); undefined when it is gone.
+ */
+export function cpuWithChildrenMs(pid: number): number | undefined {
+  try {
+    const ticks = parseCpuTicks(readFileSync(`/proc/${pid}/stat`, "utf8"), true);
+    return ticks === undefined ? undefined : (ticks * 1000) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads a process now; undefined when it is gone. */

@@ -25,7 +25,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     logger: log.child({ component: "inventory" }),
   };
   const manager = hw.createInventoryManager(hwOptions);
-  const dockerProbe = hw.createDockerFingerprinter({ ...hwOptions, dockerTimeoutMs: 2_000 });
+  const dockerProbe = hw.createDockerProbe({ dockerSocket: config.dockerSocket, dockerTimeoutMs: 2_000 });
   const inventory = createInventorySource(manager, dockerProbe, hw.significantInventory);
 
   let session: AgentSession | undefined;
@@ -33,6 +33,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     docker: createDockerProvider(config.dockerSocket),
     refreshInventory: () => session!.refreshInventory(),
     onSwarmChanged: () => {
+      dockerProbe.invalidate();
       manager.refresh().catch((err) => log.warn({ err: String(err) }, "inventory refresh failed"));
     },
     log: log.child({ component: "executor" }),

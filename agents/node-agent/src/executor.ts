@@ -52,7 +52,7 @@ export interface ExecutorOptions {
   docker: () => Promise<Dockerode>;
   /** Collects the inventory now and sends it as an InventoryUpdate. */
   refreshInventory: () => Promise<Inventory>;
-  /** Called after a command that may have changed this engine's swarm state. */
+  /** Called after a command that may have changed this engine's swarm state, whether it succeeded or not. */
   onSwarmChanged?: () => void;
   log: Logger;
   /** Results of state-changing commands are kept in `<stateDir>/command-results.json` when set. */
@@ -229,6 +229,8 @@ export function createExecutor(opts: ExecutorOptions): Executor {
         result,
       });
     } catch (err) {
+      // A swarm command that failed may still have changed something (a join that timed out).
+      if (kind && SWARM_CHANGES.has(kind)) opts.onSwarmChanged?.();
       const pe = failure(err, cmd, ac.signal);
       if (!ac.signal.aborted) ac.abort(pe);
       const partial = partialResult(cmd, err);

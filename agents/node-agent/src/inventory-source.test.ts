@@ -1,11 +1,13 @@
 import {
   createInventoryManager,
+  type DockerProbe,
   type Fingerprinter,
   type InventoryPart,
   significantInventory,
 } from "@phoenix/hardware";
 import {
   create,
+  type DockerState,
   DockerStateSchema,
   DockerStatus,
   GpuReportSchema,
@@ -46,6 +48,21 @@ describe("changedParts", () => {
   });
 });
 
+/** A probe that reports what it was last told (the session's side of the contract, no I/O). */
+function recordingProbe(): DockerProbe & { remembered: DockerState[]; reads: number } {
+  const probe = {
+    remembered: [] as DockerState[],
+    reads: 0,
+    read: async () => {
+      probe.reads++;
+      return probe.remembered.at(-1) ?? create(DockerStateSchema, {});
+    },
+    remember: (s: DockerState) => void probe.remembered.push(s),
+    invalidate: () => {},
+  };
+  return probe;
+}
+
 describe("createInventorySource", () => {
   it("reports real changes with the names of the parts, and reads Docker alone for heartbeats", async () => {
     const gpu = settable("gpu", { gpu: create(GpuReportSchema, {}) });
@@ -54,7 +71,8 @@ describe("createInventorySource", () => {
     });
     const docker = settable("docker", { docker: create(DockerStateSchema, { status: DockerStatus.OK }) });
     const manager = createInventoryManager({}, [gpu, memory, docker]);
-    const source = createInventorySource(manager, docker, significantInventory);
+    const probe = recordingProbe();
+    const source = createInventorySource(manager, probe, significantInventory);
     const seen: string[][] = [];
     source.onChange((_inv, changed) => seen.push(changed));
     try {
@@ -66,7 +84,27 @@ describe("createInventorySource", () => {
       docker.set({ docker: create(DockerStateSchema, { status: DockerStatus.UNREACHABLE }) });
       await source.refresh();
       expect(seen).toEqual([["gpu", "docker"]]);
+      // The refreshed inventory's Docker part is the heartbeat's from now on: never an older one.
       expect((await source.dockerState()).status).toBe(DockerStatus.UNREACHABLE);
+      expect(probe.reads).toBe(1);
+    } finally {
+      manager.stop();
+    }
+  });
+
+  it("gives the probe the Docker part of every refresh, not the cached inventory a session starts with", async () => {
+    const docker = settable("docker", { docker: create(DockerStateSchema, { nodeId: "n1" }) });
+    const manager = createInventoryManager({}, [docker]);
+    const probe = recordingProbe();
+    const source = createInventorySource(manager, probe, significantInventory);
+    try {
+      await source.current();
+      await source.current();
+      expect(probe.remembered).toEqual([]);
+      docker.set({ docker: create(DockerStateSchema, { nodeId: "n2" }) });
+      await manager.refresh(); // the executor's refresh after a swarm command: through onChange
+      await source.refresh(); // RefreshInventoryCommand: nothing changed, still the latest read
+      expect(probe.remembered.map((d) => d.nodeId)).toEqual(["n2", "n2"]);
     } finally {
       manager.stop();
     }

@@ -1,4 +1,4 @@
-import type { Fingerprinter, InventoryManager } from "@phoenix/hardware";
+import type { DockerProbe, InventoryManager } from "@phoenix/hardware";
 import { create, type DockerState, type Inventory, InventorySchema, toBinary } from "@phoenix/proto";
 import type { InventorySource } from "./session";
 
@@ -31,12 +31,14 @@ export function changedParts(before: Inventory, after: Inventory): string[] {
 
 /**
  * Adapts the hardware package's inventory manager to what the session needs: the names of the
- * changed parts with each change (volatile values such as free memory do not count), and a quick
- * Docker-only read for heartbeats.
+ * changed parts with each change (volatile values such as free memory do not count), and a cheap
+ * Docker-only read for heartbeats. Every inventory the session sends after a refresh carries a Docker
+ * part read in that refresh (Docker is one of the periodic parts): the probe takes it as its latest
+ * full read, so a heartbeat never reports an older Docker state than the inventory before it.
  */
 export function createInventorySource(
   manager: InventoryManager,
-  docker: Fingerprinter,
+  docker: DockerProbe,
   significant: (inventory: Inventory) => Inventory,
 ): InventorySource {
   let last: Inventory | undefined;
@@ -44,13 +46,17 @@ export function createInventorySource(
     last ??= significant(inv);
     return inv;
   };
+  const fresh = (inv: Inventory) => {
+    if (inv.docker) docker.remember(inv.docker);
+    return remember(inv);
+  };
+  manager.onChange((inventory) => {
+    if (inventory.docker) docker.remember(inventory.docker);
+  });
   return {
     current: async () => remember(manager.current() ?? (await manager.start())),
-    refresh: async () => remember(await manager.refresh()),
-    async dockerState(): Promise<DockerState> {
-      const part = await docker.fingerprint({});
-      return part.docker!;
-    },
+    refresh: async () => fresh(await manager.refresh()),
+    dockerState: (): Promise<DockerState> => docker.read(),
     onChange(listener) {
       return manager.onChange((inventory) => {
         const next = significant(inventory);

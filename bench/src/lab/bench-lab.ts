@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { createLab, type Lab } from "../../../test/lab";
@@ -25,6 +26,15 @@ export function labUnavailable(): string | undefined {
 }
 
 /** Resolves after `ms`. */
+/** The pid of a lab guest's dockerd (its pidfile in the guest's directory); undefined when it has none. */
+export function dockerdPid(guestDir: string): number | undefined {
+  try {
+    return Number(readFileSync(join(guestDir, "docker.pid"), "utf8").trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**

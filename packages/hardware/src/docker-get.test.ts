@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerGet } from "./docker-get";
+import { dockerGet, engineVersionOf, withinTimeout } from "./docker-get";
 
 // A real HTTP server on a unix socket, answering the way dockerd does (and the ways it fails).
 let dir: string;
@@ -19,13 +19,19 @@ beforeAll(async () => {
     seen.push(`${req.method} ${req.url}`);
     const answers: Record<string, [number, string]> = {
       "/version": [200, '{"Version":"28.5.1","ApiVersion":"1.51"}'],
+      "/_ping": [200, "OK"],
       "/broken": [500, '{"message":"error reading the data root"}'],
       "/missing": [404, "page not found"],
       "/html": [200, "<html>not docker</html>"],
     };
     if (req.url === "/slow") return slowArrived();
     const [status, body] = answers[req.url ?? ""] ?? [404, ""];
-    res.writeHead(status, { "Content-Type": "application/json" }).end(body);
+    const headers = {
+      "Content-Type": "application/json",
+      "Api-Version": "1.51",
+      Server: "Docker/28.5.1 (linux)",
+    };
+    res.writeHead(status, headers).end(body);
   });
   await new Promise<void>((resolve) => server.listen(socket, resolve));
 });
@@ -38,9 +44,19 @@ afterAll(async () => {
 const get = (path: string, signal = new AbortController().signal) => dockerGet(socket, path, signal);
 
 describe("dockerGet", () => {
-  it("returns the JSON answer of an unversioned GET", async () => {
-    expect(await get("/version")).toEqual({ Version: "28.5.1", ApiVersion: "1.51" });
+  it("returns the JSON answer of an unversioned GET, with the versions its headers name", async () => {
+    expect(await get("/version")).toEqual({
+      body: { Version: "28.5.1", ApiVersion: "1.51" },
+      apiVersion: "1.51",
+      engineVersion: "28.5.1",
+    });
     expect(seen).toContain("GET /version");
+  });
+
+  it("takes a plain answer when no JSON is asked for (GET /_ping)", async () => {
+    const ping = await dockerGet(socket, "/_ping", new AbortController().signal, false);
+    expect(ping).toEqual({ body: undefined, apiVersion: "1.51", engineVersion: "28.5.1" });
+    await expect(get("/_ping")).rejects.toThrow("GET /_ping answered with no JSON: OK");
   });
 
   it("fails with Docker's message and status, worded as dockerode does", async () => {
@@ -69,5 +85,36 @@ describe("dockerGet", () => {
     await arrived;
     abort.abort();
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+  });
+});
+
+describe("engineVersionOf", () => {
+  it.each([
+    ["Docker/20.10.24+dfsg1 (linux)", "20.10.24+dfsg1"],
+    ["Docker/28.5.1 (linux)", "28.5.1"],
+    ["Libpod/4.3.1 (linux)", "4.3.1"],
+    ["", ""],
+    [undefined, ""],
+    ["nginx", ""],
+  ])("%j", (server, want) => {
+    expect(engineVersionOf(server)).toBe(want);
+  });
+});
+
+describe("withinTimeout", () => {
+  it("gives the answer of a call that comes in time", async () => {
+    expect(await withinTimeout(1_000, async () => 7)).toBe(7);
+  });
+
+  it("passes a call's own failure through", async () => {
+    await expect(withinTimeout(1_000, async () => Promise.reject(new Error("EACCES")))).rejects.toThrow(
+      "EACCES",
+    );
+  });
+
+  it("fails a call that does not end in time with how long it was given", async () => {
+    const never = (signal: AbortSignal) =>
+      new Promise<never>((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+    await expect(withinTimeout(20, never)).rejects.toThrow("no answer within 20 ms");
   });
 });

@@ -1,11 +1,32 @@
 import { request } from "node:http";
 
+/** A successful answer of the Docker engine, with what its headers say about the engine. */
+export interface DockerAnswer {
+  /** The JSON body (undefined for GET /_ping, whose body is plain "OK"). */
+  body: unknown;
+  /** The `Api-Version` header: the API version the engine speaks; "" when it sent none. */
+  apiVersion: string;
+  /** The engine's version from the `Server` header ("Docker/20.10.24+dfsg1 (linux)"); "" when it sent none. */
+  engineVersion: string;
+}
+
+/** The version in a `Server` header such as "Docker/20.10.24+dfsg1 (linux)"; "" for anything else. */
+export function engineVersionOf(server: string | undefined): string {
+  return /^[^/\s]+\/(\S+)/.exec(server ?? "")?.[1] ?? "";
+}
+
 /**
- * GETs one JSON answer of the Docker engine over its unix socket: the unversioned path dockerode uses
- * ("/version", "/info"), failing with Docker's message the way dockerode words it ("(HTTP code 500) server
- * error - ..."). Enough for the agent's periodic probe, which then needs no dockerode loaded.
+ * GETs one answer of the Docker engine over its unix socket: the unversioned path dockerode uses
+ * ("/info", "/_ping"), failing with Docker's message the way dockerode words it ("(HTTP code 500)
+ * server error - ..."). Enough for the agent's probes, which then need no dockerode loaded. The
+ * body must be JSON unless `json` is false.
  */
-export function dockerGet(socketPath: string, path: string, signal: AbortSignal): Promise<unknown> {
+export function dockerGet(
+  socketPath: string,
+  path: string,
+  signal: AbortSignal,
+  json = true,
+): Promise<DockerAnswer> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, path, method: "GET", signal }, (res) => {
       const chunks: Buffer[] = [];
@@ -20,9 +41,14 @@ export function dockerGet(socketPath: string, path: string, signal: AbortSignal)
           body = undefined;
         }
         if (res.statusCode === 200) {
-          if (body === undefined)
+          if (json && body === undefined)
             reject(new Error(`GET ${path} answered with no JSON: ${text.slice(0, 200)}`));
-          else resolve(body);
+          else
+            resolve({
+              body: json ? body : undefined,
+              apiVersion: String(res.headers["api-version"] ?? ""),
+              engineVersion: engineVersionOf(String(res.headers.server ?? "")),
+            });
           return;
         }
         const said = (body as { message?: unknown } | undefined)?.message;
@@ -35,4 +61,25 @@ export function dockerGet(socketPath: string, path: string, signal: AbortSignal)
     req.on("error", reject);
     req.end();
   });
+}
+
+/**
+ * Runs `fn` with a signal that aborts after `timeoutMs`; a call cut off that way fails with
+ * "no answer within <timeoutMs> ms" instead of the abort's own message.
+ */
+export async function withinTimeout<T>(
+  timeoutMs: number,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  try {
+    return await fn(abort.signal);
+  } catch (err) {
+    if (abort.signal.aborted) throw new Error(`no answer within ${timeoutMs} ms`);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
 }

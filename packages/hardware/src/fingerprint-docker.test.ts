@@ -9,8 +9,9 @@ import { createDockerFingerprinter, dockerStateFrom } from "./fingerprint-docker
 describe("dockerStateFrom", () => {
   it("a manager of an active swarm", () => {
     const s = dockerStateFrom({
-      version: { Version: "20.10.24+dfsg1", ApiVersion: "1.41" },
+      apiVersion: "1.41",
       info: {
+        ServerVersion: "20.10.24+dfsg1",
         ContainersRunning: 3,
         Swarm: {
           LocalNodeState: "active",
@@ -47,7 +48,7 @@ describe("dockerStateFrom", () => {
     ["", SwarmLocalState.UNSPECIFIED],
   ])("swarm state %j", (state, expected) => {
     const s = dockerStateFrom({
-      version: {},
+      apiVersion: "",
       info: { Swarm: { LocalNodeState: state, Cluster: null, RemoteManagers: null } },
     });
     expect([s.swarmState, s.manager, s.managerAddresses, s.clusterId]).toEqual([expected, false, [], ""]);

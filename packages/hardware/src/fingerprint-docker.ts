@@ -1,10 +1,12 @@
 import { create, type DockerState, DockerStateSchema, DockerStatus, SwarmLocalState } from "@phoenix/proto";
-import { dockerGet } from "./docker-get";
+import { dockerGet, withinTimeout } from "./docker-get";
 import { DEFAULT_INTERVAL_MS, type Fingerprinter, type HardwareOptions } from "./fingerprinter";
 import { oneLine } from "./one-line";
 
 /** Default Docker engine socket. */
 export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+/** Default time the engine has to answer one read. */
+export const DEFAULT_DOCKER_TIMEOUT_MS = 5_000;
 
 const SWARM_STATES: Record<string, SwarmLocalState> = {
   inactive: SwarmLocalState.INACTIVE,
@@ -14,10 +16,11 @@ const SWARM_STATES: Record<string, SwarmLocalState> = {
   locked: SwarmLocalState.LOCKED,
 };
 
-/** The subset of `GET /version` and `GET /info` that DockerState is built from. */
+/** The subset of `GET /info` (body and `Api-Version` header) that DockerState is built from. */
 export interface DockerFacts {
-  version: { Version?: string; ApiVersion?: string };
+  apiVersion: string;
   info: {
+    ServerVersion?: string;
     ContainersRunning?: number;
     Swarm?: {
       LocalNodeState?: string;
@@ -30,13 +33,13 @@ export interface DockerFacts {
   };
 }
 
-/** DockerState from the engine's version and info answers. */
-export function dockerStateFrom({ version, info }: DockerFacts): DockerState {
+/** DockerState from the engine's info answer. */
+export function dockerStateFrom({ apiVersion, info }: DockerFacts): DockerState {
   const swarm = info.Swarm ?? {};
   return create(DockerStateSchema, {
     status: DockerStatus.OK,
-    engineVersion: version.Version ?? "",
-    apiVersion: version.ApiVersion ?? "",
+    engineVersion: info.ServerVersion ?? "",
+    apiVersion,
     swarmState: SWARM_STATES[swarm.LocalNodeState ?? ""] ?? SwarmLocalState.UNSPECIFIED,
     nodeId: swarm.NodeID ?? "",
     manager: swarm.ControlAvailable === true,
@@ -57,32 +60,40 @@ export function dockerUnreachable(socket: string, err: unknown): DockerState {
 }
 
 /**
- * Engine and API version, swarm membership and running containers from the local Docker socket (GET /version
- * and GET /info over node:http, no Docker client loaded). Docker being down or slower than the timeout is
- * reported as DOCKER_STATUS_UNREACHABLE with the reason, never thrown.
+ * Reads the engine's version, API version, swarm membership and running containers: one GET /info
+ * over node:http (the API version is its `Api-Version` header), no Docker client loaded. One
+ * answer, not two: on Docker 20.10 each of GET /info and GET /version runs `runc --version` and
+ * `docker-init --version`, about 30 ms of the engine's CPU each.
+ */
+export async function readDockerState(socket: string, timeoutMs: number): Promise<DockerState> {
+  try {
+    return await withinTimeout(timeoutMs, async (signal) => {
+      const info = await dockerGet(socket, "/info", signal);
+      // An engine that sends no Api-Version header still answers GET /version.
+      const apiVersion =
+        info.apiVersion ||
+        String(
+          ((await dockerGet(socket, "/version", signal)).body as { ApiVersion?: unknown }).ApiVersion ?? "",
+        );
+      return dockerStateFrom({ apiVersion, info: info.body as DockerFacts["info"] });
+    });
+  } catch (err) {
+    return dockerUnreachable(socket, err);
+  }
+}
+
+/**
+ * The inventory's Docker part (readDockerState on the periodic interval). Docker being down or slower
+ * than the timeout is reported as DOCKER_STATUS_UNREACHABLE with the reason, never thrown.
  */
 export function createDockerFingerprinter(opts: HardwareOptions): Fingerprinter {
   const socket = opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET;
-  const timeoutMs = opts.dockerTimeoutMs ?? 5000;
+  const timeoutMs = opts.dockerTimeoutMs ?? DEFAULT_DOCKER_TIMEOUT_MS;
   return {
     name: "docker",
     periodic: opts.intervalMs ?? DEFAULT_INTERVAL_MS,
     async fingerprint() {
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), timeoutMs);
-      try {
-        const [version, info] = await Promise.all([
-          dockerGet(socket, "/version", abort.signal),
-          dockerGet(socket, "/info", abort.signal),
-        ]);
-        return { docker: dockerStateFrom({ version, info } as DockerFacts) };
-      } catch (err) {
-        const timedOut = abort.signal.aborted;
-        abort.abort();
-        return { docker: dockerUnreachable(socket, timedOut ? `no answer within ${timeoutMs} ms` : err) };
-      } finally {
-        clearTimeout(timer);
-      }
+      return { docker: await readDockerState(socket, timeoutMs) };
     },
   };
 }

@@ -1,4 +1,6 @@
 export { assembleInventory, collectInventory } from "./collect";
+export type { DockerProbe } from "./docker-probe";
+export { createDockerProbe } from "./docker-probe";
 export { cpuModel, createCpuFingerprinter, schedulingFlags } from "./fingerprint-cpu";
 export type { DockerFacts } from "./fingerprint-docker";
 export {
