@@ -1,4 +1,14 @@
-import { CpuSchema, create, equals, type Inventory, InventorySchema, MemorySchema } from "@phoenix/proto";
+import {
+  CpuSchema,
+  create,
+  DockerStateSchema,
+  equals,
+  FilesystemSchema,
+  type Inventory,
+  InventorySchema,
+  MemorySchema,
+  type MessageInitShape,
+} from "@phoenix/proto";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Fingerprinter, InventoryPart } from "./fingerprinter";
 import { createInventoryManager, type InventoryManager, significantInventory } from "./inventory-manager";
@@ -21,6 +31,7 @@ const mem = (total: number, available: number): InventoryPart => ({
   memory: create(MemorySchema, { totalBytes: BigInt(total), availableBytes: BigInt(available) }),
 });
 const cpu: InventoryPart = { cpu: create(CpuSchema, { model: "AMD EPYC", threads: 2 }) };
+type Init = MessageInitShape<typeof InventorySchema>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let manager: InventoryManager | undefined;
@@ -119,13 +130,41 @@ describe("createInventoryManager", () => {
     expect(m.runs).toBeLessThanOrEqual(runs + 1);
   });
 
-  it("ignores volatile values when comparing", () => {
-    const a = create(MemorySchema, { totalBytes: 5n, availableBytes: 1n });
-    const b = create(MemorySchema, { totalBytes: 5n, availableBytes: 2n });
-    const sa = significantInventory(create(InventorySchema, { memory: a }));
-    const sb = significantInventory(create(InventorySchema, { memory: b }));
+  it.each<[string, Init, Init]>([
+    [
+      "available memory",
+      { memory: create(MemorySchema, { totalBytes: 5n, availableBytes: 1n }) },
+      { memory: create(MemorySchema, { totalBytes: 5n, availableBytes: 2n }) },
+    ],
+    [
+      "running containers",
+      { docker: create(DockerStateSchema, { nodeId: "n1", containersRunning: 3 }) },
+      { docker: create(DockerStateSchema, { nodeId: "n1", containersRunning: 9 }) },
+    ],
+    [
+      "filesystem usage",
+      { filesystems: [create(FilesystemSchema, { mount: "/", sizeBytes: 9n, usedBytes: 1n })] },
+      { filesystems: [create(FilesystemSchema, { mount: "/", sizeBytes: 9n, usedBytes: 7n })] },
+    ],
+  ])("ignores volatile values when comparing: %s", (_name, a, b) => {
+    const ia = create(InventorySchema, a);
+    const sa = significantInventory(ia);
+    const sb = significantInventory(create(InventorySchema, b));
     expect(equals(InventorySchema, sa, sb)).toBe(true);
-    expect(sb.memory?.totalBytes).toBe(5n);
-    expect(a.availableBytes).toBe(1n);
+    expect(equals(InventorySchema, ia, create(InventorySchema, a))).toBe(true); // the input is left alone
+  });
+
+  it("keeps what matters for scheduling", () => {
+    const a = significantInventory(
+      create(InventorySchema, { memory: { totalBytes: 5n }, docker: { nodeId: "n1" } }),
+    );
+    const b = significantInventory(
+      create(InventorySchema, { memory: { totalBytes: 6n }, docker: { nodeId: "n1" } }),
+    );
+    const c = significantInventory(
+      create(InventorySchema, { memory: { totalBytes: 5n }, docker: { nodeId: "n2" } }),
+    );
+    expect(equals(InventorySchema, a, b)).toBe(false);
+    expect(equals(InventorySchema, a, c)).toBe(false);
   });
 });

@@ -19,7 +19,8 @@ export interface InventoryManager {
 
 /**
  * The inventory without the values that move all the time (collection time, uptime, available memory,
- * filesystem usage): two inventories that differ only there are the same for scheduling.
+ * filesystem usage, running containers): two inventories that differ only there are the same for
+ * scheduling, and a change there is no inventory change to report.
  */
 export function significantInventory(inventory: Inventory): Inventory {
   const c = clone(InventorySchema, inventory);
@@ -27,6 +28,7 @@ export function significantInventory(inventory: Inventory): Inventory {
   if (c.host) c.host.uptimeSeconds = 0n;
   if (c.memory) c.memory.availableBytes = 0n;
   for (const fs of c.filesystems) fs.usedBytes = 0n;
+  if (c.docker) c.docker.containersRunning = 0;
   return c;
 }
 
