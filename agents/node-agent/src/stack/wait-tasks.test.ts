@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EngineService } from "./engine";
-import { countsSayDone, describeProgress } from "./wait-tasks";
+import { countsKey, countsSayDone, describeProgress, MAX_POLL_MS, nextPollMs, POLL_MS } from "./wait-tasks";
 
 describe("describeProgress", () => {
   it.each([
@@ -48,5 +48,51 @@ describe("countsSayDone", () => {
     ["job, complete", svc(job, { RunningTasks: 0, DesiredTasks: 1, CompletedTasks: 1 }), true],
   ])("%s → %s", (_what, service, done) => {
     expect(countsSayDone(service)).toBe(done);
+  });
+});
+
+describe("nextPollMs", () => {
+  it.each([
+    ["a count moved: back to the base", 250, true, POLL_MS],
+    ["nothing moved: half as long again", 50, false, 75],
+    ["and again", 75, false, 113],
+    ["never past the longest", 200, false, MAX_POLL_MS],
+    ["stays at the longest", MAX_POLL_MS, false, MAX_POLL_MS],
+  ])("%s", (_name, last, moved, want) => {
+    expect(nextPollMs(last, moved)).toBe(want);
+  });
+
+  it("a look schedule while one node sets up a network for 2 s, then tasks start", () => {
+    // 2 s without a move, then three moves: the looks get sparse, then dense again.
+    let delay = POLL_MS;
+    let at = 0;
+    const looks: number[] = [];
+    while (at < 2_000) {
+      looks.push(at);
+      delay = nextPollMs(delay, false);
+      at += delay;
+    }
+    expect(looks.length).toBeLessThan(15); // 40 at a fixed 50 ms
+    expect(nextPollMs(delay, true)).toBe(POLL_MS);
+  });
+});
+
+describe("countsKey", () => {
+  const svc = (id: string, status?: EngineService["ServiceStatus"]) =>
+    ({ ID: id, ...(status ? { ServiceStatus: status } : {}) }) as EngineService;
+  const targets = [
+    { id: "a", name: "ns_a" },
+    { id: "b", name: "ns_b" },
+  ];
+  it.each([
+    [
+      "both counted",
+      [svc("a", { RunningTasks: 1, DesiredTasks: 2 }), svc("b", { CompletedTasks: 1 })],
+      "1/2/0,0/0/1",
+    ],
+    ["one gone", [svc("a", { RunningTasks: 2, DesiredTasks: 2 })], "2/2/0,-"],
+    ["no counts", [svc("a"), svc("b")], "-,-"],
+  ])("%s", (_name, services, want) => {
+    expect(countsKey(targets, new Map(services.map((s) => [s.ID, s])))).toBe(want);
   });
 });

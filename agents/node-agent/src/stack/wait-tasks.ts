@@ -28,17 +28,39 @@ export interface WaitOptions {
   signal: AbortSignal;
   progress: (msg: string) => void;
   place: ErrorPlace;
-  /** Delay between two looks at the tasks (default POLL_MS). */
+  /** Delay between two looks at the tasks while they change (default POLL_MS). */
   pollMs?: number;
 }
 
 /**
- * Default delay between two looks at a deploy's services: the deploy answers at most about this
- * long after Docker counts its last task running. A look reads the namespace's services with
- * their task counts (cheap); the tasks themselves are read when the counts say every service is
- * there, and every TASKS_EVERY looks otherwise (failures, progress lines).
+ * Default delay between two looks at a deploy's services while their task counts move: the deploy
+ * answers about this long after Docker counts its last task running. A look reads the namespace's
+ * services with their task counts (cheap); the tasks themselves are read when the counts say every
+ * service is there, and every TASKS_EVERY looks otherwise (failures, progress lines).
  */
 export const POLL_MS = 50;
+/**
+ * Longest delay between two looks: while no count moves (a node setting up a network, pulling an
+ * image) the delay grows by half each look up to this, and is back to POLL_MS at the next move. A
+ * deploy of seconds then costs the agent and the manager's engine a few dozen looks, not hundreds
+ * (each one an API call the engine answers and a JSON answer the agent reads).
+ */
+export const MAX_POLL_MS = 250;
+
+/** The delay before the next look: POLL_MS (or `base`) after a look that saw a count move, else half as long again as the last, up to `max`. */
+export function nextPollMs(lastMs: number, moved: boolean, base = POLL_MS, max = MAX_POLL_MS): number {
+  return moved ? base : Math.min(max, Math.max(base, Math.round(lastMs * 1.5)));
+}
+
+/** The task counts of the targets as one string: two looks with the same key saw nothing move. */
+export function countsKey(targets: readonly WaitTarget[], byId: ReadonlyMap<string, EngineService>): string {
+  return targets
+    .map((t) => {
+      const c = byId.get(t.id)?.ServiceStatus;
+      return c ? `${c.RunningTasks ?? 0}/${c.DesiredTasks ?? 0}/${c.CompletedTasks ?? 0}` : "-";
+    })
+    .join(",");
+}
 /** While some service's count is short, the tasks are read on every this many looks. */
 export const TASKS_EVERY = 4;
 
@@ -73,9 +95,15 @@ export async function waitForServices(
   const progress = new Map<string, ServiceProgress>();
   const said = new Map<string, string>();
   const ids = targets.map((t) => t.id);
+  const base = opts.pollMs ?? POLL_MS;
+  let delay = base;
+  let lastKey: string | undefined;
   for (let look = 0; ; look++) {
     const services = await engine.listServices(opts.ns);
     const byId = new Map(services.map((s) => [s.ID, s]));
+    const key = countsKey(targets, byId);
+    delay = nextPollMs(delay, key !== lastKey, base, Math.max(base, MAX_POLL_MS));
+    lastKey = key;
     const over = Date.now() >= deadline;
     if (look % TASKS_EVERY === 0 || over || targets.every((t) => countsSayDone(byId.get(t.id)))) {
       const tasks = await engine.listTasks(ids);
@@ -104,11 +132,7 @@ export async function waitForServices(
       if (!pending) return { outcome: "done", progress };
       if (over) return { outcome: "timeout", progress };
     }
-    await sleep(
-      Math.min(opts.pollMs ?? POLL_MS, Math.max(0, deadline - Date.now())),
-      opts.signal,
-      opts.place,
-    );
+    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), opts.signal, opts.place);
   }
 }
 
