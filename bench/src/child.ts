@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { inheritedEnv } from "../../test/sandbox/inherited-env";
 
 /** This process's open-file limits (RLIMIT_NOFILE), which children inherit. */
 export function openFileLimits(): { soft: number; hard: number } {
@@ -46,7 +47,7 @@ export function spawnNode(script: string, args: readonly string[], o: SpawnNodeO
       : ["/bin/sh", ["-c", `ulimit -n ${raise} && exec ${quoted}`]];
   const stdio: ("ignore" | "pipe" | "ipc")[] = ["ignore", "pipe", "pipe"];
   if (o.ipc) stdio.push("ipc");
-  const child = spawn(cmd, argv, { env: o.env ?? process.env, stdio });
+  const child = spawn(cmd, argv, { env: o.env ?? inheritedEnv(), stdio });
   const log = o.logFile ? createWriteStream(o.logFile, { flags: "a" }) : undefined;
   if (log) child.stdout!.pipe(log, { end: false });
   else child.stdout!.resume();

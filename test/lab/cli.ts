@@ -80,6 +80,10 @@ async function up(name: string): Promise<number> {
     guests: [...EXAMPLE_LAB_GUESTS],
     keep: true,
     onStep: (line) => process.stdout.write(`    ${seconds()}  ${line}\n`),
+    onFailure: (logs) =>
+      process.stderr.write(
+        `\nlab ${name} did not come up; the last lines of its processes' logs:\n${logs}\n`,
+      ),
   });
   let interrupted = false;
   const onSignal = () => {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
+import { inheritedEnv } from "../sandbox/inherited-env";
 import { type ProcRef, procRef } from "../sandbox/procfs";
 
 /**
@@ -33,7 +34,7 @@ export function startHostProcess(
   opts: { detached: boolean; env?: NodeJS.ProcessEnv },
 ): { child: ChildProcess; ref: ProcRef } {
   const started = startLogged(
-    (stdio) => spawn(cmd, args, { stdio, detached: opts.detached, env: opts.env ?? process.env }),
+    (stdio) => spawn(cmd, args, { stdio, detached: opts.detached, env: opts.env ?? inheritedEnv() }),
     log,
     cmd,
   );

@@ -8,6 +8,7 @@ import { nvidiaSmiFixture, writeSimulatedNvidiaSmi } from "@phoenix/hardware";
 import { loadModel } from "@phoenix/model";
 import { ClusterService, clientCredentials, createClient, type ServiceClient } from "@phoenix/proto";
 import type { Guest } from "../sandbox/guest";
+import { inheritedEnv } from "../sandbox/inherited-env";
 import { findProgram } from "../sandbox/preflight";
 import { isAlive, type ProcRef, procRef, terminate, waitGone } from "../sandbox/procfs";
 import { attachSandbox, createSandbox, type Sandbox } from "../sandbox/sandbox";
@@ -518,8 +519,8 @@ class LabImpl implements Lab {
   }
 
   phoenix(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...this.cliEnv() };
-    for (const k of ["PHOENIX_TOKEN", "PHOENIX_CONFIG", "PHOENIX_TLS_CA", "FORCE_COLOR"]) delete env[k];
+    const env: NodeJS.ProcessEnv = { ...inheritedEnv(), ...this.cliEnv() };
+    delete env.FORCE_COLOR;
     const timeoutMs = opts.timeoutMs ?? 240_000;
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [BUNDLES.cli, ...args], {

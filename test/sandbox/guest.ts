@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from "node:path";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import Docker from "dockerode";
+import { inheritedEnv } from "./inherited-env";
 import { log } from "./log";
 import { isAlive, type ProcRef, procRef, terminate } from "./procfs";
 import { type RunOptions, type RunResult, runCommand } from "./run-command";
@@ -281,11 +282,11 @@ export class SandboxGuest {
   }
 
   /**
-   * The environment of a process in the guest: the given one (default: this process's) with
-   * DOCKER_HOST pointing at the guest's dockerd unless it names one itself.
+   * The environment of a process in the guest: the given one (default: this process's, without
+   * Phoenix's settings) with DOCKER_HOST pointing at the guest's dockerd unless it names one itself.
    */
   private guestEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
-    return { ...(env ?? process.env), DOCKER_HOST: env?.DOCKER_HOST ?? this.dockerHost };
+    return { ...(env ?? inheritedEnv()), DOCKER_HOST: env?.DOCKER_HOST ?? this.dockerHost };
   }
 
   /**

@@ -1,6 +1,7 @@
 export { sandboxRoot, TEST_IMAGE } from "./constants";
 export { default as sweepStaleSandboxesGlobalSetup } from "./global-setup";
 export type { Guest, GuestSpec } from "./guest";
+export { inheritedEnv } from "./inherited-env";
 export { type Footprint, findLeftovers, footprint } from "./leftovers";
 export type { RunOptions, RunResult } from "./run-command";
 export type { Sandbox, SandboxOptions } from "./sandbox";

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
+import { inheritedEnv } from "./inherited-env";
 
 /** Outcome of a finished command. */
 export interface RunResult {
@@ -24,7 +25,7 @@ export function runCommand(cmd: string, args: readonly string[], opts: RunOption
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const shown = [cmd, ...args].join(" ");
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: opts.env ?? process.env });
+    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: opts.env ?? inheritedEnv() });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));
