@@ -194,7 +194,7 @@ export async function benchFootprint(o: FootprintOptions): Promise<Figure[]> {
           note:
             `what the agent asked of the engine over the window, counted by a socket in front of ${o.docker.what}: ` +
             `${said.join(", ") || "nothing"}; each call's cost measured on the same engine after the window ` +
-            "(its CPU across 10 such calls, with the runc and docker-init runs it waits for). The agent pings the engine on each heartbeat " +
+            "(its CPU across at least 10 such calls, or as many as fit in 300 ms, with the runc and docker-init runs it waits for). The agent pings the engine on each heartbeat " +
             "and reads GET /info when 30 s have passed and after its own swarm commands; the periodic inventory reads GET /info every 60 s. " +
             "On Docker 20.10 each GET /info (and GET /version) runs runc --version and docker-init --version",
         }),
