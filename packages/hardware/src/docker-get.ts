@@ -77,9 +77,9 @@ export async function withinTimeout<T>(
     return await fn(abort.signal);
   } catch (err) {
     if (abort.signal.aborted) throw new Error(`no answer within ${timeoutMs} ms`);
+    abort.abort(); // whatever else the call had under way
     throw err;
   } finally {
     clearTimeout(timer);
-    abort.abort();
   }
 }
