@@ -30,6 +30,8 @@ beforeAll(async () => {
       "Content-Type": "application/json",
       "Api-Version": "1.51",
       Server: "Docker/28.5.1 (linux)",
+      // Docker 25 and later name the node's swarm state in GET /_ping's headers.
+      ...(req.url === "/_ping" ? { Swarm: "active/worker" } : {}),
     };
     res.writeHead(status, headers).end(body);
   });
@@ -49,13 +51,19 @@ describe("dockerGet", () => {
       body: { Version: "28.5.1", ApiVersion: "1.51" },
       apiVersion: "1.51",
       engineVersion: "28.5.1",
+      swarm: "",
     });
     expect(seen).toContain("GET /version");
   });
 
   it("takes a plain answer when no JSON is asked for (GET /_ping)", async () => {
     const ping = await dockerGet(socket, "/_ping", new AbortController().signal, false);
-    expect(ping).toEqual({ body: undefined, apiVersion: "1.51", engineVersion: "28.5.1" });
+    expect(ping).toEqual({
+      body: undefined,
+      apiVersion: "1.51",
+      engineVersion: "28.5.1",
+      swarm: "active/worker",
+    });
     await expect(get("/_ping")).rejects.toThrow("GET /_ping answered with no JSON: OK");
   });
 

@@ -8,6 +8,11 @@ export interface DockerAnswer {
   apiVersion: string;
   /** The engine's version from the `Server` header ("Docker/20.10.24+dfsg1 (linux)"); "" when it sent none. */
   engineVersion: string;
+  /**
+   * The `Swarm` header of GET /_ping since API 1.44 (Docker 25): "inactive", "pending", "error",
+   * "locked", "active/worker" or "active/manager"; "" from an older engine, which sends none.
+   */
+  swarm: string;
 }
 
 /** The version in a `Server` header such as "Docker/20.10.24+dfsg1 (linux)"; "" for anything else. */
@@ -48,6 +53,7 @@ export function dockerGet(
               body: json ? body : undefined,
               apiVersion: String(res.headers["api-version"] ?? ""),
               engineVersion: engineVersionOf(String(res.headers.server ?? "")),
+              swarm: String(res.headers.swarm ?? ""),
             });
           return;
         }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, DockerStateSchema, DockerStatus, SwarmLocalState } from "@phoenix/proto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createDockerProbe, fullReadDue } from "./docker-probe";
+import { createDockerProbe, fullReadDue, swarmHeaderOf } from "./docker-probe";
 
 const state = (status: DockerStatus, swarmState = SwarmLocalState.ACTIVE) =>
   create(DockerStateSchema, { status, swarmState });
@@ -27,13 +27,28 @@ describe("fullReadDue", () => {
   });
 });
 
+describe("swarmHeaderOf", () => {
+  it.each([
+    [SwarmLocalState.ACTIVE, true, "active/manager"],
+    [SwarmLocalState.ACTIVE, false, "active/worker"],
+    [SwarmLocalState.INACTIVE, false, "inactive"],
+    [SwarmLocalState.PENDING, false, "pending"],
+    [SwarmLocalState.ERROR, false, "error"],
+    [SwarmLocalState.LOCKED, true, "locked"],
+    [SwarmLocalState.UNSPECIFIED, false, ""],
+  ])("%s, manager %s: %j", (swarmState, manager, want) => {
+    expect(swarmHeaderOf(create(DockerStateSchema, { swarmState, manager }))).toBe(want);
+  });
+});
+
 // A real HTTP server on a unix socket that answers GET /info and GET /_ping the way dockerd does.
 describe("createDockerProbe against an engine", () => {
   let dir: string;
   let socket: string;
   let server: Server;
   let seen: string[] = [];
-  let engine = { version: "20.10.24+dfsg1", swarm: "active", up: true };
+  /** `header`: the engine sends the ping's Swarm header (Docker 25 and later). */
+  let engine = { version: "20.10.24+dfsg1", swarm: "active", manager: false, header: false, up: true };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "phoenix-docker-probe-"));
@@ -41,9 +56,17 @@ describe("createDockerProbe against an engine", () => {
     server = createServer((req, res) => {
       seen.push(req.url ?? "");
       if (!engine.up) return res.writeHead(500).end('{"message":"starting"}');
-      const headers = { "Api-Version": "1.41", Server: `Docker/${engine.version} (linux)` };
+      const headers: Record<string, string> = {
+        "Api-Version": "1.41",
+        Server: `Docker/${engine.version} (linux)`,
+      };
+      if (engine.header) {
+        headers.Swarm =
+          engine.swarm === "active" ? `active/${engine.manager ? "manager" : "worker"}` : engine.swarm;
+      }
       if (req.url === "/_ping") return res.writeHead(200, headers).end("OK");
-      const info = { ServerVersion: engine.version, Swarm: { LocalNodeState: engine.swarm, NodeID: "n1" } };
+      const swarm = { LocalNodeState: engine.swarm, NodeID: "n1", ControlAvailable: engine.manager };
+      const info = { ServerVersion: engine.version, Swarm: swarm };
       res.writeHead(200, { ...headers, "Content-Type": "application/json" }).end(JSON.stringify(info));
     });
     await new Promise<void>((resolve) => server.listen(socket, resolve));
@@ -55,7 +78,7 @@ describe("createDockerProbe against an engine", () => {
   });
   beforeEach(() => {
     seen = [];
-    engine = { version: "20.10.24+dfsg1", swarm: "active", up: true };
+    engine = { version: "20.10.24+dfsg1", swarm: "active", manager: false, header: false, up: true };
   });
 
   const probeAt = (clock: { now: number }) =>
@@ -90,6 +113,24 @@ describe("createDockerProbe against an engine", () => {
     expect((await probe.read()).swarmState).toBe(SwarmLocalState.ACTIVE);
     clock.now = 30_000;
     expect((await probe.read()).swarmState).toBe(SwarmLocalState.INACTIVE);
+  });
+
+  it("from an engine that sends the ping's Swarm header, a swarm change made by hand shows at the next ping", async () => {
+    const clock = { now: 0 };
+    const probe = probeAt(clock);
+    engine.header = true;
+    await probe.read();
+    clock.now = 5_000;
+    await probe.read(); // the header matches: a ping is all
+    engine.manager = true; // promoted by hand
+    clock.now = 10_000;
+    expect((await probe.read()).manager).toBe(true);
+    engine.swarm = "inactive"; // left by hand
+    clock.now = 15_000;
+    expect((await probe.read()).swarmState).toBe(SwarmLocalState.INACTIVE);
+    clock.now = 20_000;
+    await probe.read();
+    expect(seen).toEqual(["/info", "/_ping", "/_ping", "/info", "/_ping", "/info", "/_ping"]);
   });
 
   it("reads again after invalidate, and when the ping names another engine version", async () => {

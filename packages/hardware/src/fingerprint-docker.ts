@@ -8,7 +8,8 @@ export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
 /** Default time the engine has to answer one read. */
 export const DEFAULT_DOCKER_TIMEOUT_MS = 5_000;
 
-const SWARM_STATES: Record<string, SwarmLocalState> = {
+/** Docker's words for a node's swarm state (`Swarm.LocalNodeState` in GET /info). */
+export const SWARM_STATES: Readonly<Record<string, SwarmLocalState>> = {
   inactive: SwarmLocalState.INACTIVE,
   pending: SwarmLocalState.PENDING,
   active: SwarmLocalState.ACTIVE,
