@@ -1,5 +1,5 @@
-import { request } from "node:http";
 import { createConnection, createServer, type Socket } from "node:net";
+import { dockerGet } from "@phoenix/hardware";
 import { cpuWithChildrenMs } from "./proc-usage";
 
 /** A unix socket in front of a Docker socket that passes everything through and counts the requests. */
@@ -66,17 +66,8 @@ export async function startDockerTap(target: string, path: string): Promise<Dock
  * (GET /_ping, about 1 ms) needs many to be seen at all.
  */
 export async function engineCostMs(pid: number, socket: string, path: string, n: number): Promise<number> {
-  const get = () =>
-    new Promise<void>((resolve, reject) => {
-      const req = request({ socketPath: socket, path, method: "GET", agent: false }, (res) => {
-        res.resume();
-        res.on("end", () =>
-          res.statusCode === 200 ? resolve() : reject(new Error(`GET ${path}: ${res.statusCode}`)),
-        );
-      });
-      req.on("error", reject);
-      req.end();
-    });
+  // The agent's own GET, its answer not parsed: only the engine's side counts here.
+  const get = () => dockerGet(socket, path, new AbortController().signal, false);
   const before = cpuWithChildrenMs(pid);
   const started = performance.now();
   let calls = 0;

@@ -87,6 +87,7 @@ export function createDockerProbe(opts: DockerProbeOptions = {}): DockerProbe {
     lastFullAt = now();
     return state;
   };
+  const readFull = async () => remember(await readDockerState(socket, timeoutMs));
 
   return {
     remember,
@@ -94,15 +95,14 @@ export function createDockerProbe(opts: DockerProbeOptions = {}): DockerProbe {
       lastFullAt = Number.NEGATIVE_INFINITY;
     },
     async read() {
-      if (fullReadDue(last, lastFullAt, now(), fullReadMs))
-        return remember(await readDockerState(socket, timeoutMs));
+      if (fullReadDue(last, lastFullAt, now(), fullReadMs)) return readFull();
       const known = last!;
       try {
         const ping = await withinTimeout(timeoutMs, (signal) => dockerGet(socket, "/_ping", signal, false));
         const moved =
           (ping.engineVersion && ping.engineVersion !== known.engineVersion) ||
           (ping.swarm && ping.swarm !== swarmHeaderOf(known));
-        if (moved) return remember(await readDockerState(socket, timeoutMs));
+        if (moved) return readFull();
         return known;
       } catch (err) {
         return remember(dockerUnreachable(socket, err));

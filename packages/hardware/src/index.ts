@@ -1,4 +1,5 @@
 export { assembleInventory, collectInventory } from "./collect";
+export { dockerGet } from "./docker-get";
 export type { DockerProbe } from "./docker-probe";
 export { createDockerProbe } from "./docker-probe";
 export { cpuModel, createCpuFingerprinter, schedulingFlags } from "./fingerprint-cpu";

@@ -39,6 +39,8 @@ export interface WaitOptions {
  * service is there, and every TASKS_EVERY looks otherwise (failures, progress lines).
  */
 export const POLL_MS = 50;
+/** While some service's count is short, the tasks are read on every this many looks. */
+export const TASKS_EVERY = 4;
 /**
  * Longest delay between two looks: while no count moves (a node setting up a network, pulling an
  * image) the delay grows by half each look up to this, and is back to POLL_MS at the next move. A
@@ -61,8 +63,6 @@ export function countsKey(targets: readonly WaitTarget[], byId: ReadonlyMap<stri
     })
     .join(",");
 }
-/** While some service's count is short, the tasks are read on every this many looks. */
-export const TASKS_EVERY = 4;
 
 /**
  * Whether Docker's task counts of a service (`GET /services?status=true`) say it has what it
