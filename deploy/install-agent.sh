@@ -64,8 +64,10 @@ fi
 
 # 2. the bundle, from the coordinator; checked before it replaces the installed one.
 mkdir -p "$PREFIX"
-tmp=$(mktemp "$PREFIX/.phoenix-agent.XXXXXX")
-trap 'rm -f "$tmp"' EXIT
+# In a directory of its own, under its own name: node runs an ES module bundle only as a .mjs file.
+stage=$(mktemp -d "$PREFIX/.install.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+tmp=$stage/phoenix-agent.mjs
 url="$http_base/agent/phoenix-agent.mjs"
 say "downloading $url"
 if command -v curl >/dev/null 2>&1; then
@@ -83,10 +85,12 @@ fi
 version=$("$node" "$tmp" --version) || die "the downloaded bundle does not run on $("$node" --version)"
 chmod 0644 "$tmp"
 mv -f "$tmp" "$PREFIX/phoenix-agent.mjs"
+rm -rf "$stage"
 trap - EXIT
 say "installed phoenix-agent $version in $PREFIX"
 
 # 3. the configuration: readable by root only, since it holds the token.
+mkdir -p "$(dirname "$CONFIG_DIR")" "$(dirname "$ROOT$STATE_DIR")"
 umask 077
 mkdir -p "$CONFIG_DIR" "$ROOT$STATE_DIR"
 escaped=$(printf '%s' "$token" | sed 's/[\\"]/\\&/g')

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything Phoenix needs on a fresh Debian 12 machine: Debian packages for the sandbox
 # (dockerd, nats-server, busybox for the test image, iproute2/iptables for guest networks) and
-# shellcheck (the tests lint the install scripts with it), the npm dependencies, and the built
-# bundles. Safe to run again.
+# shellcheck and systemd (the tests lint the install scripts and verify the units with them), the
+# npm dependencies, and the built bundles. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
-packages=(docker.io nats-server busybox-static iproute2 iptables openssl procps psmisc util-linux shellcheck)
+packages=(docker.io nats-server busybox-static iproute2 iptables openssl procps psmisc util-linux shellcheck systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

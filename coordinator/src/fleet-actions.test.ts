@@ -47,7 +47,11 @@ describe("stack rendering for a deploy", () => {
   });
 
   it.each([
-    ["nope", "dev1", /no stack named nope/],
+    [
+      "nope",
+      "dev1",
+      /^no stack named nope in the model \(known: portainer, qdrant_service, thinkheads_ai_app, traefik\)$/,
+    ],
     ["qdrant_service", "staging", /no environment named staging/],
   ])("refuses %s in %s", (stack, env, message) => {
     let err: unknown;

@@ -148,11 +148,21 @@ export function pinConstraintOf(model: Model, stack: string): string | undefined
     : undefined;
 }
 
+/** The model's stack of that name, or an error that names the stacks there are. */
+function modelStack(model: Model, stack: string): Model["stacks"][string] {
+  const s = model.stacks[stack];
+  if (s) return s;
+  const known = Object.keys(model.stacks).sort();
+  throw new PhoenixError(
+    ErrorCode.NOT_FOUND,
+    `no stack named ${stack} in the model (${known.length ? `known: ${known.join(", ")}` : "it has no stacks/ directory with a stack"})`,
+    { place: { stack } },
+  );
+}
+
 /** The hash the planner compares a deployment with (see the scheduler's desired stacks). */
 export function deploymentHash(model: Model, stack: string, env: string): string {
-  const s = model.stacks[stack];
-  if (!s)
-    throw new PhoenixError(ErrorCode.NOT_FOUND, `no stack named ${stack} in the model`, { place: { stack } });
+  const s = modelStack(model, stack);
   return stackSourceHash(s, env, pinConstraintOf(model, stack) ?? "");
 }
 
@@ -171,9 +181,7 @@ function pinIfNeeded(model: Model, stack: string, rendered: RenderedStack): void
 }
 
 function manifestOf(model: Model, stack: string): StackManifest {
-  const s = model.stacks[stack];
-  if (!s)
-    throw new PhoenixError(ErrorCode.NOT_FOUND, `no stack named ${stack} in the model`, { place: { stack } });
+  const s = modelStack(model, stack);
   const file = `${s.dir}/phoenix.json`;
   const text = s.files[file];
   if (text === undefined) return {};
@@ -182,9 +190,7 @@ function manifestOf(model: Model, stack: string): StackManifest {
 
 /** Renders a model stack for one environment, pinned where the model pins it. */
 export function renderModelStack(model: Model, modelDir: string, stack: string, env: string): RenderedStack {
-  const s = model.stacks[stack];
-  if (!s)
-    throw new PhoenixError(ErrorCode.NOT_FOUND, `no stack named ${stack} in the model`, { place: { stack } });
+  const s = modelStack(model, stack);
   if (!model.cluster.environments.includes(env)) {
     throw new PhoenixError(
       ErrorCode.NOT_FOUND,

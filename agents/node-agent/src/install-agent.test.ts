@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -17,6 +17,7 @@ const userData = join(repo, "deploy", "cloud-init", "user-data.yaml");
 const TOKEN = `fleet"tok\\en-91ab`;
 const dir = mkdtempSync(join(tmpdir(), "phoenix-install-"));
 const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
+const hasSystemdAnalyze = spawnSync("systemd-analyze", ["--version"]).status === 0;
 
 let server: Server;
 let base = "";
@@ -24,8 +25,10 @@ let bundleText = "";
 let requests: string[] = [];
 
 beforeAll(async () => {
-  // A tiny stand-in for the bundle that behaves like it for `--version`, the check the script runs.
-  bundleText = "if (process.argv.includes('--version')) console.log('0.1.0-test');\n";
+  // A tiny stand-in for the bundle that behaves like it for `--version`, the check the script runs,
+  // and is an ES module like it (node runs one only from a .mjs file).
+  bundleText =
+    "import { argv } from 'node:process';\nif (argv.includes('--version')) console.log('0.1.0-test');\n";
   server = createServer((req, res) => {
     requests.push(req.url ?? "");
     if (req.url === "/agent/phoenix-agent.mjs") {
@@ -135,6 +138,7 @@ describe("deploy/install-agent.sh", () => {
       expect(r.code).toBe(1);
       expect(r.out).toMatch(/the downloaded bundle does not run/);
       expect(readFileSync(join(root, "opt/phoenix/phoenix-agent.mjs"), "utf8")).toBe(good);
+      expect(readdirSync(join(root, "opt/phoenix"))).toEqual(["phoenix-agent.mjs"]);
     } finally {
       bundleText = good;
     }
@@ -148,6 +152,14 @@ describe("deploy/install-agent.sh", () => {
       (parseYaml(readFileSync(userData, "utf8")) as { runcmd: string[][] }).runcmd[0]![2]!,
     );
     expect(spawnSync("shellcheck", ["-s", "sh", runcmd], { encoding: "utf8" }).stdout).toBe("");
+  });
+});
+
+describe("deploy/systemd/phoenix-agent.service", () => {
+  it.skipIf(!hasSystemdAnalyze)("is a unit systemd accepts", () => {
+    const r = spawnSync("systemd-analyze", ["verify", unitFile], { encoding: "utf8" });
+    expect(`${r.stdout}${r.stderr}`).toBe("");
+    expect(r.status).toBe(0);
   });
 });
 

@@ -2,7 +2,7 @@ import { projectNameProblem, swarmNameProblem } from "./docker-names";
 import type { ModelProblems } from "./model-problems";
 import type { ClusterConfig, Guest, Stack } from "./model-types";
 import { environmentNetworkName, stackNamespace } from "./naming";
-import { guestPath } from "./parse-guests";
+import { guestPath, roleIsKnown } from "./parse-guests";
 import { parsePlacementConstraint } from "./placement-constraint";
 
 /** The model file names, relative to the model root. */
@@ -52,11 +52,11 @@ function checkStackAssignments(
         problems.add(
           g.source.file,
           at,
-          `stack ${JSON.stringify(name)} does not exist (no stacks/${name}/ directory)`,
+          `stack ${JSON.stringify(name)} does not exist (no stacks/${name}/ directory; ${stacks.size ? `stacks: ${[...stacks.keys()].sort().join(", ")}` : "there are no stacks"})`,
         );
         return;
       }
-      if (g.swarmRole === "none")
+      if (g.swarmRole === "none" && roleIsKnown(g))
         problems.add(
           g.source.file,
           at,
@@ -229,6 +229,6 @@ export function checkModel(
   if (cluster) {
     checkEnvironments(cluster, problems);
     // counting managers over a partly unreadable guest list would only add false alarms
-    if (opts.guestsComplete) checkManagers(cluster, guests, problems);
+    if (opts.guestsComplete && guests.every(roleIsKnown)) checkManagers(cluster, guests, problems);
   }
 }

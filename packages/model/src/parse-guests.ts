@@ -9,6 +9,17 @@ const ROLES: readonly SwarmRole[] = ["manager", "worker", "auto", "none"];
 const AVAILABILITIES: readonly NodeAvailability[] = ["active", "pause", "drain"];
 
 const PATHS = new WeakMap<Guest, readonly JsonPathSegment[]>();
+/** Guests whose swarm_role is there but not a role: already reported, and not taken for "none". */
+const UNKNOWN_ROLE = new WeakSet<Guest>();
+
+/**
+ * Whether the guest's swarm_role could be read: absent (the default, none) or one of the roles. A
+ * misspelt role is reported once, where it is; checks that depend on the role leave the guest out
+ * rather than blame a role the file does not say.
+ */
+export function roleIsKnown(guest: Guest): boolean {
+  return !UNKNOWN_ROLE.has(guest);
+}
 
 /** The JSON path segments of a guest's entry in its file. */
 export function guestPath(guest: Guest): JsonPathSegment[] {
@@ -71,6 +82,7 @@ function readEntry(
   if (typeof vmid !== "number" || !Number.isInteger(vmid)) return undefined;
   const guest = toGuest(kind, entry, vmid, file, formatJsonPath(path));
   PATHS.set(guest, path);
+  if (entry.swarm_role !== undefined && !ROLES.some((r) => r === entry.swarm_role)) UNKNOWN_ROLE.add(guest);
   return guest;
 }
 

@@ -145,6 +145,16 @@ describe("parseModel", () => {
       ],
     ],
     [
+      "misspelt swarm role on a guest with stacks and in a manager count: one error, none taken for none",
+      (b) => {
+        Object.assign(vm(b, 1), { swarm_role: "wroker", docker_stacks: ["web"] });
+        b.cluster.swarm = { managers: 3, adopt: "worker" };
+      },
+      [
+        'etc/phoenix_vm_configs.json at $.vms[1].swarm_role: expected one of "manager", "worker", "auto", "none"',
+      ],
+    ],
+    [
       "duplicate vmid across VMs and LXCs",
       (b) => (b.lxcs.lxc_configs["1002"] = { name: "ct2" }),
       [
@@ -173,7 +183,7 @@ describe("parseModel", () => {
       "stack that does not exist",
       (b) => (vm(b, 1).docker_stacks = ["web", "qdrant"]),
       [
-        'etc/phoenix_vm_configs.json at $.vms[1].docker_stacks[1]: stack "qdrant" does not exist (no stacks/qdrant/ directory)',
+        'etc/phoenix_vm_configs.json at $.vms[1].docker_stacks[1]: stack "qdrant" does not exist (no stacks/qdrant/ directory; stacks: web)',
       ],
     ],
     [
@@ -411,7 +421,7 @@ describe("parseModel", () => {
     expect(result.ok ? [] : result.errors.map((e) => e.describe())).toEqual([
       'etc/phoenix_vm_configs.json at $.vms[0].node_labels[0]: "gpu" is not key=value (line 3, column 20)',
       'etc/phoenix_lxc_configs.json at $.lxc_configs["1001"]: vmid 1001 is already used by a (etc/phoenix_vm_configs.json at $.vms[0]) (line 1, column 26)',
-      'etc/phoenix_vm_configs.json at $.vms[0].docker_stacks[0]: stack "nope" does not exist (no stacks/nope/ directory) (line 3, column 46)',
+      'etc/phoenix_vm_configs.json at $.vms[0].docker_stacks[0]: stack "nope" does not exist (no stacks/nope/ directory; stacks: web) (line 3, column 46)',
       'stacks/web/phoenix.json at $.environments.dev1.services.api: service "api" is not in stacks/web/docker-compose.yml (services: web) (line 1, column 48)',
       "etc/phoenix_cluster.json at $.swarm.managers: 2 managers: Swarm needs an odd number (1 or 3) to keep a majority (line 4, column 25)",
       "etc/phoenix_cluster.json at $.swarm.managers: 2 managers wanted, but only 1 guests can be managers (swarm_role manager or auto): a (line 4, column 25)",

@@ -1,0 +1,138 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, pollFor } from "../../test/lab/host-process";
+import { inheritedEnv } from "../../test/sandbox/inherited-env";
+
+// The coordinator as deploy/install-coordinator.sh leaves it on a host: the real bundles of this
+// checkout installed below a temporary root, started the way its systemd unit starts it (the unit's
+// ExecStart with the environment file), then used the way an operator and the guests use it.
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const dir = mkdtempSync(join(tmpdir(), "phoenix-installed-coordinator-"));
+const root = join(dir, "root");
+const model = join(dir, "model");
+const INSTALLED = ["/etc/phoenix/", "/opt/phoenix-coordinator/", "/var/lib/phoenix-coordinator"];
+/** An installed path as it lies below the temporary root. */
+const below = (path: string) => (INSTALLED.some((p) => path.startsWith(p)) ? join(root, path) : path);
+const installedFile = (path: string) => readFileSync(join(root, path), "utf8");
+
+let coordinator: ChildProcess;
+let log = "";
+let exit: Promise<number | null>;
+let grpc = "";
+let http = "";
+
+beforeAll(async () => {
+  cpSync(join(repo, "deploy/examples/model"), model, { recursive: true });
+  const [port, httpPort] = [await freePort("127.0.0.1"), await freePort("127.0.0.1")];
+  grpc = `127.0.0.1:${port}`;
+  http = `http://127.0.0.1:${httpPort}`;
+  const install = spawnSync(
+    "sh",
+    [
+      join(repo, "deploy/install-coordinator.sh"),
+      "--model",
+      model,
+      "--listen",
+      grpc,
+      "--http-listen",
+      `127.0.0.1:${httpPort}`,
+    ],
+    { encoding: "utf8", env: { PATH: process.env.PATH ?? "", PHOENIX_INSTALL_ROOT: root } },
+  );
+  if (install.status !== 0)
+    throw new Error(`install-coordinator.sh exited ${install.status}: ${install.stderr}`);
+
+  // What systemd would run: ExecStart, with EnvironmentFile's settings as the environment.
+  const unit = installedFile("etc/systemd/system/phoenix-coordinator.service");
+  const execStart = /^ExecStart=(.+)$/m.exec(unit)![1]!.split(" ");
+  expect(/^EnvironmentFile=(.+)$/m.exec(unit)![1]).toBe("/etc/phoenix/coordinator.env");
+  const env: Record<string, string> = {};
+  for (const line of installedFile("etc/phoenix/coordinator.env").split("\n")) {
+    const m = /^(PHOENIX_\w+)=(.*)$/.exec(line);
+    if (m) env[m[1]!] = below(m[2]!);
+  }
+  coordinator = spawn(execStart[0]!, execStart.slice(1).map(below), {
+    env: { ...inheritedEnv(), ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  coordinator.stderr!.on("data", (d) => (log += d));
+  exit = new Promise((r) => coordinator.once("exit", (code) => r(code)));
+  await pollFor(
+    "the installed coordinator answers /healthz",
+    async () => ((await fetch(`${http}/healthz`).catch(() => undefined))?.ok ? true : undefined),
+    20_000,
+  );
+});
+
+afterAll(async () => {
+  if (coordinator.exitCode === null) coordinator.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The installed phoenix CLI with root's settings, and one of the installed token files. */
+function phoenix(token: "api" | "read-only" | "enrollment", args: string[]) {
+  const r = spawnSync(process.execPath, [join(root, "opt/phoenix-coordinator/cli/phoenix.mjs"), ...args], {
+    encoding: "utf8",
+    env: {
+      ...inheritedEnv(),
+      PHOENIX_CONFIG: join(root, "root/.config/phoenix/cli.json"),
+      PHOENIX_TOKEN_FILE: join(root, `etc/phoenix/${token}.token`),
+      NO_COLOR: "1",
+    },
+  });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe("phoenix-coordinator installed by deploy/install-coordinator.sh", () => {
+  it("serves the guests' install script and agent bundle from this checkout", async () => {
+    const body = async (path: string) => Buffer.from(await (await fetch(`${http}${path}`)).arrayBuffer());
+    expect(await body("/agent/install.sh")).toEqual(readFileSync(join(repo, "deploy/install-agent.sh")));
+    expect(await body("/agent/phoenix-agent.mjs")).toEqual(
+      readFileSync(join(repo, "agents/node-agent/dist/phoenix-agent.mjs")),
+    );
+  });
+
+  it("answers root's phoenix command with the API token, reads with the read-only token, and refuses the rest", () => {
+    const status = phoenix("api", ["status", "--json"]);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.out).cluster).toBe("thinkheads");
+    expect(phoenix("read-only", ["plan"]).code).toBe(0);
+    const write = phoenix("read-only", ["sync", "all"]);
+    expect([write.code, write.out]).toEqual([2, expect.stringMatching(/^phoenix: not allowed: /)]);
+    const agentToken = phoenix("enrollment", ["nodes"]);
+    expect([agentToken.code, agentToken.out]).toEqual([2, expect.stringMatching(/refused the API token/)]);
+  });
+
+  it("installs an agent from its endpoint as a guest's cloud-init does", async () => {
+    const script = await (await fetch(`${http}/agent/install.sh`)).text();
+    const guest = join(dir, "guest");
+    const r = spawnSync("sh", ["-s"], {
+      input: script,
+      encoding: "utf8",
+      env: {
+        PATH: process.env.PATH ?? "",
+        PHOENIX_INSTALL_ROOT: guest,
+        PHOENIX_COORDINATOR: grpc,
+        PHOENIX_COORDINATOR_HTTP: http,
+        PHOENIX_ENROLLMENT_TOKEN: installedFile("etc/phoenix/enrollment.token").trim(),
+      },
+    });
+    expect(r.stderr).toMatch(/^phoenix-agent install: installed phoenix-agent \S+ in \S*\/opt\/phoenix$/m);
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(guest, "opt/phoenix/phoenix-agent.mjs"))).toEqual(
+      readFileSync(join(repo, "agents/node-agent/dist/phoenix-agent.mjs")),
+    );
+  });
+
+  it("stops cleanly on SIGTERM, and its log holds none of the tokens", async () => {
+    coordinator.kill("SIGTERM");
+    expect(await exit).toBe(0);
+    expect(log).toContain('"msg"');
+    for (const token of ["enrollment", "api", "read-only"])
+      expect(log).not.toContain(installedFile(`etc/phoenix/${token}.token`).trim());
+  });
+});
