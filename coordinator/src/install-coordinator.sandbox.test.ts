@@ -107,7 +107,7 @@ describe("phoenix-coordinator installed by deploy/install-coordinator.sh", () =>
     expect([agentToken.code, agentToken.out]).toEqual([2, expect.stringMatching(/refused the API token/)]);
   });
 
-  it("installs an agent from its endpoint as a guest's cloud-init does", async () => {
+  it("installs an agent from its endpoint as a guest's cloud-init does, and the agent connects", async () => {
     const script = await (await fetch(`${http}/agent/install.sh`)).text();
     const guest = join(dir, "guest");
     const r = spawnSync("sh", ["-s"], {
@@ -126,6 +126,38 @@ describe("phoenix-coordinator installed by deploy/install-coordinator.sh", () =>
     expect(readFileSync(join(guest, "opt/phoenix/phoenix-agent.mjs"))).toEqual(
       readFileSync(join(repo, "agents/node-agent/dist/phoenix-agent.mjs")),
     );
+
+    // The installed unit's command, on the installed config; no Docker here (the agent reports it
+    // unreachable), its state below the guest's root.
+    const unit = readFileSync(join(guest, "etc/systemd/system/phoenix-agent.service"), "utf8");
+    const execStart = /^ExecStart=(.+)$/m.exec(unit)![1]!.split(" ");
+    const onGuest = (a: string) =>
+      a.startsWith("/opt/phoenix/") || a.startsWith("/etc/phoenix/") ? join(guest, a) : a;
+    const agent = spawn(
+      execStart[0]!,
+      [
+        ...execStart.slice(1).map(onGuest),
+        "--state-dir",
+        join(guest, "var/lib/phoenix"),
+        "--docker-socket",
+        join(dir, "no-docker.sock"),
+        "--agent-id",
+        "installed-agent",
+      ],
+      { env: inheritedEnv(), stdio: "ignore" },
+    );
+    try {
+      await pollFor(
+        "the installed agent online at the installed coordinator",
+        () => {
+          const status = phoenix("read-only", ["status", "--json"]);
+          return status.code === 0 && JSON.parse(status.out).agentsOnline === 1 ? true : undefined;
+        },
+        20_000,
+      );
+    } finally {
+      agent.kill("SIGTERM");
+    }
   });
 
   it("stops cleanly on SIGTERM, and its log holds none of the tokens", async () => {
