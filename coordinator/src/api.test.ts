@@ -155,6 +155,30 @@ describe("ClusterService with agents", () => {
   });
 });
 
+describe("ClusterService and two guests cloned with one machine id", () => {
+  it("warns in status and plan, naming both machines", async () => {
+    const clone = (hostname: string, vmid: number) =>
+      startScriptedAgent(lab.agentAddress, {
+        agentId: "id-cloned",
+        token: TEST_TOKENS.enrollment,
+        inventory: { host: { hostname, vmid } },
+      });
+    const sessions = [clone("alpha", 201), clone("beta", 202), clone("alpha", 201)];
+    for (const s of sessions) await s.welcome;
+    try {
+      const c = lab.client();
+      const [status, plan] = [await c.getStatus({}), await c.plan({})];
+      for (const warnings of [status.warnings, plan.warnings]) {
+        const clash = warnings.filter((w) => w.startsWith("agent id id-cloned is presented by 2 machines"));
+        expect(clash).toHaveLength(1);
+        expect(clash[0]).toContain("alpha (vmid 201, 127.0.0.1), beta (vmid 202, 127.0.0.1)");
+      }
+    } finally {
+      for (const s of sessions) s.close();
+    }
+  });
+});
+
 describe("ClusterService and a bad model", () => {
   it("refuses plan, sync and deploy with INVALID_MODEL listing every problem", async () => {
     writeFileSync(

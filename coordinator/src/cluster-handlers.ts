@@ -16,6 +16,7 @@ import {
 } from "@phoenix/proto";
 import { VERSION } from "./config";
 import type { Convergence } from "./convergence";
+import { clashText } from "./identity-clash";
 import type { ModelSource } from "./model-source";
 import { buildNodes, findNode } from "./node-view";
 import type { FleetSnapshot, ObservedSwarm } from "./observe";
@@ -120,11 +121,16 @@ export function createClusterHandlers(deps: ClusterHandlerDeps): ServiceImpl<typ
       const bus = events.stats();
       const st = state.get();
       let pendingSteps = 0;
+      // The plan's warnings include the clashes; without a plan (an invalid model), the clashes alone.
+      let warnings = (snapshot.clashes ?? []).map(clashText);
       if (!modelError) {
-        pendingSteps = await convergence
-          .plan(snapshot, model)
-          .then((p) => p.steps?.length ?? 0)
-          .catch(() => 0);
+        await convergence.plan(snapshot, model).then(
+          (p) => {
+            pendingSteps = p.steps?.length ?? 0;
+            warnings = p.warnings ?? [];
+          },
+          () => {},
+        );
       }
       const res: MessageInitShape<typeof GetStatusResponseSchema> = {
         cluster: model?.cluster.name ?? "",
@@ -139,6 +145,7 @@ export function createClusterHandlers(deps: ClusterHandlerDeps): ServiceImpl<typ
         eventsDropped: BigInt(bus.dropped),
         lastEventSeq: bus.lastSeq,
         pendingSteps,
+        warnings,
       };
       if (modelError) res.modelError = toErrorInfo(modelError);
       if (st.lastSync) res.lastSync = timestampFromDate(new Date(st.lastSync));

@@ -15,6 +15,7 @@ import {
 import { createChannel } from "./async-channel";
 import { executeSteps } from "./executor";
 import type { Emit, FleetActions } from "./fleet-actions";
+import { clashText } from "./identity-clash";
 import type { Logger } from "./logger";
 import type { ManagerAccess } from "./manager-access";
 import type { ModelSource } from "./model-source";
@@ -171,7 +172,9 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     const st = state.get();
     const observed = toObservedState(snapshot, st);
     const desired = desiredState(model, observed, { adopted: adoptedForScheduler(model, state) });
-    return { plan: planSteps(desired, observed), desired };
+    const plan = planSteps(desired, observed);
+    for (const clash of snapshot.clashes ?? []) plan.notes.push({ message: clashText(clash) });
+    return { plan, desired };
   };
 
   const freshPlan = async (signal?: AbortSignal) => {

@@ -1,5 +1,6 @@
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import type { SwarmNode } from "@phoenix/proto";
+import type { IdentityClash } from "./identity-clash";
 import type { ManagerAccess } from "./manager-access";
 import type { AgentRecord, Registry } from "./registry";
 import { resultOf } from "./registry";
@@ -17,6 +18,8 @@ export interface FleetSnapshot {
   /** When it was taken (ms since the epoch). */
   at: number;
   agents: AgentRecord[];
+  /** Agent ids more than one machine presents (see identity-clash.ts). */
+  clashes?: IdentityClash[];
   /** Undefined when no manager's agent is online (no swarm yet, or every manager gone). */
   swarm?: ObservedSwarm;
   /** Why the swarm could not be read although a manager was expected to answer. */
@@ -34,7 +37,8 @@ export function createObserver(registry: Registry, managers: ManagerAccess, time
     async observe(signal) {
       const at = Date.now();
       const agents = registry.list();
-      const snapshot: FleetSnapshot = { at, agents };
+      const clashes = registry.clashes();
+      const snapshot: FleetSnapshot = { at, agents, ...(clashes.length ? { clashes } : {}) };
       if (managers.managers().length === 0) return snapshot;
       try {
         const opts = signal ? { timeoutMs, signal } : { timeoutMs };

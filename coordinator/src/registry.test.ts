@@ -245,6 +245,30 @@ describe("registry sessions over gRPC", () => {
     expect(first.commands).toHaveLength(0);
   });
 
+  it("names two machines that keep replacing each other's session under one agent id, once", async () => {
+    const h = await harness();
+    expect(h.registry.clashes()).toEqual([]);
+    const gpu1 = { host: { hostname: "gpu-1", vmid: 1002 } };
+    const gpu2 = { host: { hostname: "gpu-2", vmid: 1003 } };
+    // A restart of one machine replaces its own session: no clash.
+    await h.agent({ agentId: "m-1", inventory: gpu1 }).welcome;
+    await h.agent({ agentId: "m-1", inventory: gpu1 }).welcome;
+    // Its clone takes over, then the first dials again: each switch replaces the other machine.
+    await h.agent({ agentId: "m-1", inventory: gpu2 }).welcome;
+    expect(h.registry.clashes()).toEqual([]);
+    await h.agent({ agentId: "m-1", inventory: gpu1 }).welcome;
+    await h.agent({ agentId: "m-1", inventory: gpu2 }).welcome;
+
+    const clashes = h.registry.clashes();
+    expect(
+      clashes.map((c) => [c.agentId, c.machines.map((m) => `${m.hostname}/${m.vmid}/${m.peer}`)]),
+    ).toEqual([["m-1", ["gpu-1/1002/127.0.0.1", "gpu-2/1003/127.0.0.1"]]]);
+    const warned = h.logs.filter((l) => l.includes("is presented by 2 machines"));
+    expect(warned).toHaveLength(1);
+    expect(JSON.parse(warned[0]!)).toMatchObject({ level: 40, agentId: "m-1" }); // pino: 40 is warn;
+    expect(warned[0]).toContain("/etc/machine-id");
+  });
+
   it("a command pending when the agent reconnects goes out again with the same key", async () => {
     const h = await harness({ reconnectWindowMs: 5_000 });
     const inv = { host: { hostname: "h", vmid: 1001 } };

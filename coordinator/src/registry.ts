@@ -25,6 +25,7 @@ import {
 import { createAbortFanout } from "./abort-fanout";
 import { CommandFailedError } from "./command-failed-error";
 import { createExpiryWheel } from "./expiry-wheel";
+import { clashText, createClashTracker, type IdentityClash } from "./identity-clash";
 import type { Logger } from "./logger";
 import type { Secret } from "./secret";
 import { tokenMatches } from "./token-match";
@@ -150,6 +151,8 @@ export interface Registry {
   rematch(): Promise<void>;
   /** Counts for status and benchmarks. */
   stats(): { known: number; connected: number; online: number; pending: number };
+  /** Agent ids that more than one machine presents (clones that kept /etc/machine-id), recently. */
+  clashes(): IdentityClash[];
   /** Says Goodbye SHUTDOWN to every agent and ends the sessions. */
   close(message?: string): Promise<void>;
 }
@@ -268,6 +271,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
   const byName = new Map<string, Agent>();
   const liveness = createExpiryWheel<Agent>(tickMs);
   const parked = new Set<Agent>();
+  const clashTracker = createClashTracker();
   const waiters = new Map<Agent | string, Set<() => void>>();
   /** Commands cancelled on their agent, by id, until its final answer arrives: what they were. */
   const cancelled = new Map<string, string>();
@@ -425,6 +429,17 @@ export function createRegistry(opts: RegistryOptions): Registry {
       write(old, goodbye(GoodbyeReason.REPLACED, "a newer session of this agent replaced this one"));
       finish(old);
       log.info({ guest: agent.name, agentId: agent.agentId, sessionId: old.id }, "agent session replaced");
+      const clash = clashTracker.replaced(
+        agent.agentId,
+        { hostname: agent.hostname, vmid: agent.vmid, peer: agent.peerAddress },
+        {
+          hostname: inventory.host?.hostname ?? "",
+          vmid: match.vmid ?? inventory.host?.vmid,
+          peer: peerIp(peer),
+        },
+        Date.now(),
+      );
+      if (clash) log.warn({ agentId: agent.agentId, machines: clash.machines }, clashText(clash));
     }
     agent.inventory = inventory;
     agent.docker = inventory.docker;
@@ -779,6 +794,10 @@ export function createRegistry(opts: RegistryOptions): Registry {
           index(agent, previousName);
         }
       }
+    },
+
+    clashes() {
+      return clashTracker.list(Date.now());
     },
 
     stats() {

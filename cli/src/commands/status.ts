@@ -36,6 +36,7 @@ export async function status(ctx: CommandContext): Promise<number> {
       res.eventsDropped > 0n ? out.red(`, ${res.eventsDropped} dropped`) : ""
     }`,
   );
+  for (const w of res.warnings) out.line(`${out.yellow("Warning")}      ${w}`);
   if (res.stacks.length > 0) {
     out.line();
     out.table(

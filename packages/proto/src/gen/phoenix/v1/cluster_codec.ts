@@ -275,7 +275,7 @@ export const StackSummaryCodec: MessageCodec<StackSummary, MessageInitShape<type
 
 /** A phoenix.v1.GetStatusResponse with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroGetStatusResponse(): GetStatusResponse {
-  return { $typeName: "phoenix.v1.GetStatusResponse", cluster: "", version: "", modelDir: "", guests: 0, agentsOnline: 0, agentsKnown: 0, stacks: [], natsConnected: false, eventsDropped: 0n, lastEventSeq: 0n, pendingSteps: 0 };
+  return { $typeName: "phoenix.v1.GetStatusResponse", cluster: "", version: "", modelDir: "", guests: 0, agentsOnline: 0, agentsKnown: 0, stacks: [], natsConnected: false, eventsDropped: 0n, lastEventSeq: 0n, pendingSteps: 0, warnings: [] };
 }
 
 /** Writes a phoenix.v1.GetStatusResponse as toBinary(GetStatusResponseSchema, create(GetStatusResponseSchema, m)) would, into w. */
@@ -330,6 +330,7 @@ export function writeGetStatusResponse(w: BinaryWriter, m: MessageInitShape<type
   if (m.pendingSteps !== undefined && m.pendingSteps !== 0) {
     w.uint32(112).uint32(m.pendingSteps);
   }
+  for (const x of m.warnings ?? []) w.uint32(122).string(x);
   return w;
 }
 
@@ -412,6 +413,11 @@ export function readGetStatusResponse(r: BinaryReader, len: number, m: GetStatus
         m.pendingSteps = r.uint32();
         break;
       }
+      case 15: {
+        if (t !== 2) wrongWireType("phoenix.v1.GetStatusResponse", 15, t);
+        m.warnings.push(r.string());
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -440,6 +446,7 @@ export function jsonGetStatusResponse(m: GetStatusResponse, a = false): JsonObje
   if (a || BigInt(m.lastEventSeq) !== 0n) j["lastEventSeq"] = m.lastEventSeq.toString();
   if (m.lastSync !== undefined) j["lastSync"] = jsonTimestamp(m.lastSync);
   if (a || m.pendingSteps !== 0) j["pendingSteps"] = m.pendingSteps;
+  if (a || m.warnings.length > 0) j["warnings"] = m.warnings.map((x) => x);
   return j;
 }
 
