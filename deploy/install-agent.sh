@@ -9,7 +9,10 @@
 # The bundle is downloaded from the coordinator's HTTP endpoint, http://<host>:7480 unless
 # PHOENIX_COORDINATOR_HTTP (e.g. http://10.0.0.5:8080) says otherwise.
 # Installs Debian's nodejs when no node >= 18 is present. Safe to run again: it updates the
-# bundle and the configuration and restarts the agent. Without a running systemd (a container
+# bundle and the configuration and restarts the agent. Run with neither value on a guest that has
+# an agent, it updates the bundle and the unit and keeps /etc/phoenix/agent.json as it is:
+#   curl -fsSL http://10.0.0.5:7480/agent/install.sh | sudo sh
+# Without a running systemd (a container
 # image being built, a chroot) everything is installed and the start is left to the caller.
 # PHOENIX_INSTALL_ROOT installs below another root directory (image builds, tests).
 set -eu
@@ -28,8 +31,14 @@ die() {
 
 coordinator=${1:-${PHOENIX_COORDINATOR:-}}
 token=${2:-${PHOENIX_ENROLLMENT_TOKEN:-}}
-if [ -z "$coordinator" ] || [ -z "$token" ]; then
-  die "usage: install-agent.sh COORDINATOR TOKEN (or PHOENIX_COORDINATOR and PHOENIX_ENROLLMENT_TOKEN)"
+update=''
+if [ -z "$coordinator" ] && [ -z "$token" ] && [ -f "$CONFIG_DIR/agent.json" ]; then
+  # An update: the installed configuration stays, and says where the coordinator is.
+  update=1
+  coordinator=$(sed -n 's/^[[:space:]]*"coordinator":[[:space:]]*"\([^"]*\)".*$/\1/p' "$CONFIG_DIR/agent.json" | head -n 1)
+  [ -n "$coordinator" ] || die "/etc/phoenix/agent.json names no coordinator: give COORDINATOR and TOKEN"
+elif [ -z "$coordinator" ] || [ -z "$token" ]; then
+  die "usage: install-agent.sh COORDINATOR TOKEN (or PHOENIX_COORDINATOR and PHOENIX_ENROLLMENT_TOKEN; neither, to update an installed agent)"
 fi
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 
@@ -90,20 +99,24 @@ trap - EXIT
 say "installed phoenix-agent $version in $PREFIX"
 
 # 3. the configuration: readable by root only, since it holds the token.
-mkdir -p "$(dirname "$CONFIG_DIR")" "$(dirname "$ROOT$STATE_DIR")"
-umask 077
-mkdir -p "$CONFIG_DIR" "$ROOT$STATE_DIR"
-escaped=$(printf '%s' "$token" | sed 's/[\\"]/\\&/g')
-cat >"$CONFIG_DIR/agent.json.tmp" <<EOF
+if [ -n "$update" ]; then
+  say "kept the configuration in /etc/phoenix/agent.json"
+else
+  mkdir -p "$(dirname "$CONFIG_DIR")" "$(dirname "$ROOT$STATE_DIR")"
+  umask 077
+  mkdir -p "$CONFIG_DIR" "$ROOT$STATE_DIR"
+  escaped=$(printf '%s' "$token" | sed 's/[\\"]/\\&/g')
+  cat >"$CONFIG_DIR/agent.json.tmp" <<EOF
 {
   "coordinator": "$host:$port",
   "enrollmentToken": "$escaped",
   "stateDir": "$STATE_DIR"
 }
 EOF
-chmod 0600 "$CONFIG_DIR/agent.json.tmp"
-mv -f "$CONFIG_DIR/agent.json.tmp" "$CONFIG_DIR/agent.json"
-umask 022
+  chmod 0600 "$CONFIG_DIR/agent.json.tmp"
+  mv -f "$CONFIG_DIR/agent.json.tmp" "$CONFIG_DIR/agent.json"
+  umask 022
+fi
 
 # 4. the systemd unit (the same as deploy/systemd/phoenix-agent.service), with this node.
 mkdir -p "$(dirname "$UNIT")"

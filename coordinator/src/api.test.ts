@@ -6,6 +6,7 @@ import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { ClusterService, clientCredentials, createClient, GpuState, timestampFromDate } from "@phoenix/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestTls } from "../../packages/proto/src/test-tls";
+import { VERSION } from "./config";
 import { createLogger } from "./logger";
 import { startTestCoordinator, TEST_TOKENS, type TestCoordinator, writeModel } from "./test-support/lab";
 import { startScriptedAgent } from "./test-support/scripted-agent";
@@ -175,6 +176,26 @@ describe("ClusterService and two guests cloned with one machine id", () => {
       }
     } finally {
       for (const s of sessions) s.close();
+    }
+  });
+});
+
+describe("ClusterService and an agent of another version", () => {
+  it("says in status and plan which guest runs it and how to update it", async () => {
+    const beta = startScriptedAgent(lab.agentAddress, {
+      agentId: "id-beta-old",
+      token: TEST_TOKENS.enrollment,
+      agentVersion: "0.0.9",
+      inventory: { host: { hostname: "beta", vmid: 202 } },
+    });
+    await beta.welcome;
+    try {
+      const c = lab.client();
+      const note = `beta: its agent is 0.0.9, this coordinator ${VERSION}: `;
+      for (const warnings of [(await c.getStatus({})).warnings, (await c.plan({})).warnings])
+        expect(warnings.filter((w) => w.startsWith(note))).toHaveLength(1);
+    } finally {
+      beta.close();
     }
   });
 });

@@ -13,9 +13,10 @@ import {
   toErrorInfo,
 } from "@phoenix/proto";
 import { createChannel } from "./async-channel";
+import { VERSION } from "./config";
 import { executeSteps } from "./executor";
 import type { Emit, FleetActions } from "./fleet-actions";
-import { clashText } from "./identity-clash";
+import { fleetNotes } from "./fleet-notes";
 import type { Logger } from "./logger";
 import type { ManagerAccess } from "./manager-access";
 import type { ModelSource } from "./model-source";
@@ -50,6 +51,8 @@ export interface ConvergenceDeps {
   emit: Emit;
   lock: WriteLock;
   logger: Logger;
+  /** How a guest updates its agent from this coordinator, for the version notes (none: not served). */
+  agentUpdateCommand?: string;
 }
 
 /** A plan with what it was computed from. */
@@ -173,7 +176,14 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     const observed = toObservedState(snapshot, st);
     const desired = desiredState(model, observed, { adopted: adoptedForScheduler(model, state) });
     const plan = planSteps(desired, observed);
-    for (const clash of snapshot.clashes ?? []) plan.notes.push({ message: clashText(clash) });
+    plan.notes.push(
+      ...fleetNotes({
+        agents: snapshot.agents,
+        ...(snapshot.clashes ? { clashes: snapshot.clashes } : {}),
+        version: VERSION,
+        ...(deps.agentUpdateCommand ? { updateCommand: deps.agentUpdateCommand } : {}),
+      }),
+    );
     return { plan, desired };
   };
 

@@ -18,6 +18,7 @@ import { createClusterHandlers } from "./cluster-handlers";
 import { type CoordinatorConfig, formatListen, type ListenAddress } from "./config";
 import { createConvergence, legacyEnvironmentSource } from "./convergence";
 import { createFleetActions, type Emit } from "./fleet-actions";
+import { agentUpdateCommand } from "./fleet-notes";
 import { matchGuest } from "./guest-match";
 import { type InstallServer, startInstallServer } from "./install-server";
 import type { Logger } from "./logger";
@@ -198,6 +199,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     emit,
     lock,
     logger,
+    ...(config.httpListen ? { agentUpdateCommand: agentUpdateCommand(config.httpListen.port) } : {}),
   });
   const reconciler = createReconciler({
     debounceMs: config.reconcileDebounceMs,

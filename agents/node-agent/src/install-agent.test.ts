@@ -128,6 +128,31 @@ describe("deploy/install-agent.sh", () => {
     expect(existsSync(join(root, "opt/phoenix/phoenix-agent.mjs"))).toBe(false);
   });
 
+  it("run with neither value on a guest with an agent, updates the bundle and keeps its configuration", async () => {
+    const root = join(dir, "self-update");
+    expect((await install(root, ["10.0.0.5:7443", "tok-1"])).code).toBe(0);
+    const config = join(root, "etc/phoenix/agent.json");
+    const before = readFileSync(config, "utf8");
+    const old = bundleText;
+    bundleText = bundleText.replace("0.1.0-test", "0.2.0-test");
+    try {
+      const r = await install(root, []);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain("installed phoenix-agent 0.2.0-test");
+      expect(r.out).toContain("kept the configuration in /etc/phoenix/agent.json");
+      expect(readFileSync(config, "utf8")).toBe(before);
+      expect(statSync(config).mode & 0o777).toBe(0o600);
+    } finally {
+      bundleText = old;
+    }
+    writeFileSync(config, '{"coordinatorAddress": "x"}\n');
+    const r = await install(root, []);
+    expect([r.code, r.out.trim()]).toEqual([
+      1,
+      "phoenix-agent install: /etc/phoenix/agent.json names no coordinator: give COORDINATOR and TOKEN",
+    ]);
+  });
+
   it("keeps the installed bundle when the new one does not run", async () => {
     const root = join(dir, "update");
     expect((await install(root, ["10.0.0.5", "tok"])).code).toBe(0);

@@ -18,6 +18,7 @@ import {
   timestampNow,
   type Welcome,
 } from "@phoenix/proto";
+import { VERSION } from "../config";
 
 /** What the scripted agent answers to a command: a result, nothing (stay silent), or a delay first. */
 export type ScriptedAnswer = ResultInit | undefined | Promise<ResultInit | undefined>;
@@ -147,7 +148,7 @@ export function startScriptedAgent(address: string, o: ScriptedAgentOptions): Sc
     value: {
       agentId: o.agentId,
       enrollmentToken: o.token,
-      agentVersion: o.agentVersion ?? "0.0.0-test",
+      agentVersion: o.agentVersion ?? VERSION,
       inventory: o.inventory ?? { host: { hostname: o.agentId } },
     },
   });

@@ -1,0 +1,40 @@
+import { clashText, type IdentityClash } from "./identity-clash";
+import type { PlanNote } from "./planner";
+import type { AgentRecord } from "./registry";
+
+/** What the plan cannot fix but the operator should know about the agents themselves. */
+export interface FleetNotesInput {
+  agents: readonly Pick<AgentRecord, "name" | "online" | "agentVersion">[];
+  clashes?: readonly IdentityClash[];
+  /** This coordinator's version. */
+  version: string;
+  /** How a guest updates its agent, e.g. the install script's URL; undefined when not served. */
+  updateCommand?: string;
+}
+
+/**
+ * Notes on the agents: an agent id that two machines present, and agents of another version than
+ * the coordinator (after the coordinator was updated, the guests still run the agent they
+ * installed), each with what to do.
+ */
+export function fleetNotes(o: FleetNotesInput): PlanNote[] {
+  const notes: PlanNote[] = (o.clashes ?? []).map((c) => ({ message: clashText(c) }));
+  const how = o.updateCommand
+    ? `update it on the guest with: ${o.updateCommand}`
+    : "install the coordinator's agent bundle on the guest (deploy/README.md)";
+  for (const a of [...o.agents].sort((x, y) => x.name.localeCompare(y.name))) {
+    if (!a.online || !a.agentVersion || a.agentVersion === o.version) continue;
+    notes.push({
+      guest: a.name,
+      message: `its agent is ${a.agentVersion}, this coordinator ${o.version}: ${how}`,
+    });
+  }
+  return notes;
+}
+
+/** The command that updates an agent in place, for a coordinator serving install files on `httpPort`. */
+export function agentUpdateCommand(httpPort: number | undefined): string | undefined {
+  return httpPort === undefined
+    ? undefined
+    : `curl -fsSL http://<coordinator>:${httpPort}/agent/install.sh | sudo sh`;
+}
