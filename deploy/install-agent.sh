@@ -14,6 +14,8 @@
 #   curl -fsSL http://10.0.0.5:7480/agent/install.sh | sudo sh
 # Without a running systemd (a container
 # image being built, a chroot) everything is installed and the start is left to the caller.
+# A coordinator with TLS: put the CA that signed its certificate in /etc/phoenix/ca.pem (cloud-init
+# can write it) or name the file in PHOENIX_TLS_CA, and the agent trusts it.
 # PHOENIX_INSTALL_ROOT installs below another root directory (image builds, tests).
 set -eu
 
@@ -56,6 +58,15 @@ case $token in
   *[!!-~]*) die "enrollment token must be printable ASCII without spaces" ;;
 esac
 http_base=${PHOENIX_COORDINATOR_HTTP:-http://$host:7480}
+tls_ca=${PHOENIX_TLS_CA:-}
+if [ -z "$tls_ca" ] && [ -f "$CONFIG_DIR/ca.pem" ]; then tls_ca=/etc/phoenix/ca.pem; fi
+if [ -n "$tls_ca" ] && [ -z "$update" ]; then
+  case $tls_ca in
+    /*) ;;
+    *) die "PHOENIX_TLS_CA must be an absolute path, got: $tls_ca" ;;
+  esac
+  grep -q 'BEGIN CERTIFICATE' "$ROOT$tls_ca" 2>/dev/null || die "$tls_ca holds no PEM certificate"
+fi
 
 node_major() {
   "$1" -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null || echo 0
@@ -109,7 +120,8 @@ else
   cat >"$CONFIG_DIR/agent.json.tmp" <<EOF
 {
   "coordinator": "$host:$port",
-  "enrollmentToken": "$escaped",
+  "enrollmentToken": "$escaped",${tls_ca:+
+  \"tlsCa\": \"$tls_ca\",}
   "stateDir": "$STATE_DIR"
 }
 EOF

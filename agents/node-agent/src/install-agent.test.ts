@@ -1,5 +1,14 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -151,6 +160,38 @@ describe("deploy/install-agent.sh", () => {
       1,
       "phoenix-agent install: /etc/phoenix/agent.json names no coordinator: give COORDINATOR and TOKEN",
     ]);
+  });
+
+  it("makes the agent trust the CA in /etc/phoenix/ca.pem or PHOENIX_TLS_CA, for a coordinator with TLS", async () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const withCa = join(dir, "tls-default");
+    mkdirSync(join(withCa, "etc/phoenix"), { recursive: true });
+    writeFileSync(join(withCa, "etc/phoenix/ca.pem"), pem);
+    expect((await install(withCa, ["10.0.0.5", "tok"])).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(withCa, "etc/phoenix/agent.json"), "utf8"))).toEqual({
+      coordinator: "10.0.0.5:7443",
+      enrollmentToken: "tok",
+      tlsCa: "/etc/phoenix/ca.pem",
+      stateDir: "/var/lib/phoenix",
+    });
+
+    const named = join(dir, "tls-named");
+    mkdirSync(join(named, "srv"), { recursive: true });
+    writeFileSync(join(named, "srv/fleet-ca.pem"), pem);
+    expect((await install(named, ["10.0.0.5", "tok"], { PHOENIX_TLS_CA: "/srv/fleet-ca.pem" })).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(named, "etc/phoenix/agent.json"), "utf8")).tlsCa).toBe(
+      "/srv/fleet-ca.pem",
+    );
+  });
+
+  it.each([
+    ["ca.pem", /PHOENIX_TLS_CA must be an absolute path, got: ca.pem/],
+    ["/srv/missing.pem", /\/srv\/missing.pem holds no PEM certificate/],
+  ])("refuses PHOENIX_TLS_CA=%s with one message and installs nothing", async (ca, message) => {
+    const root = join(dir, "tls-refused");
+    const r = await install(root, ["10.0.0.5", "tok"], { PHOENIX_TLS_CA: ca });
+    expect([r.code, r.out.trim().split("\n")]).toEqual([1, [expect.stringMatching(message)]]);
+    expect(existsSync(join(root, "opt/phoenix/phoenix-agent.mjs"))).toBe(false);
   });
 
   it("keeps the installed bundle when the new one does not run", async () => {
