@@ -1,15 +1,17 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTestTls } from "../../packages/proto/src/test-tls";
 import { freePort, pollFor } from "../../test/lab/host-process";
 import { inheritedEnv } from "../../test/sandbox/inherited-env";
 
-// The coordinator as deploy/install-coordinator.sh leaves it on a host: the real bundles of this
-// checkout installed below a temporary root, started the way its systemd unit starts it (the unit's
-// ExecStart with the environment file), then used the way an operator and the guests use it.
+// The coordinator as deploy/install-coordinator.sh leaves it on a host, with TLS set up as
+// deploy/README.md says: the real bundles of this checkout installed below a temporary root, started
+// the way its systemd unit starts it (the unit's ExecStart with the environment file), then used the
+// way an operator and the guests use it.
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "phoenix-installed-coordinator-"));
 const root = join(dir, "root");
@@ -18,6 +20,7 @@ const INSTALLED = ["/etc/phoenix/", "/opt/phoenix-coordinator/", "/var/lib/phoen
 /** An installed path as it lies below the temporary root. */
 const below = (path: string) => (INSTALLED.some((p) => path.startsWith(p)) ? join(root, path) : path);
 const installedFile = (path: string) => readFileSync(join(root, path), "utf8");
+const tls = makeTestTls("phoenix-installed-tls-");
 
 let coordinator: ChildProcess;
 let log = "";
@@ -30,21 +33,21 @@ beforeAll(async () => {
   const [port, httpPort] = [await freePort("127.0.0.1"), await freePort("127.0.0.1")];
   grpc = `127.0.0.1:${port}`;
   http = `http://127.0.0.1:${httpPort}`;
-  const install = spawnSync(
-    "sh",
-    [
-      join(repo, "deploy/install-coordinator.sh"),
-      "--model",
-      model,
-      "--listen",
-      grpc,
-      "--http-listen",
-      `127.0.0.1:${httpPort}`,
-    ],
-    { encoding: "utf8", env: { PATH: process.env.PATH ?? "", PHOENIX_INSTALL_ROOT: root } },
+  const install = (...args: string[]) => {
+    const r = spawnSync("sh", [join(repo, "deploy/install-coordinator.sh"), ...args], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "", PHOENIX_INSTALL_ROOT: root },
+    });
+    if (r.status !== 0) throw new Error(`install-coordinator.sh exited ${r.status}: ${r.stderr}`);
+  };
+  install("--model", model, "--listen", grpc, "--http-listen", `127.0.0.1:${httpPort}`);
+  // TLS as deploy/README.md says: the certificate's lines added to coordinator.env, which an
+  // update (the script run again, with no option) keeps.
+  appendFileSync(
+    join(root, "etc/phoenix/coordinator.env"),
+    `PHOENIX_TLS_CERT=${tls.certFile}\nPHOENIX_TLS_KEY=${tls.keyFile}\n`,
   );
-  if (install.status !== 0)
-    throw new Error(`install-coordinator.sh exited ${install.status}: ${install.stderr}`);
+  install();
 
   // What systemd would run: ExecStart, with EnvironmentFile's settings as the environment.
   const unit = installedFile("etc/systemd/system/phoenix-coordinator.service");
@@ -71,23 +74,25 @@ beforeAll(async () => {
 afterAll(async () => {
   if (coordinator.exitCode === null) coordinator.kill("SIGKILL");
   rmSync(dir, { recursive: true, force: true });
+  rmSync(tls.dir, { recursive: true, force: true });
 });
 
 /** The installed phoenix CLI with root's settings, and one of the installed token files. */
-function phoenix(token: "api" | "read-only" | "enrollment", args: string[]) {
+function phoenix(token: "api" | "read-only" | "enrollment", args: string[], tlsCa: string = tls.caFile) {
   const r = spawnSync(process.execPath, [join(root, "opt/phoenix-coordinator/cli/phoenix.mjs"), ...args], {
     encoding: "utf8",
     env: {
       ...inheritedEnv(),
       PHOENIX_CONFIG: join(root, "root/.config/phoenix/cli.json"),
       PHOENIX_TOKEN_FILE: join(root, `etc/phoenix/${token}.token`),
+      PHOENIX_TLS_CA: tlsCa,
       NO_COLOR: "1",
     },
   });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-describe("phoenix-coordinator installed by deploy/install-coordinator.sh", () => {
+describe("phoenix-coordinator installed by deploy/install-coordinator.sh, with TLS", () => {
   it("serves the guests' install script and agent bundle from this checkout", async () => {
     const body = async (path: string) => Buffer.from(await (await fetch(`${http}${path}`)).arrayBuffer());
     expect(await body("/agent/install.sh")).toEqual(readFileSync(join(repo, "deploy/install-agent.sh")));
@@ -97,6 +102,8 @@ describe("phoenix-coordinator installed by deploy/install-coordinator.sh", () =>
   });
 
   it("answers root's phoenix command with the API token, reads with the read-only token, and refuses the rest", () => {
+    const untrusted = phoenix("api", ["status"], tls.otherCaFile);
+    expect(untrusted.code).not.toBe(0);
     const status = phoenix("api", ["status", "--json"]);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.out).cluster).toBe("thinkheads");
@@ -110,6 +117,9 @@ describe("phoenix-coordinator installed by deploy/install-coordinator.sh", () =>
   it("installs an agent from its endpoint as a guest's cloud-init does, and the agent connects", async () => {
     const script = await (await fetch(`${http}/agent/install.sh`)).text();
     const guest = join(dir, "guest");
+    // What the user-data's commented entry writes for a coordinator with TLS.
+    mkdirSync(join(guest, "etc/phoenix"), { recursive: true });
+    cpSync(tls.caFile, join(guest, "etc/phoenix/ca.pem"));
     const r = spawnSync("sh", ["-s"], {
       input: script,
       encoding: "utf8",
@@ -129,6 +139,8 @@ describe("phoenix-coordinator installed by deploy/install-coordinator.sh", () =>
 
     // The installed unit's command, on the installed config; no Docker here (the agent reports it
     // unreachable), its state below the guest's root.
+    const config = JSON.parse(readFileSync(join(guest, "etc/phoenix/agent.json"), "utf8"));
+    expect(config.tlsCa).toBe("/etc/phoenix/ca.pem");
     const unit = readFileSync(join(guest, "etc/systemd/system/phoenix-agent.service"), "utf8");
     const execStart = /^ExecStart=(.+)$/m.exec(unit)![1]!.split(" ");
     const onGuest = (a: string) =>
@@ -143,6 +155,8 @@ describe("phoenix-coordinator installed by deploy/install-coordinator.sh", () =>
         join(dir, "no-docker.sock"),
         "--agent-id",
         "installed-agent",
+        "--tls-ca",
+        join(guest, config.tlsCa),
       ],
       { env: inheritedEnv(), stdio: "ignore" },
     );
