@@ -45,23 +45,25 @@ function toGuest(
   file: string,
   path: string,
 ): Guest {
-  const role = ROLES.find((r) => r === entry.swarm_role) ?? "none";
+  const role = ROLES.find((r) => r === entry.swarm_role);
   const availability = AVAILABILITIES.find((a) => a === entry.swarm_availability);
   const nodeLabels = stringList(entry.node_labels).flatMap((text) => {
     const parsed = parseLabel(text);
     return parsed.ok ? [parsed.label] : [];
   });
-  return {
+  const guest: Guest = {
     kind,
     vmid,
     name: typeof entry.name === "string" ? entry.name : "",
-    swarmRole: role,
+    swarmRole: role ?? "none",
     ...(availability ? { swarmAvailability: availability } : {}),
     nodeLabels,
     dockerStacks: stringList(entry.docker_stacks),
     config: entry,
     source: { file, path },
   };
+  if (entry.swarm_role !== undefined && !role) UNKNOWN_ROLE.add(guest);
+  return guest;
 }
 
 function readEntry(
@@ -82,7 +84,6 @@ function readEntry(
   if (typeof vmid !== "number" || !Number.isInteger(vmid)) return undefined;
   const guest = toGuest(kind, entry, vmid, file, formatJsonPath(path));
   PATHS.set(guest, path);
-  if (entry.swarm_role !== undefined && !ROLES.some((r) => r === entry.swarm_role)) UNKNOWN_ROLE.add(guest);
   return guest;
 }
 
