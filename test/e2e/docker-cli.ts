@@ -133,3 +133,13 @@ export async function httpFromTask(
   if (r.code !== 0 || !r.stdout.startsWith("HTTP/1.")) return undefined;
   return r.stdout.slice(r.stdout.indexOf("\r\n\r\n") + 4);
 }
+
+/**
+ * The addresses a name resolves to inside a task's container (busybox `nslookup` against Docker's
+ * embedded DNS), sorted; empty when it does not resolve.
+ */
+export async function resolveFromTask(node: Guest, containerId: string, name: string): Promise<string[]> {
+  const r = await docker(node, ["exec", containerId, "nslookup", name], { reject: false });
+  const answer = r.stdout.slice(Math.max(0, r.stdout.indexOf("\nName:")));
+  return [...answer.matchAll(/^Address:\s*(\S+)$/gm)].map((m) => m[1] as string).sort();
+}

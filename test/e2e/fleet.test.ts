@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import type { EventJson } from "@phoenix/events";
@@ -12,6 +12,7 @@ import {
   dockerEvents,
   httpFromTask,
   networkNames,
+  resolveFromTask,
   runningTasks,
   type SwarmNode,
   swarmNodes,
@@ -392,6 +393,42 @@ describe("c. one stack in two environments", () => {
         await reach(app!, theirs!.addresses[`phoenix_env_${other}`]!),
         `${env} app -> ${other} IP`,
       ).toBeUndefined();
+    }
+  });
+
+  it("gives two stacks of one environment that share a service name each their own", async () => {
+    // "production" sorts after "phoenix_env_", so a task looks a name up on the environment network
+    // first: a short name there would be both stacks' (each `db` answering for the other).
+    const stacks = ["shop_a", "shop_b"];
+    const standin = "qdrant/qdrant:v1.12.0"; // any image the lab has on every guest
+    for (const stack of stacks) {
+      const dir = join(lab.modelDir, "stacks", stack);
+      mkdirSync(dir, { recursive: true });
+      const service = `    image: ${standin}\n    deploy:\n      endpoint_mode: dnsrr\n`;
+      writeFileSync(join(dir, "docker-compose.yml"), `services:\n  db:\n${service}  client:\n${service}`);
+      writeFileSync(join(dir, "phoenix.json"), `${JSON.stringify({ environments: { production: {} } })}\n`);
+    }
+    try {
+      for (const stack of stacks) await phoenixOk(["swarm", "deploy", stack, "--env", "production"]);
+      for (const [stack, other] of [stacks, [...stacks].reverse()] as [string, string][]) {
+        const [client] = await runningTasks(manager(), `production_${stack}_client`);
+        const [own] = await runningTasks(manager(), `production_${stack}_db`);
+        const [theirs] = await runningTasks(manager(), `production_${other}_db`);
+        const resolve = (name: string) => resolveFromTask(lab.guest(client!.node), client!.containerId, name);
+        expect(await resolve("db"), `${stack} client -> db`).toEqual([
+          own!.addresses[`production_${stack}_default`],
+        ]);
+        expect(await resolve(`db.${other}`), `${stack} client -> db.${other}`).toEqual([
+          theirs!.addresses.phoenix_env_production,
+        ]);
+        expect(await resolve(`db.${stack}`)).toEqual([own!.addresses.phoenix_env_production]);
+        expect(await resolve(`production_${other}_db`)).toEqual([theirs!.addresses.phoenix_env_production]);
+      }
+    } finally {
+      for (const stack of stacks) {
+        await lab.phoenix(["swarm", "rm", stack, "--env", "production"]);
+        rmSync(join(lab.modelDir, "stacks", stack), { recursive: true, force: true });
+      }
     }
   });
 

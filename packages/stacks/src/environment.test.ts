@@ -1,6 +1,7 @@
 import { PhoenixError } from "@phoenix/errors";
 import { describe, expect, it } from "vitest";
 import {
+  environmentAlias,
   environmentNamespace,
   environmentNetwork,
   renameTraefikLabels,
@@ -104,9 +105,68 @@ describe("environments", () => {
       dev1_thinkheads_app: ["dev1_thinkheads_backend", "phoenix_env_dev1"],
     });
     const app = r.services.find((s) => s.Name === "dev1_thinkheads_app");
-    expect(app?.TaskTemplate.Networks?.[1]).toEqual({ Target: "phoenix_env_dev1", Aliases: ["app"] });
+    expect(app?.TaskTemplate.Networks).toEqual([
+      { Target: "dev1_thinkheads_backend", Aliases: ["app"] },
+      { Target: "phoenix_env_dev1", Aliases: ["app.thinkheads"] },
+    ]);
     expect(r.environmentNetwork).toEqual(environmentNetwork("dev1"));
     expect(r.external.networks).toEqual([]);
+  });
+
+  it("names services on the environment network by <service>.<stack>, so stacks sharing it never share a name", () => {
+    const composeYaml = `
+services:
+  db:
+    image: postgres:16
+    networks:
+      default:
+        aliases: [database]
+  web:
+    image: nginx:1.27
+`;
+    const networksOf = (stack: string, env: string) =>
+      renderStackSource({
+        composeYaml,
+        workingDir: `/stacks/${stack}`,
+        stack,
+        env,
+        readFile: () => {
+          throw new Error("no files");
+        },
+      }).services.map((s) => [s.Name, s.TaskTemplate.Networks]);
+    const byTarget = (list: { Target: string; Aliases: string[] }[]) =>
+      list.sort((a, b) => (a.Target < b.Target ? -1 : 1));
+    // Both sides of "phoenix_env": the stack's network sorts first in dev1, last in production.
+    for (const env of ["dev1", "production"]) {
+      expect(networksOf("shop", env)).toEqual([
+        [
+          `${env}_shop_db`,
+          byTarget([
+            { Target: `${env}_shop_default`, Aliases: ["database", "db"] },
+            { Target: `phoenix_env_${env}`, Aliases: ["db.shop"] },
+          ]),
+        ],
+        [
+          `${env}_shop_web`,
+          byTarget([
+            { Target: `${env}_shop_default`, Aliases: ["web"] },
+            { Target: `phoenix_env_${env}`, Aliases: ["web.shop"] },
+          ]),
+        ],
+      ]);
+    }
+    // Two stacks with the same service names: no name on the shared network is theirs both.
+    const onEnvironment = (stack: string) =>
+      networksOf(stack, "production").flatMap(
+        ([, networks]) =>
+          (networks as { Target: string; Aliases?: string[] }[]).find(
+            (n) => n.Target === "phoenix_env_production",
+          )?.Aliases ?? [],
+      );
+    const shop = new Set(onEnvironment("shop"));
+    expect(onEnvironment("blog")).toEqual(["db.blog", "web.blog"]);
+    expect(onEnvironment("blog").filter((a) => shop.has(a))).toEqual([]);
+    expect(environmentAlias("qdrant", "qdrant_service")).toBe("qdrant.qdrant_service");
   });
 
   it("describes the environment network as shared and Phoenix-owned", () => {

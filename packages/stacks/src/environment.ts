@@ -1,7 +1,7 @@
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { DEFAULT_NETWORK, DEFAULT_NETWORK_DRIVER } from "./compose";
 import type { ComposeConfig, ServiceConfig } from "./compose-types";
-import type { NetworkCreate } from "./engine-types";
+import type { NetworkCreate, ServiceSpec } from "./engine-types";
 
 /**
  * What rendering needs from a stack's `phoenix.json`. The model package owns the full schema
@@ -80,6 +80,43 @@ export function environmentNetwork(env: string): NetworkCreate {
     },
     Attachable: true,
   };
+}
+
+/**
+ * The name a service answers to on its environment network: `<service>.<stack>`, e.g.
+ * `qdrant.qdrant_service`. Short names (`db`) stay on the stack's own networks: every stack of an
+ * environment shares the environment network, so two stacks with a `db` would each resolve `db` to
+ * both of them there. Docker also registers the full service name (`<env>_<stack>_<service>`) on
+ * every network the service joins.
+ */
+export function environmentAlias(service: string, stack: string): string {
+  return `${service}.${stack}`;
+}
+
+/**
+ * Gives each service's attachment to the environment network the alias `environmentAlias` names,
+ * and no other (the conversion gives every user-defined network the short service name).
+ * `composeNames[i]` is the compose name of `services[i]`.
+ */
+export function scopeEnvironmentAliases(
+  services: ServiceSpec[],
+  composeNames: readonly string[],
+  env: string,
+  stack: string,
+): ServiceSpec[] {
+  const network = environmentNetworkName(env);
+  return services.map((spec, i) => {
+    const networks = spec.TaskTemplate.Networks;
+    if (!networks?.some((n) => n.Target === network)) return spec;
+    const alias = environmentAlias(composeNames[i] as string, stack);
+    return {
+      ...spec,
+      TaskTemplate: {
+        ...spec.TaskTemplate,
+        Networks: networks.map((n) => (n.Target === network ? { ...n, Aliases: [alias] } : n)),
+      },
+    };
+  });
 }
 
 /** Where and what an environment applies to a loaded compose file. */

@@ -23,6 +23,7 @@ export type { EnvironmentManifest, EnvironmentOptions, ServiceOverlay, StackMani
 export {
   applyEnvironment,
   ENVIRONMENT_NETWORK_PREFIX,
+  environmentAlias,
   environmentNamespace,
   environmentNetwork,
   environmentNetworkName,

@@ -18,6 +18,7 @@ import {
   environmentNetwork,
   environmentOf,
   type StackManifest,
+  scopeEnvironmentAliases,
 } from "./environment";
 import { invalidSecretOrConfigName, invalidServiceOrNetworkName } from "./names";
 import { convertService } from "./service";
@@ -199,6 +200,12 @@ export function renderStackSource(input: RenderInput): RenderedStack {
       const envNetwork = environmentNetwork(input.env);
       rendered.environmentNetwork = envNetwork;
       rendered.external.networks = rendered.external.networks.filter((n) => n !== envNetwork.Name);
+      rendered.services = scopeEnvironmentAliases(
+        rendered.services,
+        config.services.map((s) => s.name),
+        input.env,
+        input.stack as string,
+      );
     }
     checkNames(rendered, input.composeFile);
     return rendered;
