@@ -6,8 +6,9 @@
 #
 # COORDINATOR is the coordinator's gRPC address, host[:port] (port 7443 when left out); TOKEN is
 # the fleet's enrollment token. Prefer the environment for the token: arguments show in `ps`.
-# The bundle is downloaded from the coordinator's HTTP endpoint, http://<host>:7480 unless
-# PHOENIX_COORDINATOR_HTTP (e.g. http://10.0.0.5:8080) says otherwise.
+# The bundle is downloaded from where this script came from (the coordinator fills that in when it
+# serves the script), else from PHOENIX_COORDINATOR_HTTP (e.g. http://10.0.0.5:8080), else from
+# http://<host>:7480, or https://<host>:7480 when the agent is given a CA (below).
 # Installs Debian's nodejs when no node >= 18 is present. Safe to run again: it updates the
 # bundle and the configuration and restarts the agent. Run with neither value on a guest that has
 # an agent, it updates the bundle and the unit and keeps /etc/phoenix/agent.json as it is:
@@ -15,9 +16,15 @@
 # Without a running systemd (a container
 # image being built, a chroot) everything is installed and the start is left to the caller.
 # A coordinator with TLS: put the CA that signed its certificate in /etc/phoenix/ca.pem (cloud-init
-# can write it) or name the file in PHOENIX_TLS_CA, and the agent trusts it.
+# can write it) or name the file in PHOENIX_TLS_CA. The agent trusts it, and the bundle is then
+# downloaded over HTTPS checked against it:
+#   curl -fsSL --cacert /etc/phoenix/ca.pem https://10.0.0.5:7480/agent/install.sh | sudo sh
 # PHOENIX_INSTALL_ROOT installs below another root directory (image builds, tests).
 set -eu
+
+# Where this script was downloaded from (scheme://host:port): the coordinator's install endpoint
+# writes it into the line below as it serves the script; empty in the file itself.
+served_from=''
 
 ROOT=${PHOENIX_INSTALL_ROOT:-}
 PREFIX=$ROOT/opt/phoenix
@@ -57,8 +64,10 @@ esac
 case $token in
   *[!!-~]*) die "enrollment token must be printable ASCII without spaces" ;;
 esac
-http_base=${PHOENIX_COORDINATOR_HTTP:-http://$host:7480}
 tls_ca=${PHOENIX_TLS_CA:-}
+if [ -n "$update" ] && [ -z "$tls_ca" ]; then
+  tls_ca=$(sed -n 's/^[[:space:]]*"tlsCa":[[:space:]]*"\([^"]*\)".*$/\1/p' "$CONFIG_DIR/agent.json" | head -n 1)
+fi
 if [ -z "$tls_ca" ] && [ -f "$CONFIG_DIR/ca.pem" ]; then tls_ca=/etc/phoenix/ca.pem; fi
 if [ -n "$tls_ca" ] && [ -z "$update" ]; then
   case $tls_ca in
@@ -67,6 +76,16 @@ if [ -n "$tls_ca" ] && [ -z "$update" ]; then
   esac
   grep -q 'BEGIN CERTIFICATE' "$ROOT$tls_ca" 2>/dev/null || die "$tls_ca holds no PEM certificate"
 fi
+
+if [ -n "$tls_ca" ]; then default_http=https://$host:7480; else default_http=http://$host:7480; fi
+http_base=${PHOENIX_COORDINATOR_HTTP:-${served_from:-$default_http}}
+case $http_base in
+  http://?* | https://?*) http_base=${http_base%/} ;;
+  *) die "PHOENIX_COORDINATOR_HTTP must be an http:// or https:// URL, got: $http_base" ;;
+esac
+# Over HTTPS, the download is checked against the CA the agent trusts (else the system's CAs).
+ca_file=''
+case $http_base in https://*) [ -z "$tls_ca" ] || ca_file=$ROOT$tls_ca ;; esac
 
 node_major() {
   "$1" -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null || echo 0
@@ -91,12 +110,13 @@ tmp=$stage/phoenix-agent.mjs
 url="$http_base/agent/phoenix-agent.mjs"
 say "downloading $url"
 if command -v curl >/dev/null 2>&1; then
-  curl -fsSL --retry 5 --retry-delay 2 --retry-connrefused -o "$tmp" "$url" || die "cannot download $url"
+  curl -fsSL --retry 5 --retry-delay 2 --retry-connrefused ${ca_file:+--cacert "$ca_file"} -o "$tmp" "$url" ||
+    die "cannot download $url"
 elif command -v wget >/dev/null 2>&1; then
-  wget -q -t 5 -O "$tmp" "$url" || die "cannot download $url"
+  wget -q -t 5 ${ca_file:+--ca-certificate="$ca_file"} -O "$tmp" "$url" || die "cannot download $url"
 else
   # shellcheck disable=SC2016 # JavaScript, not shell: the template literal is node's.
-  URL=$url OUT=$tmp "$node" -e '
+  URL=$url OUT=$tmp env ${ca_file:+"NODE_EXTRA_CA_CERTS=$ca_file"} "$node" -e '
     fetch(process.env.URL).then(async (r) => {
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       require("fs").writeFileSync(process.env.OUT, Buffer.from(await r.arrayBuffer()));

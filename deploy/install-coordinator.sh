@@ -185,7 +185,13 @@ mv -f "$ROOT$UNIT.tmp" "$ROOT$UNIT"
 if [ "$http_listen" = off ]; then
   fetch="(--http-listen is off: serve $PREFIX/install-agent.sh and phoenix-agent.mjs to the guests yourself)"
 else
-  fetch="curl -fsSL http://<this host>:${http_listen##*:}/agent/install.sh | sudo PHOENIX_COORDINATOR=<this host>:$port PHOENIX_ENROLLMENT_TOKEN=<the token> sh"
+  # With TLS (certificate lines in coordinator.env) the endpoint is HTTPS, checked against the CA.
+  if grep -q '^PHOENIX_TLS_CERT=.' "$ROOT$ENV_FILE" 2>/dev/null; then
+    fetch="curl -fsSL --cacert /etc/phoenix/ca.pem https://<this host>:${http_listen##*:}/agent/install.sh"
+  else
+    fetch="curl -fsSL http://<this host>:${http_listen##*:}/agent/install.sh"
+  fi
+  fetch="$fetch | sudo PHOENIX_COORDINATOR=<this host>:$port PHOENIX_ENROLLMENT_TOKEN=<the token> sh"
 fi
 say "guests install their agent with deploy/cloud-init/user-data.yaml, or by hand:"
 say "  $fetch"

@@ -199,7 +199,9 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     emit,
     lock,
     logger,
-    ...(config.httpListen ? { agentUpdateCommand: agentUpdateCommand(config.httpListen.port) } : {}),
+    ...(config.httpListen
+      ? { agentUpdateCommand: agentUpdateCommand(config.httpListen.port, Boolean(config.tls)) }
+      : {}),
   });
   const reconciler = createReconciler({
     debounceMs: config.reconcileDebounceMs,
@@ -240,6 +242,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
         listen: config.httpListen,
         agentBundle: config.agentBundle,
         installScript: config.installScript,
+        ...(config.tls ? { tls: { certFile: config.tls.certFile, keyFile: config.tls.keyFile } } : {}),
         logger,
         health: () => {
           const s = registry.stats();
@@ -272,6 +275,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     {
       cluster: cluster.name,
       grpc: formatListen(address),
+      // With tls, the install endpoint is HTTPS as well.
       http: install ? formatListen(install.address) : undefined,
       tls: Boolean(config.tls),
       nats: Boolean(config.natsUrl),

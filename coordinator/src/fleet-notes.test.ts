@@ -54,6 +54,13 @@ describe("fleetNotes", () => {
 
   it("has no update command without an install endpoint", () => {
     expect(agentUpdateCommand(undefined)).toBeUndefined();
+    expect(agentUpdateCommand(undefined, true)).toBeUndefined();
+  });
+
+  it("updates over HTTPS, trusting the guest's CA, when the coordinator has TLS", () => {
+    expect(agentUpdateCommand(8443, true)).toBe(
+      "curl -fsSL --cacert /etc/phoenix/ca.pem https://<coordinator>:8443/agent/install.sh | sudo sh",
+    );
   });
 });
 

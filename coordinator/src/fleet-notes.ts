@@ -32,9 +32,13 @@ export function fleetNotes(o: FleetNotesInput): PlanNote[] {
   return notes;
 }
 
-/** The command that updates an agent in place, for a coordinator serving install files on `httpPort`. */
-export function agentUpdateCommand(httpPort: number | undefined): string | undefined {
-  return httpPort === undefined
-    ? undefined
+/**
+ * The command that updates an agent in place, for a coordinator serving install files on
+ * `httpPort`: over HTTPS when the coordinator has TLS, checked against the CA the guest was given.
+ */
+export function agentUpdateCommand(httpPort: number | undefined, tls = false): string | undefined {
+  if (httpPort === undefined) return undefined;
+  return tls
+    ? `curl -fsSL --cacert /etc/phoenix/ca.pem https://<coordinator>:${httpPort}/agent/install.sh | sudo sh`
     : `curl -fsSL http://<coordinator>:${httpPort}/agent/install.sh | sudo sh`;
 }

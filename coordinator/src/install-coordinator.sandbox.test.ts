@@ -32,7 +32,8 @@ beforeAll(async () => {
   cpSync(join(repo, "deploy/examples/model"), model, { recursive: true });
   const [port, httpPort] = [await freePort("127.0.0.1"), await freePort("127.0.0.1")];
   grpc = `127.0.0.1:${port}`;
-  http = `http://127.0.0.1:${httpPort}`;
+  // With TLS, the install endpoint is HTTPS too, with the same certificate.
+  http = `https://127.0.0.1:${httpPort}`;
   const install = (...args: string[]) => {
     const r = spawnSync("sh", [join(repo, "deploy/install-coordinator.sh"), ...args], {
       encoding: "utf8",
@@ -66,7 +67,7 @@ beforeAll(async () => {
   exit = new Promise((r) => coordinator.once("exit", (code) => r(code)));
   await pollFor(
     "the installed coordinator answers /healthz",
-    async () => ((await fetch(`${http}/healthz`).catch(() => undefined))?.ok ? true : undefined),
+    async () => (curl(`${http}/healthz`).code === 0 ? true : undefined),
     20_000,
   );
 });
@@ -76,6 +77,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   rmSync(tls.dir, { recursive: true, force: true });
 });
+
+/** `curl -fsS --cacert <ca> URL`, as a guest fetches from the install endpoint. */
+function curl(url: string, ca: string = tls.caFile) {
+  const r = spawnSync("curl", ["-fsS", "--cacert", ca, url], { env: inheritedEnv() });
+  return { code: r.status, body: r.stdout, err: r.stderr.toString() };
+}
 
 /** The installed phoenix CLI with root's settings, and one of the installed token files. */
 function phoenix(token: "api" | "read-only" | "enrollment", args: string[], tlsCa: string = tls.caFile) {
@@ -93,12 +100,21 @@ function phoenix(token: "api" | "read-only" | "enrollment", args: string[], tlsC
 }
 
 describe("phoenix-coordinator installed by deploy/install-coordinator.sh, with TLS", () => {
-  it("serves the guests' install script and agent bundle from this checkout", async () => {
-    const body = async (path: string) => Buffer.from(await (await fetch(`${http}${path}`)).arrayBuffer());
-    expect(await body("/agent/install.sh")).toEqual(readFileSync(join(repo, "deploy/install-agent.sh")));
-    expect(await body("/agent/phoenix-agent.mjs")).toEqual(
+  it("serves the guests' install script and agent bundle from this checkout, over HTTPS only", async () => {
+    // The script says where it came from, so it fetches the bundle from there too.
+    expect(curl(`${http}/agent/install.sh`).body.toString()).toBe(
+      readFileSync(join(repo, "deploy/install-agent.sh"), "utf8").replace(
+        "\nserved_from=''\n",
+        `\nserved_from='${http}'\n`,
+      ),
+    );
+    expect(curl(`${http}/agent/phoenix-agent.mjs`).body).toEqual(
       readFileSync(join(repo, "agents/node-agent/dist/phoenix-agent.mjs")),
     );
+    // A guest trusting another CA gets nothing; nor does plain HTTP.
+    const other = curl(`${http}/agent/install.sh`, tls.otherCaFile);
+    expect([other.code, other.body.length]).toEqual([60, 0]);
+    await expect(fetch(`${http.replace("https:", "http:")}/agent/install.sh`)).rejects.toThrow();
   });
 
   it("answers root's phoenix command with the API token, reads with the read-only token, and refuses the rest", () => {
@@ -115,7 +131,7 @@ describe("phoenix-coordinator installed by deploy/install-coordinator.sh, with T
   });
 
   it("installs an agent from its endpoint as a guest's cloud-init does, and the agent connects", async () => {
-    const script = await (await fetch(`${http}/agent/install.sh`)).text();
+    const script = curl(`${http}/agent/install.sh`).body.toString();
     const guest = join(dir, "guest");
     // What the user-data's commented entry writes for a coordinator with TLS.
     mkdirSync(join(guest, "etc/phoenix"), { recursive: true });
@@ -127,10 +143,10 @@ describe("phoenix-coordinator installed by deploy/install-coordinator.sh, with T
         PATH: process.env.PATH ?? "",
         PHOENIX_INSTALL_ROOT: guest,
         PHOENIX_COORDINATOR: grpc,
-        PHOENIX_COORDINATOR_HTTP: http,
         PHOENIX_ENROLLMENT_TOKEN: installedFile("etc/phoenix/enrollment.token").trim(),
       },
     });
+    expect(r.stderr).toContain(`phoenix-agent install: downloading ${http}/agent/phoenix-agent.mjs\n`);
     expect(r.stderr).toMatch(/^phoenix-agent install: installed phoenix-agent \S+ in \S*\/opt\/phoenix$/m);
     expect(r.status).toBe(0);
     expect(readFileSync(join(guest, "opt/phoenix/phoenix-agent.mjs"))).toEqual(

@@ -133,6 +133,23 @@ describe("deploy/install-coordinator.sh", () => {
       token_file: "/etc/phoenix/api.token",
     });
     expect(r.out).toContain("systemd is not running here");
+    expect(r.out).toContain(
+      "curl -fsSL http://<this host>:7480/agent/install.sh | sudo PHOENIX_COORDINATOR=<this host>:7443 PHOENIX_ENROLLMENT_TOKEN=<the token> sh",
+    );
+  });
+
+  it("tells how guests fetch over HTTPS, checked against the CA, once the coordinator has TLS", () => {
+    const root = join(dir, "r-tls");
+    expect(install(src, root, ["--model", model]).code).toBe(0);
+    writeFileSync(
+      join(root, "etc/phoenix/coordinator.env"),
+      `${read(root, "etc/phoenix/coordinator.env")}PHOENIX_TLS_CERT=/etc/phoenix/tls.crt\nPHOENIX_TLS_KEY=/etc/phoenix/tls.key\n`,
+    );
+    const r = install(src, root, []);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      "curl -fsSL --cacert /etc/phoenix/ca.pem https://<this host>:7480/agent/install.sh | sudo PHOENIX_COORDINATOR=<this host>:7443",
+    );
   });
 
   it("runs again as an update: new bundles, the same tokens, settings kept unless given, other lines kept", () => {

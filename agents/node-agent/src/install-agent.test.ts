@@ -9,12 +9,14 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { makeTestTls } from "../../../packages/proto/src/test-tls";
 import { loadConfig } from "./config";
 
 // deploy/install-agent.sh run for real: a loopback HTTP server plays the coordinator's endpoint,
@@ -32,31 +34,57 @@ let server: Server;
 let base = "";
 let bundleText = "";
 let requests: string[] = [];
+// The same files over HTTPS, with a certificate for 127.0.0.1 signed by tls.caFile.
+const tls = makeTestTls("phoenix-install-agent-tls-");
+let httpsServer: Server;
+let httpsBase = "";
+/** What the stand-in endpoint serves at /agent/install.sh (the user-data's test runs it). */
+const INSTALL_STUB = 'echo "install.sh ran for $PHOENIX_COORDINATOR"\n';
 
 beforeAll(async () => {
   // A tiny stand-in for the bundle that behaves like it for `--version`, the check the script runs,
   // and is an ES module like it (node runs one only from a .mjs file).
   bundleText =
     "import { argv } from 'node:process';\nif (argv.includes('--version')) console.log('0.1.0-test');\n";
-  server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     requests.push(req.url ?? "");
     if (req.url === "/agent/phoenix-agent.mjs") {
       res.writeHead(200, { "content-type": "text/javascript" }).end(bundleText);
+    } else if (req.url === "/agent/install.sh") {
+      res.writeHead(200, { "content-type": "text/x-shellscript" }).end(INSTALL_STUB);
     } else res.writeHead(404).end("not found");
-  });
+  };
+  server = createServer(serve);
+  httpsServer = createHttpsServer(
+    { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) },
+    serve,
+  ) as unknown as Server;
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const addr = server.address() as { port: number };
-  base = `http://127.0.0.1:${addr.port}`;
+  await new Promise<void>((r) => httpsServer.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  httpsBase = `https://127.0.0.1:${(httpsServer.address() as { port: number }).port}`;
 });
 afterAll(() => {
   server.close();
+  httpsServer.close();
   rmSync(dir, { recursive: true, force: true });
+  rmSync(tls.dir, { recursive: true, force: true });
 });
 
-/** Runs the script (asynchronously: the HTTP server it downloads from lives in this process). */
-function install(root: string, args: string[], env: Record<string, string> = {}) {
+/**
+ * Runs the script (asynchronously: the HTTP server it downloads from lives in this process);
+ * `servedFrom` fills its served_from line as the coordinator's endpoint does when serving it.
+ */
+function install(root: string, args: string[], env: Record<string, string> = {}, servedFrom?: string) {
+  let path = script;
+  if (servedFrom !== undefined) {
+    path = join(dir, `served-${requests.length}-${Math.random().toString(16).slice(2)}.sh`);
+    const text = readFileSync(script, "utf8");
+    expect(text).toContain("\nserved_from=''\n");
+    writeFileSync(path, text.replace("\nserved_from=''\n", `\nserved_from='${servedFrom}'\n`));
+  }
   return new Promise<{ code: number | null; out: string }>((resolve) => {
-    const child = spawn("sh", [script, ...args], {
+    const child = spawn("sh", [path, ...args], {
       env: {
         PATH: process.env.PATH ?? "",
         PHOENIX_INSTALL_ROOT: root,
@@ -184,6 +212,73 @@ describe("deploy/install-agent.sh", () => {
     );
   });
 
+  it("with a CA, downloads over HTTPS checked against it, from where the script was served", async () => {
+    const root = join(dir, "tls-https");
+    mkdirSync(join(root, "etc/phoenix"), { recursive: true });
+    writeFileSync(join(root, "etc/phoenix/ca.pem"), readFileSync(tls.caFile));
+    requests = [];
+    // Served from the HTTPS endpoint: the bundle comes from there (no PHOENIX_COORDINATOR_HTTP).
+    let r = await install(root, ["10.0.0.5", "tok"], { PHOENIX_COORDINATOR_HTTP: "" }, httpsBase);
+    expect([r.code, r.out]).toEqual([
+      0,
+      expect.stringContaining(`downloading ${httpsBase}/agent/phoenix-agent.mjs`),
+    ]);
+    expect(requests).toEqual(["/agent/phoenix-agent.mjs"]);
+    expect(readFileSync(join(root, "opt/phoenix/phoenix-agent.mjs"), "utf8")).toBe(bundleText);
+
+    // An update reads the CA from agent.json, wherever it is.
+    const named = join(dir, "tls-https-named");
+    mkdirSync(join(named, "srv"), { recursive: true });
+    writeFileSync(join(named, "srv/fleet-ca.pem"), readFileSync(tls.caFile));
+    const ca = { PHOENIX_TLS_CA: "/srv/fleet-ca.pem" };
+    expect(
+      (await install(named, ["10.0.0.5", "tok"], { ...ca, PHOENIX_COORDINATOR_HTTP: httpsBase })).code,
+    ).toBe(0);
+    r = await install(named, [], { PHOENIX_COORDINATOR_HTTP: "" }, httpsBase);
+    expect([r.code, r.out]).toEqual([0, expect.stringContaining("kept the configuration")]);
+
+    // A certificate the CA did not sign: nothing is downloaded or installed.
+    const other = join(dir, "tls-https-other");
+    mkdirSync(join(other, "etc/phoenix"), { recursive: true });
+    writeFileSync(join(other, "etc/phoenix/ca.pem"), readFileSync(tls.otherCaFile));
+    r = await install(other, ["10.0.0.5", "tok"], { PHOENIX_COORDINATOR_HTTP: "" }, httpsBase);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`cannot download ${httpsBase}/agent/phoenix-agent.mjs`);
+    expect(existsSync(join(other, "opt/phoenix/phoenix-agent.mjs"))).toBe(false);
+    expect(existsSync(join(other, "etc/phoenix/agent.json"))).toBe(false);
+  });
+
+  it.each([
+    ["no CA", false, "http://127.0.0.1:7480"],
+    ["a CA", true, "https://127.0.0.1:7480"],
+  ])(
+    "given neither served_from nor PHOENIX_COORDINATOR_HTTP and %s, downloads from %s",
+    async (_what, withCa, url) => {
+      const root = join(dir, `default-${withCa}`);
+      mkdirSync(join(root, "etc/phoenix"), { recursive: true });
+      if (withCa) writeFileSync(join(root, "etc/phoenix/ca.pem"), readFileSync(tls.caFile));
+      // The endpoint's default port on loopback, for this test only.
+      const onDefault = withCa
+        ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, (_q, res) =>
+            res.end(bundleText),
+          )
+        : createServer((_q, res) => res.end(bundleText));
+      await new Promise<void>((resolve, reject) => {
+        onDefault.once("error", reject);
+        onDefault.listen(7480, "127.0.0.1", resolve);
+      });
+      try {
+        const r = await install(root, ["127.0.0.1", "tok"], { PHOENIX_COORDINATOR_HTTP: "" });
+        expect([r.code, r.out]).toEqual([
+          0,
+          expect.stringContaining(`downloading ${url}/agent/phoenix-agent.mjs`),
+        ]);
+      } finally {
+        await new Promise((resolve) => onDefault.close(resolve));
+      }
+    },
+  );
+
   it.each([
     ["ca.pem", /PHOENIX_TLS_CA must be an absolute path, got: ca.pem/],
     ["/srv/missing.pem", /\/srv\/missing.pem holds no PEM certificate/],
@@ -246,6 +341,27 @@ describe("deploy/cloud-init/user-data.yaml", () => {
         .split("\n")
         .map((l) => l.split("=")[0]),
     ).toEqual(["PHOENIX_COORDINATOR", "PHOENIX_ENROLLMENT_TOKEN"]);
+  });
+
+  it("fetches the install script over HTTPS checked against ca.pem when cloud-init wrote one, and runs it", async () => {
+    const root = join(dir, "cloud-init");
+    mkdirSync(join(root, "etc/phoenix"), { recursive: true });
+    writeFileSync(
+      join(root, "etc/phoenix/install.env"),
+      `PHOENIX_COORDINATOR=10.0.0.5:7443\nPHOENIX_ENROLLMENT_TOKEN=tok\nPHOENIX_COORDINATOR_HTTP=${httpsBase}\n`,
+    );
+    writeFileSync(join(root, "etc/phoenix/ca.pem"), readFileSync(tls.caFile));
+    // The runcmd as written, with /etc/phoenix moved below the test's root.
+    const runcmd = data.runcmd[0]![2]!.replaceAll("/etc/phoenix", join(root, "etc/phoenix"));
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn("sh", ["-c", runcmd], { env: { PATH: process.env.PATH ?? "" } });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (out += d));
+      child.on("close", (code) => resolve({ code, out }));
+    });
+    expect([r.code, r.out]).toEqual([0, "install.sh ran for 10.0.0.5:7443\n"]);
+    expect(existsSync(join(root, "etc/phoenix/install.env"))).toBe(false);
   });
 
   it("downloads the install script from the coordinator, runs it, and removes the token file", () => {
