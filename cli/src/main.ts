@@ -5,8 +5,7 @@ import type { CommandContext } from "./context";
 import { createOutput } from "./output";
 import { reportError } from "./report-error";
 import { type Connection, type GlobalFlags, resolveConnection } from "./settings";
-
-const VERSION = "0.1.0";
+import { VERSION } from "./version";
 
 // biome-ignore lint/suspicious/noExplicitAny: commander passes positional arguments and options untyped
 type Handler = (ctx: CommandContext, ...args: any[]) => Promise<number | undefined>;

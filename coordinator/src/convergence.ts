@@ -179,6 +179,7 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     plan.notes.push(
       ...fleetNotes({
         agents: snapshot.agents,
+        at: snapshot.at,
         ...(snapshot.clashes ? { clashes: snapshot.clashes } : {}),
         version: VERSION,
         ...(deps.agentUpdateCommand ? { updateCommand: deps.agentUpdateCommand } : {}),

@@ -10,6 +10,8 @@ export interface FleetNotesInput {
   version: string;
   /** How a guest updates its agent, e.g. the install script's URL; undefined when not served. */
   updateCommand?: string;
+  /** When the fleet was observed (ms since the epoch): clash notes say how long ago the last switch was. */
+  at?: number;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface FleetNotesInput {
  * installed), each with what to do.
  */
 export function fleetNotes(o: FleetNotesInput): PlanNote[] {
-  const notes: PlanNote[] = (o.clashes ?? []).map((c) => ({ message: clashText(c) }));
+  const notes: PlanNote[] = (o.clashes ?? []).map((c) => ({ message: clashText(c, o.at) }));
   const how = o.updateCommand
     ? `update it on the guest with: ${o.updateCommand}`
     : "install the coordinator's agent bundle on the guest (deploy/README.md)";

@@ -96,4 +96,18 @@ describe("clashText", () => {
         "template, or give each agent its own agentId",
     );
   });
+
+  it.each([
+    [0, "0 s"],
+    [45_400, "45 s"],
+    [119_000, "119 s"],
+    [4 * 60_000 + 20_000, "4 min"],
+  ])("shown %i ms after the last switch, says %s ago", (since, age) => {
+    const c = { agentId: "4c1f", machines: [a, b], lastSwitch: 1_000_000 };
+    expect(clashText(c, 1_000_000 + since)).toMatch(
+      new RegExp(
+        `^agent id 4c1f is presented by 2 machines \\(last switch between them ${age} ago\\): gpu-1 `,
+      ),
+    );
+  });
 });

@@ -96,12 +96,22 @@ function machineText(m: Machine): string {
   return `${m.hostname || "(no hostname)"}${parts.length ? ` (${parts.join(", ")})` : ""}`;
 }
 
-/** One warning line: which machines, why it happens, and what to do. */
-export function clashText(c: IdentityClash): string {
+/**
+ * One warning line: which machines, why it happens, and what to do. With `now`, it also says how
+ * long ago the last switch was: the warning stays up for CLASH_WINDOW_MS after it, and by then the
+ * clash may be over (one of the machines fixed or stopped).
+ */
+export function clashText(c: IdentityClash, now?: number): string {
+  const when = now === undefined ? "" : ` (last switch between them ${ago(now - c.lastSwitch)} ago)`;
   return (
-    `agent id ${c.agentId} is presented by ${c.machines.length} machines: ${c.machines.map(machineText).join(", ")}. ` +
+    `agent id ${c.agentId} is presented by ${c.machines.length} machines${when}: ${c.machines.map(machineText).join(", ")}. ` +
     "Their sessions keep replacing each other, so only one is managed at a time. Clones of a template that " +
     "kept its /etc/machine-id? Empty it on each clone (truncate -s 0 /etc/machine-id, then reboot) and in the " +
     "template, or give each agent its own agentId"
   );
+}
+
+function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
 }

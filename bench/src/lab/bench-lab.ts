@@ -25,7 +25,6 @@ export function labUnavailable(): string | undefined {
   }
 }
 
-/** Resolves after `ms`. */
 /** The pid of a lab guest's dockerd (its pidfile in the guest's directory); undefined when it has none. */
 export function dockerdPid(guestDir: string): number | undefined {
   try {
@@ -35,6 +34,7 @@ export function dockerdPid(guestDir: string): number | undefined {
   }
 }
 
+/** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**

@@ -1,6 +1,7 @@
 import { GetStatusResponseCodec, timestampDate } from "@phoenix/proto";
 import type { CommandContext } from "../context";
 import { formatAge } from "../output";
+import { VERSION, versionWarning } from "../version";
 
 /** `phoenix status` */
 export async function status(ctx: CommandContext): Promise<number> {
@@ -36,7 +37,9 @@ export async function status(ctx: CommandContext): Promise<number> {
       res.eventsDropped > 0n ? out.red(`, ${res.eventsDropped} dropped`) : ""
     }`,
   );
-  for (const w of res.warnings) out.line(`${out.yellow("Warning")}      ${w}`);
+  const versions = versionWarning(VERSION, res.version);
+  for (const w of versions ? [...res.warnings, versions] : res.warnings)
+    out.line(`${out.yellow("Warning")}      ${w}`);
   if (res.stacks.length > 0) {
     out.line();
     out.table(
