@@ -94,6 +94,22 @@ Examples:
     .option("--json", "print JSON")
     .action(lazy(async () => (await import("./commands/nodes")).inspect));
 
+  const agents = cmd(program, "agents", "The phoenix-agent on each guest", [
+    "phoenix agents update",
+    "phoenix agents update drphoenix 950",
+  ]);
+  agents
+    .command("update [guests...]")
+    .addHelpText(
+      "after",
+      "\nEvery online agent of another version than the coordinator's agent bundle, or the guests named\n" +
+        "(name, hostname or vmid), replaces its bundle with that one and restarts into it (its systemd unit\n" +
+        "brings it back).\n\nExamples:\n  phoenix agents update\n  phoenix agents update drphoenix 950 --json",
+    )
+    .description("Update agents to the coordinator's agent bundle; each restarts into it")
+    .option("--json", "print JSON")
+    .action(lazy(async () => (await import("./commands/agents")).update));
+
   cmd(program, "plan", "Print the steps a sync would run now", ["phoenix plan", "phoenix plan --json"])
     .option("--json", "print JSON")
     .action(lazy(async () => (await import("./commands/sync")).plan));

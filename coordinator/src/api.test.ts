@@ -97,6 +97,7 @@ describe("ClusterService authentication", () => {
       "scaleService",
       (c: ReturnType<TestCoordinator["client"]>) => c.scaleService({ service: "x", replicas: 2 }),
     ],
+    ["updateAgents", (c: ReturnType<TestCoordinator["client"]>) => drain(c.updateAgents({}))],
   ])("refuses %s to the read-only token with PERMISSION_DENIED", async (method, call) => {
     const err = await refusal(call(lab.client(TEST_TOKENS.readOnly)));
     expect(err?.code).toBe(ErrorCode.PERMISSION_DENIED);

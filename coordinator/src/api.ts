@@ -14,10 +14,17 @@ export const WRITE_METHODS: ReadonlySet<Method> = new Set<Method>([
   "deployStack",
   "removeStack",
   "scaleService",
+  "updateAgents",
 ]);
 
 /** Methods that answer with a stream. */
-const STREAMING: ReadonlySet<Method> = new Set<Method>(["sync", "deployStack", "serviceLogs", "watchEvents"]);
+const STREAMING: ReadonlySet<Method> = new Set<Method>([
+  "sync",
+  "deployStack",
+  "serviceLogs",
+  "watchEvents",
+  "updateAgents",
+]);
 
 function logFailure(log: Logger, method: string, err: unknown): void {
   const pe = err instanceof PhoenixError ? err : undefined;

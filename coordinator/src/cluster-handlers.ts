@@ -13,6 +13,7 @@ import {
   timestampDate,
   timestampFromDate,
   toErrorInfo,
+  type UpdateAgentsResponseSchema,
 } from "@phoenix/proto";
 import { VERSION } from "./config";
 import type { Convergence } from "./convergence";
@@ -33,7 +34,11 @@ export interface ClusterHandlerDeps {
   services: ServiceOps;
   convergence: Convergence;
   observe(signal?: AbortSignal): Promise<FleetSnapshot>;
+  /** `phoenix agents update`: see agent-updates.ts. */
+  updateAgents(guests: readonly string[], signal?: AbortSignal): AsyncIterable<UpdateAgentsResponseInit>;
 }
+
+type UpdateAgentsResponseInit = MessageInitShape<typeof UpdateAgentsResponseSchema>;
 
 type SwarmSummaryInit = MessageInitShape<typeof SwarmSummarySchema>;
 type StackSummaryInit = MessageInitShape<typeof StackSummarySchema>;
@@ -246,6 +251,10 @@ export function createClusterHandlers(deps: ClusterHandlerDeps): ServiceImpl<typ
       if (req.afterSeq > 0n) opts.afterSeq = req.afterSeq;
       else if (req.sinceTime) opts.sinceTime = timestampDate(req.sinceTime);
       for await (const event of events.watch(opts)) yield { event };
+    },
+
+    async *updateAgents(req, ctx) {
+      yield* deps.updateAgents(req.guests.map((g) => g.trim()).filter(Boolean), ctx.signal);
     },
   };
 }

@@ -12,6 +12,7 @@ import {
   serverCredentials,
   timestampFromMs,
 } from "@phoenix/proto";
+import { updateAgents } from "./agent-updates";
 import { createClusterApi } from "./api";
 import { createApiAuth } from "./api-auth";
 import { createClusterHandlers } from "./cluster-handlers";
@@ -218,6 +219,8 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     services: createServiceOps(managers),
     convergence,
     observe: (signal) => observer.observe(signal),
+    updateAgents: (guests, signal) =>
+      updateAgents({ registry, agentBundle: config.agentBundle, emit, logger }, guests, signal),
   });
   const server = new grpc.Server(defaultServerOptions);
   addService(server, AgentService, { session: (call) => registry.session(call) });

@@ -12,16 +12,14 @@ describe("fleetNotes", () => {
       "an older and a newer agent, by name, with the update command",
       { agents: [agent("web", "0.1.0"), agent("db", "0.3.0")], updateCommand: UPDATE },
       [
-        "db: its agent is 0.3.0, this coordinator 0.2.0: update it on the guest with: curl -fsSL http://<coordinator>:7480/agent/install.sh | sudo sh",
-        "web: its agent is 0.1.0, this coordinator 0.2.0: update it on the guest with: curl -fsSL http://<coordinator>:7480/agent/install.sh | sudo sh",
+        "db: its agent is 0.3.0, this coordinator 0.2.0: update it with phoenix agents update db (or on the guest: curl -fsSL http://<coordinator>:7480/agent/install.sh | sudo sh)",
+        "web: its agent is 0.1.0, this coordinator 0.2.0: update it with phoenix agents update web (or on the guest: curl -fsSL http://<coordinator>:7480/agent/install.sh | sudo sh)",
       ],
     ],
     [
       "no install endpoint served",
       { agents: [agent("web", "0.1.0")] },
-      [
-        "web: its agent is 0.1.0, this coordinator 0.2.0: install the coordinator's agent bundle on the guest (deploy/README.md)",
-      ],
+      ["web: its agent is 0.1.0, this coordinator 0.2.0: update it with phoenix agents update web"],
     ],
     [
       "an offline agent, or one that named no version",

@@ -21,14 +21,12 @@ export interface FleetNotesInput {
  */
 export function fleetNotes(o: FleetNotesInput): PlanNote[] {
   const notes: PlanNote[] = (o.clashes ?? []).map((c) => ({ message: clashText(c, o.at) }));
-  const how = o.updateCommand
-    ? `update it on the guest with: ${o.updateCommand}`
-    : "install the coordinator's agent bundle on the guest (deploy/README.md)";
+  const onGuest = o.updateCommand ? ` (or on the guest: ${o.updateCommand})` : "";
   for (const a of [...o.agents].sort((x, y) => x.name.localeCompare(y.name))) {
     if (!a.online || !a.agentVersion || a.agentVersion === o.version) continue;
     notes.push({
       guest: a.name,
-      message: `its agent is ${a.agentVersion}, this coordinator ${o.version}: ${how}`,
+      message: `its agent is ${a.agentVersion}, this coordinator ${o.version}: update it with phoenix agents update ${a.name}${onGuest}`,
     });
   }
   return notes;

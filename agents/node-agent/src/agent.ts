@@ -1,4 +1,5 @@
 import { clientTls } from "@phoenix/proto";
+import type { SelfUpdate } from "./commands/agent-update";
 import { type AgentConfig, describeConfig } from "./config";
 import { createDockerProvider } from "./docker";
 import { createExecutor } from "./executor";
@@ -13,8 +14,15 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-/** Starts the agent: inventory manager, executor and the session with the coordinator. */
-export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+/**
+ * Starts the agent: inventory manager, executor and the session with the coordinator. With
+ * `selfUpdate`, the coordinator can have it replace its bundle and restart (phoenix agents update).
+ */
+export async function startAgent(
+  config: AgentConfig,
+  log: Logger,
+  selfUpdate?: SelfUpdate,
+): Promise<RunningAgent> {
   // First, so unreadable TLS files are a configuration error before anything starts.
   const tls = clientTls(config.tls);
   const hw = await import("@phoenix/hardware");
@@ -38,6 +46,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     },
     log: log.child({ component: "executor" }),
     stateDir: config.stateDir,
+    ...(selfUpdate ? { selfUpdate } : {}),
   });
   session = createSession({
     coordinator: config.coordinator,

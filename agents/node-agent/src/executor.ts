@@ -10,6 +10,7 @@ import {
   timestampMs,
   toErrorInfo,
 } from "@phoenix/proto";
+import { agentUpdate, type SelfUpdate } from "./commands/agent-update";
 import type { CommandContext, Progress } from "./commands/context";
 import { joinTokens } from "./commands/join-tokens";
 import { nodeRemove } from "./commands/node-remove";
@@ -29,6 +30,7 @@ import { createIdempotencyCache, type IdempotencyCache } from "./idempotency-cac
 import type { Logger } from "./logger";
 import { redact } from "./redact";
 import { StackApplyError } from "./stack/stack-apply-error";
+import { AGENT_VERSION } from "./version";
 
 /** Sends a progress message of a command to the coordinator; resolves when more may be sent. */
 export type ProgressSink = (p: Progress & { commandId: string }) => Promise<void> | void;
@@ -57,6 +59,8 @@ export interface ExecutorOptions {
   log: Logger;
   /** Results of state-changing commands are kept in `<stateDir>/command-results.json` when set. */
   stateDir?: string;
+  /** How the agent replaces its bundle and restarts (AgentUpdateCommand); unset: it cannot. */
+  selfUpdate?: SelfUpdate;
 }
 
 type Kind = NonNullable<Command["kind"]["case"]>;
@@ -72,6 +76,7 @@ const WRITES: ReadonlySet<Kind> = new Set([
   "stackApply",
   "stackRemove",
   "serviceScale",
+  "agentUpdate",
 ]);
 /** Commands whose output is a stream of progress (log lines): they end when their session does. */
 const STREAMS: ReadonlySet<Kind> = new Set(["serviceLogs"]);
@@ -90,7 +95,7 @@ export function kindName(kind: string): string {
   return kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-async function dispatch(cmd: Command, ctx: CommandContext): Promise<ResultInit> {
+async function dispatch(cmd: Command, ctx: CommandContext, self?: SelfUpdate): Promise<ResultInit> {
   const k = cmd.kind;
   switch (k.case) {
     case "ping":
@@ -135,6 +140,8 @@ async function dispatch(cmd: Command, ctx: CommandContext): Promise<ResultInit> 
       return { case: "serviceScale", value: await serviceScale(k.value, ctx) };
     case "refreshInventory":
       return { case: "refreshInventory", value: await refreshInventory(k.value, ctx) };
+    case "agentUpdate":
+      return { case: "agentUpdate", value: await agentUpdate(k.value, ctx, self, AGENT_VERSION) };
     default:
       throw new PhoenixError(
         ErrorCode.INVALID_ARGUMENT,
@@ -221,7 +228,7 @@ export function createExecutor(opts: ExecutorOptions): Executor {
     };
     const base = { commandId: cmd.id, idempotencyKey: cmd.idempotencyKey };
     try {
-      const result = await Promise.race([dispatch(cmd, ctx), stopped]);
+      const result = await Promise.race([dispatch(cmd, ctx, opts.selfUpdate), stopped]);
       if (kind && SWARM_CHANGES.has(kind)) opts.onSwarmChanged?.();
       return create(CommandResultSchema, {
         ...base,
@@ -283,6 +290,11 @@ export function createExecutor(opts: ExecutorOptions): Executor {
       if (result.error)
         log.warn({ ...done, code: result.error.code, error: result.error.message }, "command failed");
       else log.info(done, "command done");
+      // A new bundle in place: restart into it once the session has sent this result (a replayed
+      // result, after the restart, restarts nothing).
+      if (result.result.case === "agentUpdate" && result.result.value.restarting) {
+        setImmediate(() => opts.selfUpdate?.restart());
+      }
       return result;
     },
     cancel(commandId, reason) {

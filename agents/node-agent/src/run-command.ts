@@ -1,4 +1,6 @@
+import { isAbsolute, resolve } from "node:path";
 import { startAgent } from "./agent";
+import type { SelfUpdate } from "./commands/agent-update";
 import type { AgentConfig } from "./config";
 import { createLogger } from "./logger";
 import { keepYoungGenerationSmall } from "./memory";
@@ -22,7 +24,6 @@ export async function runForever(cfg: AgentConfig): Promise<void> {
     log.error({ err: describe(err) }, "unhandled rejection (agent continues)"),
   );
 
-  const agent = await startAgent(cfg, log);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -32,6 +33,32 @@ export async function runForever(cfg: AgentConfig): Promise<void> {
     force.unref();
     agent.stop().finally(() => process.exit(0));
   };
+  const agent = await startAgent(
+    cfg,
+    log,
+    selfUpdate(process.argv[1], process.env, () => stop("update")),
+  );
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+}
+
+/**
+ * How this process updates itself: it runs from a bundle file (`phoenix-agent.mjs`, not the sources)
+ * and, to come back after exiting, needs a supervisor that restarts it: systemd's unit
+ * (Restart=always) sets INVOCATION_ID for the processes it starts.
+ */
+export function selfUpdate(
+  script: string | undefined,
+  env: Record<string, string | undefined>,
+  restart: () => void,
+): SelfUpdate | undefined {
+  if (!script?.endsWith(".mjs")) return undefined;
+  return {
+    bundlePath: isAbsolute(script) ? script : resolve(script),
+    node: process.execPath,
+    ...(env.INVOCATION_ID
+      ? {}
+      : { unsupervised: "this agent was not started by systemd (no INVOCATION_ID)" }),
+    restart,
+  };
 }

@@ -45,6 +45,7 @@ const cluster: ServiceImpl<typeof ClusterService> = {
   swarmJoin: notUsed,
   getSwarmStatus: notUsed,
   deployStack: notUsed,
+  updateAgents: notUsed,
   removeStack: notUsed,
   listStacks: notUsed,
   listServices: notUsed,

@@ -2,7 +2,7 @@
 // @generated from file phoenix/v1/agent.proto (package phoenix.v1, syntax proto3)
 /* eslint-disable */
 
-import type { CancelCommand, CancelCommandSchema, Command, CommandProgress, CommandProgressSchema, CommandResult, CommandResultSchema, CommandSchema, Goodbye, GoodbyeSchema, Heartbeat, HeartbeatSchema, Hello, HelloSchema, InventoryUpdate, InventoryUpdateSchema, JoinTokensCommand, JoinTokensCommandSchema, JoinTokensResult, JoinTokensResultSchema, NodeRemoveCommand, NodeRemoveCommandSchema, NodeRemoveResult, NodeRemoveResultSchema, NodeUpdateCommand, NodeUpdateCommandSchema, NodeUpdateResult, NodeUpdateResultSchema, PingCommand, PingCommandSchema, PingResult, PingResultSchema, RefreshInventoryCommand, RefreshInventoryCommandSchema, RefreshInventoryResult, RefreshInventoryResultSchema, ServiceListCommand, ServiceListCommandSchema, ServiceListResult, ServiceListResultSchema, ServiceLogsCommand, ServiceLogsCommandSchema, ServiceLogsResult, ServiceLogsResultSchema, ServiceScaleCommand, ServiceScaleCommandSchema, ServiceScaleResult, ServiceScaleResultSchema, SessionRequest, SessionRequestSchema, SessionResponse, SessionResponseSchema, StackApplyCommand, StackApplyCommandSchema, StackRemoveCommand, StackRemoveCommandSchema, StackRemoveResult, StackRemoveResultSchema, SwarmInitCommand, SwarmInitCommandSchema, SwarmInitResult, SwarmInitResultSchema, SwarmInspectCommand, SwarmInspectCommandSchema, SwarmInspectResult, SwarmInspectResultSchema, SwarmJoinCommand, SwarmJoinCommandSchema, SwarmJoinResult, SwarmJoinResultSchema, SwarmLeaveCommand, SwarmLeaveCommandSchema, SwarmLeaveResult, SwarmLeaveResultSchema, TaskListCommand, TaskListCommandSchema, TaskListResult, TaskListResultSchema, Welcome, WelcomeSchema } from "./agent_pb";
+import type { AgentUpdateCommand, AgentUpdateCommandSchema, AgentUpdateResult, AgentUpdateResultSchema, CancelCommand, CancelCommandSchema, Command, CommandProgress, CommandProgressSchema, CommandResult, CommandResultSchema, CommandSchema, Goodbye, GoodbyeSchema, Heartbeat, HeartbeatSchema, Hello, HelloSchema, InventoryUpdate, InventoryUpdateSchema, JoinTokensCommand, JoinTokensCommandSchema, JoinTokensResult, JoinTokensResultSchema, NodeRemoveCommand, NodeRemoveCommandSchema, NodeRemoveResult, NodeRemoveResultSchema, NodeUpdateCommand, NodeUpdateCommandSchema, NodeUpdateResult, NodeUpdateResultSchema, PingCommand, PingCommandSchema, PingResult, PingResultSchema, RefreshInventoryCommand, RefreshInventoryCommandSchema, RefreshInventoryResult, RefreshInventoryResultSchema, ServiceListCommand, ServiceListCommandSchema, ServiceListResult, ServiceListResultSchema, ServiceLogsCommand, ServiceLogsCommandSchema, ServiceLogsResult, ServiceLogsResultSchema, ServiceScaleCommand, ServiceScaleCommandSchema, ServiceScaleResult, ServiceScaleResultSchema, SessionRequest, SessionRequestSchema, SessionResponse, SessionResponseSchema, StackApplyCommand, StackApplyCommandSchema, StackRemoveCommand, StackRemoveCommandSchema, StackRemoveResult, StackRemoveResultSchema, SwarmInitCommand, SwarmInitCommandSchema, SwarmInitResult, SwarmInitResultSchema, SwarmInspectCommand, SwarmInspectCommandSchema, SwarmInspectResult, SwarmInspectResultSchema, SwarmJoinCommand, SwarmJoinCommandSchema, SwarmJoinResult, SwarmJoinResultSchema, SwarmLeaveCommand, SwarmLeaveCommandSchema, SwarmLeaveResult, SwarmLeaveResultSchema, TaskListCommand, TaskListCommandSchema, TaskListResult, TaskListResultSchema, Welcome, WelcomeSchema } from "./agent_pb";
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { base64Encode } from "@bufbuild/protobuf/wire";
 import type { JsonObject, JsonValue, MessageInitShape } from "@bufbuild/protobuf";
@@ -753,6 +753,11 @@ export function writeCommand(w: BinaryWriter, m: MessageInitShape<typeof Command
     writeNodeRemoveCommand(w, m.kind.value);
     w.join();
   }
+  if (m.kind?.case === "agentUpdate") {
+    w.uint32(202).fork();
+    writeAgentUpdateCommand(w, m.kind.value);
+    w.join();
+  }
   return w;
 }
 
@@ -870,6 +875,12 @@ export function readCommand(r: BinaryReader, len: number, m: Command): Command {
         m.kind = { case: "nodeRemove", value: readNodeRemoveCommand(r, r.uint32(), prev ?? zeroNodeRemoveCommand()) };
         break;
       }
+      case 25: {
+        if (t !== 2) wrongWireType("phoenix.v1.Command", 25, t);
+        const prev = m.kind.case === "agentUpdate" ? m.kind.value : undefined;
+        m.kind = { case: "agentUpdate", value: readAgentUpdateCommand(r, r.uint32(), prev ?? zeroAgentUpdateCommand()) };
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -902,6 +913,7 @@ export function jsonCommand(m: Command, a = false): JsonObject {
   if (m.kind.case === "serviceScale") j["serviceScale"] = jsonServiceScaleCommand(m.kind.value, a);
   if (m.kind.case === "refreshInventory") j["refreshInventory"] = jsonRefreshInventoryCommand(m.kind.value, a);
   if (m.kind.case === "nodeRemove") j["nodeRemove"] = jsonNodeRemoveCommand(m.kind.value, a);
+  if (m.kind.case === "agentUpdate") j["agentUpdate"] = jsonAgentUpdateCommand(m.kind.value, a);
   return j;
 }
 
@@ -1894,6 +1906,78 @@ export const RefreshInventoryCommandCodec: MessageCodec<RefreshInventoryCommand,
   jsonRefreshInventoryCommand,
 );
 
+/** A phoenix.v1.AgentUpdateCommand with every field at its zero value, as protobuf-es's create() makes it. */
+export function zeroAgentUpdateCommand(): AgentUpdateCommand {
+  return { $typeName: "phoenix.v1.AgentUpdateCommand", bundle: new Uint8Array(0), sha256: "", version: "" };
+}
+
+/** Writes a phoenix.v1.AgentUpdateCommand as toBinary(AgentUpdateCommandSchema, create(AgentUpdateCommandSchema, m)) would, into w. */
+export function writeAgentUpdateCommand(w: BinaryWriter, m: MessageInitShape<typeof AgentUpdateCommandSchema>): BinaryWriter {
+  if (m.bundle !== undefined && m.bundle.length > 0) {
+    w.uint32(10).bytes(m.bundle);
+  }
+  if (m.sha256 !== undefined && m.sha256 !== "") {
+    w.uint32(18).string(m.sha256);
+  }
+  if (m.version !== undefined && m.version !== "") {
+    w.uint32(26).string(m.version);
+  }
+  return w;
+}
+
+/**
+ * Reads a phoenix.v1.AgentUpdateCommand of `len` bytes at r's position into m (a zero message unless merging), as
+ * fromBinary does; unknown fields are skipped.
+ */
+export function readAgentUpdateCommand(r: BinaryReader, len: number, m: AgentUpdateCommand): AgentUpdateCommand {
+  const end = r.pos + len;
+  while (r.pos < end) {
+    const [no, t] = r.tag();
+    switch (no) {
+      case 1: {
+        if (t !== 2) wrongWireType("phoenix.v1.AgentUpdateCommand", 1, t);
+        m.bundle = r.bytes();
+        break;
+      }
+      case 2: {
+        if (t !== 2) wrongWireType("phoenix.v1.AgentUpdateCommand", 2, t);
+        m.sha256 = r.string();
+        break;
+      }
+      case 3: {
+        if (t !== 2) wrongWireType("phoenix.v1.AgentUpdateCommand", 3, t);
+        m.version = r.string();
+        break;
+      }
+      default:
+        r.skip(t, no);
+    }
+  }
+  if (r.pos !== end) overrun("phoenix.v1.AgentUpdateCommand");
+  return m;
+}
+
+/**
+ * The proto3 JSON of a phoenix.v1.AgentUpdateCommand, as toJson(AgentUpdateCommandSchema, m, { alwaysEmitImplicit: a })
+ * writes it.
+ */
+export function jsonAgentUpdateCommand(m: AgentUpdateCommand, a = false): JsonObject {
+  const j: JsonObject = {};
+  if (a || m.bundle.length > 0) j["bundle"] = base64Encode(m.bundle);
+  if (a || m.sha256 !== "") j["sha256"] = m.sha256;
+  if (a || m.version !== "") j["version"] = m.version;
+  return j;
+}
+
+/** Encodes and decodes phoenix.v1.AgentUpdateCommand without descriptors. */
+export const AgentUpdateCommandCodec: MessageCodec<AgentUpdateCommand, MessageInitShape<typeof AgentUpdateCommandSchema>> = /*@__PURE__*/ messageCodec(
+  "phoenix.v1.AgentUpdateCommand",
+  writeAgentUpdateCommand,
+  readAgentUpdateCommand,
+  zeroAgentUpdateCommand,
+  jsonAgentUpdateCommand,
+);
+
 /** A phoenix.v1.CommandResult with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroCommandResult(): CommandResult {
   return { $typeName: "phoenix.v1.CommandResult", commandId: "", idempotencyKey: "", replayed: false, durationMs: 0, result: { case: undefined } };
@@ -1991,6 +2075,11 @@ export function writeCommandResult(w: BinaryWriter, m: MessageInitShape<typeof C
   if (m.result?.case === "nodeRemove") {
     w.uint32(194).fork();
     writeNodeRemoveResult(w, m.result.value);
+    w.join();
+  }
+  if (m.result?.case === "agentUpdate") {
+    w.uint32(202).fork();
+    writeAgentUpdateResult(w, m.result.value);
     w.join();
   }
   return w;
@@ -2120,6 +2209,12 @@ export function readCommandResult(r: BinaryReader, len: number, m: CommandResult
         m.result = { case: "nodeRemove", value: readNodeRemoveResult(r, r.uint32(), prev ?? zeroNodeRemoveResult()) };
         break;
       }
+      case 25: {
+        if (t !== 2) wrongWireType("phoenix.v1.CommandResult", 25, t);
+        const prev = m.result.case === "agentUpdate" ? m.result.value : undefined;
+        m.result = { case: "agentUpdate", value: readAgentUpdateResult(r, r.uint32(), prev ?? zeroAgentUpdateResult()) };
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -2154,6 +2249,7 @@ export function jsonCommandResult(m: CommandResult, a = false): JsonObject {
   if (m.result.case === "serviceScale") j["serviceScale"] = jsonServiceScaleResult(m.result.value, a);
   if (m.result.case === "refreshInventory") j["refreshInventory"] = jsonRefreshInventoryResult(m.result.value, a);
   if (m.result.case === "nodeRemove") j["nodeRemove"] = jsonNodeRemoveResult(m.result.value, a);
+  if (m.result.case === "agentUpdate") j["agentUpdate"] = jsonAgentUpdateResult(m.result.value, a);
   return j;
 }
 
@@ -2737,6 +2833,87 @@ export const NodeRemoveResultCodec: MessageCodec<NodeRemoveResult, MessageInitSh
   readNodeRemoveResult,
   zeroNodeRemoveResult,
   jsonNodeRemoveResult,
+);
+
+/** A phoenix.v1.AgentUpdateResult with every field at its zero value, as protobuf-es's create() makes it. */
+export function zeroAgentUpdateResult(): AgentUpdateResult {
+  return { $typeName: "phoenix.v1.AgentUpdateResult", fromVersion: "", toVersion: "", path: "", restarting: false };
+}
+
+/** Writes a phoenix.v1.AgentUpdateResult as toBinary(AgentUpdateResultSchema, create(AgentUpdateResultSchema, m)) would, into w. */
+export function writeAgentUpdateResult(w: BinaryWriter, m: MessageInitShape<typeof AgentUpdateResultSchema>): BinaryWriter {
+  if (m.fromVersion !== undefined && m.fromVersion !== "") {
+    w.uint32(10).string(m.fromVersion);
+  }
+  if (m.toVersion !== undefined && m.toVersion !== "") {
+    w.uint32(18).string(m.toVersion);
+  }
+  if (m.path !== undefined && m.path !== "") {
+    w.uint32(26).string(m.path);
+  }
+  if (m.restarting !== undefined && m.restarting) {
+    w.uint32(32).bool(m.restarting);
+  }
+  return w;
+}
+
+/**
+ * Reads a phoenix.v1.AgentUpdateResult of `len` bytes at r's position into m (a zero message unless merging), as
+ * fromBinary does; unknown fields are skipped.
+ */
+export function readAgentUpdateResult(r: BinaryReader, len: number, m: AgentUpdateResult): AgentUpdateResult {
+  const end = r.pos + len;
+  while (r.pos < end) {
+    const [no, t] = r.tag();
+    switch (no) {
+      case 1: {
+        if (t !== 2) wrongWireType("phoenix.v1.AgentUpdateResult", 1, t);
+        m.fromVersion = r.string();
+        break;
+      }
+      case 2: {
+        if (t !== 2) wrongWireType("phoenix.v1.AgentUpdateResult", 2, t);
+        m.toVersion = r.string();
+        break;
+      }
+      case 3: {
+        if (t !== 2) wrongWireType("phoenix.v1.AgentUpdateResult", 3, t);
+        m.path = r.string();
+        break;
+      }
+      case 4: {
+        if (t !== 0) wrongWireType("phoenix.v1.AgentUpdateResult", 4, t);
+        m.restarting = r.bool();
+        break;
+      }
+      default:
+        r.skip(t, no);
+    }
+  }
+  if (r.pos !== end) overrun("phoenix.v1.AgentUpdateResult");
+  return m;
+}
+
+/**
+ * The proto3 JSON of a phoenix.v1.AgentUpdateResult, as toJson(AgentUpdateResultSchema, m, { alwaysEmitImplicit: a })
+ * writes it.
+ */
+export function jsonAgentUpdateResult(m: AgentUpdateResult, a = false): JsonObject {
+  const j: JsonObject = {};
+  if (a || m.fromVersion !== "") j["fromVersion"] = m.fromVersion;
+  if (a || m.toVersion !== "") j["toVersion"] = m.toVersion;
+  if (a || m.path !== "") j["path"] = m.path;
+  if (a || m.restarting) j["restarting"] = m.restarting;
+  return j;
+}
+
+/** Encodes and decodes phoenix.v1.AgentUpdateResult without descriptors. */
+export const AgentUpdateResultCodec: MessageCodec<AgentUpdateResult, MessageInitShape<typeof AgentUpdateResultSchema>> = /*@__PURE__*/ messageCodec(
+  "phoenix.v1.AgentUpdateResult",
+  writeAgentUpdateResult,
+  readAgentUpdateResult,
+  zeroAgentUpdateResult,
+  jsonAgentUpdateResult,
 );
 
 /** A phoenix.v1.StackRemoveResult with every field at its zero value, as protobuf-es's create() makes it. */

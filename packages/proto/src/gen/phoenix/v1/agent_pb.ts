@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file phoenix/v1/agent.proto.
  */
 export const file_phoenix_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChZwaG9lbml4L3YxL2FnZW50LnByb3RvEgpwaG9lbml4LnYxIo4CCg5TZXNzaW9uUmVxdWVzdBIiCgVoZWxsbxgBIAEoCzIRLnBob2VuaXgudjEuSGVsbG9IABIqCgloZWFydGJlYXQYAiABKAsyFS5waG9lbml4LnYxLkhlYXJ0YmVhdEgAEjcKEGludmVudG9yeV91cGRhdGUYAyABKAsyGy5waG9lbml4LnYxLkludmVudG9yeVVwZGF0ZUgAEjMKDmNvbW1hbmRfcmVzdWx0GAQgASgLMhkucGhvZW5peC52MS5Db21tYW5kUmVzdWx0SAASNwoQY29tbWFuZF9wcm9ncmVzcxgFIAEoCzIbLnBob2VuaXgudjEuQ29tbWFuZFByb2dyZXNzSABCBQoDbXNnIr0BCg9TZXNzaW9uUmVzcG9uc2USJgoHd2VsY29tZRgBIAEoCzITLnBob2VuaXgudjEuV2VsY29tZUgAEiYKB2NvbW1hbmQYAiABKAsyEy5waG9lbml4LnYxLkNvbW1hbmRIABImCgdnb29kYnllGAMgASgLMhMucGhvZW5peC52MS5Hb29kYnllSAASKwoGY2FuY2VsGAQgASgLMhkucGhvZW5peC52MS5DYW5jZWxDb21tYW5kSABCBQoDbXNnIpQBCgVIZWxsbxIQCghhZ2VudF9pZBgBIAEoCRIYChBlbnJvbGxtZW50X3Rva2VuGAIgASgJEhUKDWFnZW50X3ZlcnNpb24YAyABKAkSKAoJaW52ZW50b3J5GAQgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkSHgoWa25vd25faWRlbXBvdGVuY3lfa2V5cxgFIAMoCSJuCglIZWFydGJlYXQSCwoDc2VxGAEgASgEEisKB3NlbnRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBmRvY2tlchgDIAEoCzIXLnBob2VuaXgudjEuRG9ja2VyU3RhdGUiTAoPSW52ZW50b3J5VXBkYXRlEigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5Eg8KB2NoYW5nZWQYAiADKAkipgEKB1dlbGNvbWUSEgoKc2Vzc2lvbl9pZBgBIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNaGVhcnRiZWF0X3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdjbHVzdGVyGAQgASgJEg0KBWd1ZXN0GAUgASgJIkUKB0dvb2RieWUSKQoGcmVhc29uGAEgASgOMhkucGhvZW5peC52MS5Hb29kYnllUmVhc29uEg8KB21lc3NhZ2UYAiABKAkiMwoNQ2FuY2VsQ29tbWFuZBISCgpjb21tYW5kX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSKTBwoHQ29tbWFuZBIKCgJpZBgBIAEoCRIsCghkZWFkbGluZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJEicKBHBpbmcYCiABKAsyFy5waG9lbml4LnYxLlBpbmdDb21tYW5kSAASMgoKc3dhcm1faW5pdBgLIAEoCzIcLnBob2VuaXgudjEuU3dhcm1Jbml0Q29tbWFuZEgAEjIKCnN3YXJtX2pvaW4YDCABKAsyHC5waG9lbml4LnYxLlN3YXJtSm9pbkNvbW1hbmRIABI0Cgtzd2FybV9sZWF2ZRgNIAEoCzIdLnBob2VuaXgudjEuU3dhcm1MZWF2ZUNvbW1hbmRIABI0Cgtqb2luX3Rva2VucxgOIAEoCzIdLnBob2VuaXgudjEuSm9pblRva2Vuc0NvbW1hbmRIABI4Cg1zd2FybV9pbnNwZWN0GA8gASgLMh8ucGhvZW5peC52MS5Td2FybUluc3BlY3RDb21tYW5kSAASNAoLbm9kZV91cGRhdGUYECABKAsyHS5waG9lbml4LnYxLk5vZGVVcGRhdGVDb21tYW5kSAASNAoLc3RhY2tfYXBwbHkYESABKAsyHS5waG9lbml4LnYxLlN0YWNrQXBwbHlDb21tYW5kSAASNgoMc3RhY2tfcmVtb3ZlGBIgASgLMh4ucGhvZW5peC52MS5TdGFja1JlbW92ZUNvbW1hbmRIABI2CgxzZXJ2aWNlX2xpc3QYEyABKAsyHi5waG9lbml4LnYxLlNlcnZpY2VMaXN0Q29tbWFuZEgAEjAKCXRhc2tfbGlzdBgUIAEoCzIbLnBob2VuaXgudjEuVGFza0xpc3RDb21tYW5kSAASNgoMc2VydmljZV9sb2dzGBUgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlTG9nc0NvbW1hbmRIABI4Cg1zZXJ2aWNlX3NjYWxlGBYgASgLMh8ucGhvZW5peC52MS5TZXJ2aWNlU2NhbGVDb21tYW5kSAASQAoRcmVmcmVzaF9pbnZlbnRvcnkYFyABKAsyIy5waG9lbml4LnYxLlJlZnJlc2hJbnZlbnRvcnlDb21tYW5kSAASNAoLbm9kZV9yZW1vdmUYGCABKAsyHS5waG9lbml4LnYxLk5vZGVSZW1vdmVDb21tYW5kSABCBgoEa2luZCIeCgtQaW5nQ29tbWFuZBIPCgdwYXlsb2FkGAEgASgMIloKEFN3YXJtSW5pdENvbW1hbmQSFgoOYWR2ZXJ0aXNlX2FkZHIYASABKAkSEwoLbGlzdGVuX2FkZHIYAiABKAkSGQoRZGVmYXVsdF9hZGRyX3Bvb2wYAyADKAkijQEKEFN3YXJtSm9pbkNvbW1hbmQSEgoKam9pbl90b2tlbhgBIAEoCRIUCgxyZW1vdGVfYWRkcnMYAiADKAkSFgoOYWR2ZXJ0aXNlX2FkZHIYAyABKAkSIgoEcm9sZRgEIAEoDjIULnBob2VuaXgudjEuTm9kZVJvbGUSEwoLbGlzdGVuX2FkZHIYBSABKAkiIgoRU3dhcm1MZWF2ZUNvbW1hbmQSDQoFZm9yY2UYASABKAgiEwoRSm9pblRva2Vuc0NvbW1hbmQiFQoTU3dhcm1JbnNwZWN0Q29tbWFuZCKHAgoRTm9kZVVwZGF0ZUNvbW1hbmQSDwoHbm9kZV9pZBgBIAEoCRJACgpsYWJlbHNfYWRkGAIgAygLMiwucGhvZW5peC52MS5Ob2RlVXBkYXRlQ29tbWFuZC5MYWJlbHNBZGRFbnRyeRIVCg1sYWJlbHNfcmVtb3ZlGAMgAygJEiIKBHJvbGUYBCABKA4yFC5waG9lbml4LnYxLk5vZGVSb2xlEjIKDGF2YWlsYWJpbGl0eRgFIAEoDjIcLnBob2VuaXgudjEuTm9kZUF2YWlsYWJpbGl0eRowCg5MYWJlbHNBZGRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImEKEU5vZGVSZW1vdmVDb21tYW5kEg8KB25vZGVfaWQYASABKAkSDQoFZm9yY2UYAiABKAgSLAoJd2FpdF9kb3duGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIqUBChFTdGFja0FwcGx5Q29tbWFuZBIRCgluYW1lc3BhY2UYASABKAkSEgoKc3BlY3NfanNvbhgCIAEoCRINCgVwcnVuZRgDIAEoCBIMCgR3YWl0GAQgASgIEi8KDHdhaXRfdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIbChNyb2xsYmFja19vbl9mYWlsdXJlGAYgASgIIicKElN0YWNrUmVtb3ZlQ29tbWFuZBIRCgluYW1lc3BhY2UYASABKAkiJwoSU2VydmljZUxpc3RDb21tYW5kEhEKCW5hbWVzcGFjZRgBIAEoCSIiCg9UYXNrTGlzdENvbW1hbmQSDwoHc2VydmljZRgBIAEoCSJuChJTZXJ2aWNlTG9nc0NvbW1hbmQSDwoHc2VydmljZRgBIAEoCRIOCgZmb2xsb3cYAiABKAgSDAoEdGFpbBgDIAEoDRIpCgVzaW5jZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOAoTU2VydmljZVNjYWxlQ29tbWFuZBIPCgdzZXJ2aWNlGAEgASgJEhAKCHJlcGxpY2FzGAIgASgNIhkKF1JlZnJlc2hJbnZlbnRvcnlDb21tYW5kIrMHCg1Db21tYW5kUmVzdWx0EhIKCmNvbW1hbmRfaWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJEiQKBWVycm9yGAMgASgLMhUucGhvZW5peC52MS5FcnJvckluZm8SEAoIcmVwbGF5ZWQYBCABKAgSEwoLZHVyYXRpb25fbXMYBSABKA0SJgoEcGluZxgKIAEoCzIWLnBob2VuaXgudjEuUGluZ1Jlc3VsdEgAEjEKCnN3YXJtX2luaXQYCyABKAsyGy5waG9lbml4LnYxLlN3YXJtSW5pdFJlc3VsdEgAEjEKCnN3YXJtX2pvaW4YDCABKAsyGy5waG9lbml4LnYxLlN3YXJtSm9pblJlc3VsdEgAEjMKC3N3YXJtX2xlYXZlGA0gASgLMhwucGhvZW5peC52MS5Td2FybUxlYXZlUmVzdWx0SAASMwoLam9pbl90b2tlbnMYDiABKAsyHC5waG9lbml4LnYxLkpvaW5Ub2tlbnNSZXN1bHRIABI3Cg1zd2FybV9pbnNwZWN0GA8gASgLMh4ucGhvZW5peC52MS5Td2FybUluc3BlY3RSZXN1bHRIABIzCgtub2RlX3VwZGF0ZRgQIAEoCzIcLnBob2VuaXgudjEuTm9kZVVwZGF0ZVJlc3VsdEgAEjMKC3N0YWNrX2FwcGx5GBEgASgLMhwucGhvZW5peC52MS5TdGFja0FwcGx5UmVzdWx0SAASNQoMc3RhY2tfcmVtb3ZlGBIgASgLMh0ucGhvZW5peC52MS5TdGFja1JlbW92ZVJlc3VsdEgAEjUKDHNlcnZpY2VfbGlzdBgTIAEoCzIdLnBob2VuaXgudjEuU2VydmljZUxpc3RSZXN1bHRIABIvCgl0YXNrX2xpc3QYFCABKAsyGi5waG9lbml4LnYxLlRhc2tMaXN0UmVzdWx0SAASNQoMc2VydmljZV9sb2dzGBUgASgLMh0ucGhvZW5peC52MS5TZXJ2aWNlTG9nc1Jlc3VsdEgAEjcKDXNlcnZpY2Vfc2NhbGUYFiABKAsyHi5waG9lbml4LnYxLlNlcnZpY2VTY2FsZVJlc3VsdEgAEj8KEXJlZnJlc2hfaW52ZW50b3J5GBcgASgLMiIucGhvZW5peC52MS5SZWZyZXNoSW52ZW50b3J5UmVzdWx0SAASMwoLbm9kZV9yZW1vdmUYGCABKAsyHC5waG9lbml4LnYxLk5vZGVSZW1vdmVSZXN1bHRIAEIICgZyZXN1bHQiWAoPQ29tbWFuZFByb2dyZXNzEhIKCmNvbW1hbmRfaWQYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIgCgNsb2cYAyABKAsyEy5waG9lbml4LnYxLkxvZ0xpbmUiHQoKUGluZ1Jlc3VsdBIPCgdwYXlsb2FkGAEgASgMIjMKD1N3YXJtSW5pdFJlc3VsdBIPCgdub2RlX2lkGAEgASgJEg8KB2FscmVhZHkYAiABKAgiMwoPU3dhcm1Kb2luUmVzdWx0Eg8KB25vZGVfaWQYASABKAkSDwoHYWxyZWFkeRgCIAEoCCIjChBTd2FybUxlYXZlUmVzdWx0Eg8KB2FscmVhZHkYASABKAgiSQoQSm9pblRva2Vuc1Jlc3VsdBIOCgZ3b3JrZXIYASABKAkSDwoHbWFuYWdlchgCIAEoCRIUCgxtYW5hZ2VyX2FkZHIYAyABKAkiTgoSU3dhcm1JbnNwZWN0UmVzdWx0EhIKCmNsdXN0ZXJfaWQYASABKAkSJAoFbm9kZXMYAiADKAsyFS5waG9lbml4LnYxLlN3YXJtTm9kZSJIChBOb2RlVXBkYXRlUmVzdWx0Eg8KB2NoYW5nZWQYASABKAgSIwoEbm9kZRgCIAEoCzIVLnBob2VuaXgudjEuU3dhcm1Ob2RlIjUKEE5vZGVSZW1vdmVSZXN1bHQSDwoHYWxyZWFkeRgBIAEoCBIQCghob3N0bmFtZRgCIAEoCSIkChFTdGFja1JlbW92ZVJlc3VsdBIPCgdyZW1vdmVkGAEgAygJIkEKEVNlcnZpY2VMaXN0UmVzdWx0EiwKCHNlcnZpY2VzGAEgAygLMhoucGhvZW5peC52MS5TZXJ2aWNlU3VtbWFyeSI4Cg5UYXNrTGlzdFJlc3VsdBImCgV0YXNrcxgBIAMoCzIXLnBob2VuaXgudjEuVGFza1N1bW1hcnkiIgoRU2VydmljZUxvZ3NSZXN1bHQSDQoFbGluZXMYASABKA0iOAoSU2VydmljZVNjYWxlUmVzdWx0EhAKCHByZXZpb3VzGAEgASgNEhAKCHJlcGxpY2FzGAIgASgNIkIKFlJlZnJlc2hJbnZlbnRvcnlSZXN1bHQSKAoJaW52ZW50b3J5GAEgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkqhgEKDUdvb2RieWVSZWFzb24SHgoaR09PREJZRV9SRUFTT05fVU5TUEVDSUZJRUQQABIbChdHT09EQllFX1JFQVNPTl9TSFVURE9XThABEhsKF0dPT0RCWUVfUkVBU09OX1JFUExBQ0VEEAISGwoXR09PREJZRV9SRUFTT05fUFJPVE9DT0wQAzJWCgxBZ2VudFNlcnZpY2USRgoHU2Vzc2lvbhIaLnBob2VuaXgudjEuU2Vzc2lvblJlcXVlc3QaGy5waG9lbml4LnYxLlNlc3Npb25SZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_phoenix_v1_inventory, file_phoenix_v1_stack, file_phoenix_v1_swarm]);
+  fileDesc("ChZwaG9lbml4L3YxL2FnZW50LnByb3RvEgpwaG9lbml4LnYxIo4CCg5TZXNzaW9uUmVxdWVzdBIiCgVoZWxsbxgBIAEoCzIRLnBob2VuaXgudjEuSGVsbG9IABIqCgloZWFydGJlYXQYAiABKAsyFS5waG9lbml4LnYxLkhlYXJ0YmVhdEgAEjcKEGludmVudG9yeV91cGRhdGUYAyABKAsyGy5waG9lbml4LnYxLkludmVudG9yeVVwZGF0ZUgAEjMKDmNvbW1hbmRfcmVzdWx0GAQgASgLMhkucGhvZW5peC52MS5Db21tYW5kUmVzdWx0SAASNwoQY29tbWFuZF9wcm9ncmVzcxgFIAEoCzIbLnBob2VuaXgudjEuQ29tbWFuZFByb2dyZXNzSABCBQoDbXNnIr0BCg9TZXNzaW9uUmVzcG9uc2USJgoHd2VsY29tZRgBIAEoCzITLnBob2VuaXgudjEuV2VsY29tZUgAEiYKB2NvbW1hbmQYAiABKAsyEy5waG9lbml4LnYxLkNvbW1hbmRIABImCgdnb29kYnllGAMgASgLMhMucGhvZW5peC52MS5Hb29kYnllSAASKwoGY2FuY2VsGAQgASgLMhkucGhvZW5peC52MS5DYW5jZWxDb21tYW5kSABCBQoDbXNnIpQBCgVIZWxsbxIQCghhZ2VudF9pZBgBIAEoCRIYChBlbnJvbGxtZW50X3Rva2VuGAIgASgJEhUKDWFnZW50X3ZlcnNpb24YAyABKAkSKAoJaW52ZW50b3J5GAQgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkSHgoWa25vd25faWRlbXBvdGVuY3lfa2V5cxgFIAMoCSJuCglIZWFydGJlYXQSCwoDc2VxGAEgASgEEisKB3NlbnRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBmRvY2tlchgDIAEoCzIXLnBob2VuaXgudjEuRG9ja2VyU3RhdGUiTAoPSW52ZW50b3J5VXBkYXRlEigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5Eg8KB2NoYW5nZWQYAiADKAkipgEKB1dlbGNvbWUSEgoKc2Vzc2lvbl9pZBgBIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNaGVhcnRiZWF0X3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdjbHVzdGVyGAQgASgJEg0KBWd1ZXN0GAUgASgJIkUKB0dvb2RieWUSKQoGcmVhc29uGAEgASgOMhkucGhvZW5peC52MS5Hb29kYnllUmVhc29uEg8KB21lc3NhZ2UYAiABKAkiMwoNQ2FuY2VsQ29tbWFuZBISCgpjb21tYW5kX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSLLBwoHQ29tbWFuZBIKCgJpZBgBIAEoCRIsCghkZWFkbGluZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJEicKBHBpbmcYCiABKAsyFy5waG9lbml4LnYxLlBpbmdDb21tYW5kSAASMgoKc3dhcm1faW5pdBgLIAEoCzIcLnBob2VuaXgudjEuU3dhcm1Jbml0Q29tbWFuZEgAEjIKCnN3YXJtX2pvaW4YDCABKAsyHC5waG9lbml4LnYxLlN3YXJtSm9pbkNvbW1hbmRIABI0Cgtzd2FybV9sZWF2ZRgNIAEoCzIdLnBob2VuaXgudjEuU3dhcm1MZWF2ZUNvbW1hbmRIABI0Cgtqb2luX3Rva2VucxgOIAEoCzIdLnBob2VuaXgudjEuSm9pblRva2Vuc0NvbW1hbmRIABI4Cg1zd2FybV9pbnNwZWN0GA8gASgLMh8ucGhvZW5peC52MS5Td2FybUluc3BlY3RDb21tYW5kSAASNAoLbm9kZV91cGRhdGUYECABKAsyHS5waG9lbml4LnYxLk5vZGVVcGRhdGVDb21tYW5kSAASNAoLc3RhY2tfYXBwbHkYESABKAsyHS5waG9lbml4LnYxLlN0YWNrQXBwbHlDb21tYW5kSAASNgoMc3RhY2tfcmVtb3ZlGBIgASgLMh4ucGhvZW5peC52MS5TdGFja1JlbW92ZUNvbW1hbmRIABI2CgxzZXJ2aWNlX2xpc3QYEyABKAsyHi5waG9lbml4LnYxLlNlcnZpY2VMaXN0Q29tbWFuZEgAEjAKCXRhc2tfbGlzdBgUIAEoCzIbLnBob2VuaXgudjEuVGFza0xpc3RDb21tYW5kSAASNgoMc2VydmljZV9sb2dzGBUgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlTG9nc0NvbW1hbmRIABI4Cg1zZXJ2aWNlX3NjYWxlGBYgASgLMh8ucGhvZW5peC52MS5TZXJ2aWNlU2NhbGVDb21tYW5kSAASQAoRcmVmcmVzaF9pbnZlbnRvcnkYFyABKAsyIy5waG9lbml4LnYxLlJlZnJlc2hJbnZlbnRvcnlDb21tYW5kSAASNAoLbm9kZV9yZW1vdmUYGCABKAsyHS5waG9lbml4LnYxLk5vZGVSZW1vdmVDb21tYW5kSAASNgoMYWdlbnRfdXBkYXRlGBkgASgLMh4ucGhvZW5peC52MS5BZ2VudFVwZGF0ZUNvbW1hbmRIAEIGCgRraW5kIh4KC1BpbmdDb21tYW5kEg8KB3BheWxvYWQYASABKAwiWgoQU3dhcm1Jbml0Q29tbWFuZBIWCg5hZHZlcnRpc2VfYWRkchgBIAEoCRITCgtsaXN0ZW5fYWRkchgCIAEoCRIZChFkZWZhdWx0X2FkZHJfcG9vbBgDIAMoCSKNAQoQU3dhcm1Kb2luQ29tbWFuZBISCgpqb2luX3Rva2VuGAEgASgJEhQKDHJlbW90ZV9hZGRycxgCIAMoCRIWCg5hZHZlcnRpc2VfYWRkchgDIAEoCRIiCgRyb2xlGAQgASgOMhQucGhvZW5peC52MS5Ob2RlUm9sZRITCgtsaXN0ZW5fYWRkchgFIAEoCSIiChFTd2FybUxlYXZlQ29tbWFuZBINCgVmb3JjZRgBIAEoCCITChFKb2luVG9rZW5zQ29tbWFuZCIVChNTd2FybUluc3BlY3RDb21tYW5kIocCChFOb2RlVXBkYXRlQ29tbWFuZBIPCgdub2RlX2lkGAEgASgJEkAKCmxhYmVsc19hZGQYAiADKAsyLC5waG9lbml4LnYxLk5vZGVVcGRhdGVDb21tYW5kLkxhYmVsc0FkZEVudHJ5EhUKDWxhYmVsc19yZW1vdmUYAyADKAkSIgoEcm9sZRgEIAEoDjIULnBob2VuaXgudjEuTm9kZVJvbGUSMgoMYXZhaWxhYmlsaXR5GAUgASgOMhwucGhvZW5peC52MS5Ob2RlQXZhaWxhYmlsaXR5GjAKDkxhYmVsc0FkZEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiYQoRTm9kZVJlbW92ZUNvbW1hbmQSDwoHbm9kZV9pZBgBIAEoCRINCgVmb3JjZRgCIAEoCBIsCgl3YWl0X2Rvd24YAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24ipQEKEVN0YWNrQXBwbHlDb21tYW5kEhEKCW5hbWVzcGFjZRgBIAEoCRISCgpzcGVjc19qc29uGAIgASgJEg0KBXBydW5lGAMgASgIEgwKBHdhaXQYBCABKAgSLwoMd2FpdF90aW1lb3V0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhsKE3JvbGxiYWNrX29uX2ZhaWx1cmUYBiABKAgiJwoSU3RhY2tSZW1vdmVDb21tYW5kEhEKCW5hbWVzcGFjZRgBIAEoCSInChJTZXJ2aWNlTGlzdENvbW1hbmQSEQoJbmFtZXNwYWNlGAEgASgJIiIKD1Rhc2tMaXN0Q29tbWFuZBIPCgdzZXJ2aWNlGAEgASgJIm4KElNlcnZpY2VMb2dzQ29tbWFuZBIPCgdzZXJ2aWNlGAEgASgJEg4KBmZvbGxvdxgCIAEoCBIMCgR0YWlsGAMgASgNEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI4ChNTZXJ2aWNlU2NhbGVDb21tYW5kEg8KB3NlcnZpY2UYASABKAkSEAoIcmVwbGljYXMYAiABKA0iGQoXUmVmcmVzaEludmVudG9yeUNvbW1hbmQiRQoSQWdlbnRVcGRhdGVDb21tYW5kEg4KBmJ1bmRsZRgBIAEoDBIOCgZzaGEyNTYYAiABKAkSDwoHdmVyc2lvbhgDIAEoCSLqBwoNQ29tbWFuZFJlc3VsdBISCgpjb21tYW5kX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIkCgVlcnJvchgDIAEoCzIVLnBob2VuaXgudjEuRXJyb3JJbmZvEhAKCHJlcGxheWVkGAQgASgIEhMKC2R1cmF0aW9uX21zGAUgASgNEiYKBHBpbmcYCiABKAsyFi5waG9lbml4LnYxLlBpbmdSZXN1bHRIABIxCgpzd2FybV9pbml0GAsgASgLMhsucGhvZW5peC52MS5Td2FybUluaXRSZXN1bHRIABIxCgpzd2FybV9qb2luGAwgASgLMhsucGhvZW5peC52MS5Td2FybUpvaW5SZXN1bHRIABIzCgtzd2FybV9sZWF2ZRgNIAEoCzIcLnBob2VuaXgudjEuU3dhcm1MZWF2ZVJlc3VsdEgAEjMKC2pvaW5fdG9rZW5zGA4gASgLMhwucGhvZW5peC52MS5Kb2luVG9rZW5zUmVzdWx0SAASNwoNc3dhcm1faW5zcGVjdBgPIAEoCzIeLnBob2VuaXgudjEuU3dhcm1JbnNwZWN0UmVzdWx0SAASMwoLbm9kZV91cGRhdGUYECABKAsyHC5waG9lbml4LnYxLk5vZGVVcGRhdGVSZXN1bHRIABIzCgtzdGFja19hcHBseRgRIAEoCzIcLnBob2VuaXgudjEuU3RhY2tBcHBseVJlc3VsdEgAEjUKDHN0YWNrX3JlbW92ZRgSIAEoCzIdLnBob2VuaXgudjEuU3RhY2tSZW1vdmVSZXN1bHRIABI1CgxzZXJ2aWNlX2xpc3QYEyABKAsyHS5waG9lbml4LnYxLlNlcnZpY2VMaXN0UmVzdWx0SAASLwoJdGFza19saXN0GBQgASgLMhoucGhvZW5peC52MS5UYXNrTGlzdFJlc3VsdEgAEjUKDHNlcnZpY2VfbG9ncxgVIAEoCzIdLnBob2VuaXgudjEuU2VydmljZUxvZ3NSZXN1bHRIABI3Cg1zZXJ2aWNlX3NjYWxlGBYgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlU2NhbGVSZXN1bHRIABI/ChFyZWZyZXNoX2ludmVudG9yeRgXIAEoCzIiLnBob2VuaXgudjEuUmVmcmVzaEludmVudG9yeVJlc3VsdEgAEjMKC25vZGVfcmVtb3ZlGBggASgLMhwucGhvZW5peC52MS5Ob2RlUmVtb3ZlUmVzdWx0SAASNQoMYWdlbnRfdXBkYXRlGBkgASgLMh0ucGhvZW5peC52MS5BZ2VudFVwZGF0ZVJlc3VsdEgAQggKBnJlc3VsdCJYCg9Db21tYW5kUHJvZ3Jlc3MSEgoKY29tbWFuZF9pZBgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEiAKA2xvZxgDIAEoCzITLnBob2VuaXgudjEuTG9nTGluZSIdCgpQaW5nUmVzdWx0Eg8KB3BheWxvYWQYASABKAwiMwoPU3dhcm1Jbml0UmVzdWx0Eg8KB25vZGVfaWQYASABKAkSDwoHYWxyZWFkeRgCIAEoCCIzCg9Td2FybUpvaW5SZXN1bHQSDwoHbm9kZV9pZBgBIAEoCRIPCgdhbHJlYWR5GAIgASgIIiMKEFN3YXJtTGVhdmVSZXN1bHQSDwoHYWxyZWFkeRgBIAEoCCJJChBKb2luVG9rZW5zUmVzdWx0Eg4KBndvcmtlchgBIAEoCRIPCgdtYW5hZ2VyGAIgASgJEhQKDG1hbmFnZXJfYWRkchgDIAEoCSJOChJTd2FybUluc3BlY3RSZXN1bHQSEgoKY2x1c3Rlcl9pZBgBIAEoCRIkCgVub2RlcxgCIAMoCzIVLnBob2VuaXgudjEuU3dhcm1Ob2RlIkgKEE5vZGVVcGRhdGVSZXN1bHQSDwoHY2hhbmdlZBgBIAEoCBIjCgRub2RlGAIgASgLMhUucGhvZW5peC52MS5Td2FybU5vZGUiNQoQTm9kZVJlbW92ZVJlc3VsdBIPCgdhbHJlYWR5GAEgASgIEhAKCGhvc3RuYW1lGAIgASgJIl8KEUFnZW50VXBkYXRlUmVzdWx0EhQKDGZyb21fdmVyc2lvbhgBIAEoCRISCgp0b192ZXJzaW9uGAIgASgJEgwKBHBhdGgYAyABKAkSEgoKcmVzdGFydGluZxgEIAEoCCIkChFTdGFja1JlbW92ZVJlc3VsdBIPCgdyZW1vdmVkGAEgAygJIkEKEVNlcnZpY2VMaXN0UmVzdWx0EiwKCHNlcnZpY2VzGAEgAygLMhoucGhvZW5peC52MS5TZXJ2aWNlU3VtbWFyeSI4Cg5UYXNrTGlzdFJlc3VsdBImCgV0YXNrcxgBIAMoCzIXLnBob2VuaXgudjEuVGFza1N1bW1hcnkiIgoRU2VydmljZUxvZ3NSZXN1bHQSDQoFbGluZXMYASABKA0iOAoSU2VydmljZVNjYWxlUmVzdWx0EhAKCHByZXZpb3VzGAEgASgNEhAKCHJlcGxpY2FzGAIgASgNIkIKFlJlZnJlc2hJbnZlbnRvcnlSZXN1bHQSKAoJaW52ZW50b3J5GAEgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkqhgEKDUdvb2RieWVSZWFzb24SHgoaR09PREJZRV9SRUFTT05fVU5TUEVDSUZJRUQQABIbChdHT09EQllFX1JFQVNPTl9TSFVURE9XThABEhsKF0dPT0RCWUVfUkVBU09OX1JFUExBQ0VEEAISGwoXR09PREJZRV9SRUFTT05fUFJPVE9DT0wQAzJWCgxBZ2VudFNlcnZpY2USRgoHU2Vzc2lvbhIaLnBob2VuaXgudjEuU2Vzc2lvblJlcXVlc3QaGy5waG9lbml4LnYxLlNlc3Npb25SZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_phoenix_v1_inventory, file_phoenix_v1_stack, file_phoenix_v1_swarm]);
 
 /**
  * A message from the agent to the coordinator.
@@ -510,6 +510,14 @@ export type Command = Message<"phoenix.v1.Command"> & {
      */
     value: NodeRemoveCommand;
     case: "nodeRemove";
+  } | {
+    /**
+     * Replace this agent's bundle and restart into it.
+     *
+     * @generated from field: phoenix.v1.AgentUpdateCommand agent_update = 25;
+     */
+    value: AgentUpdateCommand;
+    case: "agentUpdate";
   } | { case: undefined; value?: undefined };
 };
 
@@ -971,6 +979,43 @@ export const RefreshInventoryCommandSchema: GenMessage<RefreshInventoryCommand> 
   messageDesc(file_phoenix_v1_agent, 23);
 
 /**
+ * Replace the bundle this agent runs from with the coordinator's, then restart into it
+ * (`phoenix agents update`). The agent checks the digest before writing anything and the
+ * new bundle's `--version` before it replaces the running one.
+ *
+ * @generated from message phoenix.v1.AgentUpdateCommand
+ */
+export type AgentUpdateCommand = Message<"phoenix.v1.AgentUpdateCommand"> & {
+  /**
+   * The new phoenix-agent.mjs, as the coordinator serves it at /agent/phoenix-agent.mjs.
+   *
+   * @generated from field: bytes bundle = 1;
+   */
+  bundle: Uint8Array;
+
+  /**
+   * SHA-256 of bundle, lower-case hex.
+   *
+   * @generated from field: string sha256 = 2;
+   */
+  sha256: string;
+
+  /**
+   * The version the new bundle prints for --version.
+   *
+   * @generated from field: string version = 3;
+   */
+  version: string;
+};
+
+/**
+ * Describes the message phoenix.v1.AgentUpdateCommand.
+ * Use `create(AgentUpdateCommandSchema)` to create a new message.
+ */
+export const AgentUpdateCommandSchema: GenMessage<AgentUpdateCommand> = /*@__PURE__*/
+  messageDesc(file_phoenix_v1_agent, 24);
+
+/**
  * Final outcome of a command.
  *
  * @generated from message phoenix.v1.CommandResult
@@ -1138,6 +1183,14 @@ export type CommandResult = Message<"phoenix.v1.CommandResult"> & {
      */
     value: NodeRemoveResult;
     case: "nodeRemove";
+  } | {
+    /**
+     * Answer to AgentUpdateCommand, sent before the agent restarts.
+     *
+     * @generated from field: phoenix.v1.AgentUpdateResult agent_update = 25;
+     */
+    value: AgentUpdateResult;
+    case: "agentUpdate";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1146,7 +1199,7 @@ export type CommandResult = Message<"phoenix.v1.CommandResult"> & {
  * Use `create(CommandResultSchema)` to create a new message.
  */
 export const CommandResultSchema: GenMessage<CommandResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 24);
+  messageDesc(file_phoenix_v1_agent, 25);
 
 /**
  * Intermediate output of a long command.
@@ -1181,7 +1234,7 @@ export type CommandProgress = Message<"phoenix.v1.CommandProgress"> & {
  * Use `create(CommandProgressSchema)` to create a new message.
  */
 export const CommandProgressSchema: GenMessage<CommandProgress> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 25);
+  messageDesc(file_phoenix_v1_agent, 26);
 
 /**
  * Answer to PingCommand.
@@ -1202,7 +1255,7 @@ export type PingResult = Message<"phoenix.v1.PingResult"> & {
  * Use `create(PingResultSchema)` to create a new message.
  */
 export const PingResultSchema: GenMessage<PingResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 26);
+  messageDesc(file_phoenix_v1_agent, 27);
 
 /**
  * Answer to SwarmInitCommand.
@@ -1230,7 +1283,7 @@ export type SwarmInitResult = Message<"phoenix.v1.SwarmInitResult"> & {
  * Use `create(SwarmInitResultSchema)` to create a new message.
  */
 export const SwarmInitResultSchema: GenMessage<SwarmInitResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 27);
+  messageDesc(file_phoenix_v1_agent, 28);
 
 /**
  * Answer to SwarmJoinCommand.
@@ -1258,7 +1311,7 @@ export type SwarmJoinResult = Message<"phoenix.v1.SwarmJoinResult"> & {
  * Use `create(SwarmJoinResultSchema)` to create a new message.
  */
 export const SwarmJoinResultSchema: GenMessage<SwarmJoinResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 28);
+  messageDesc(file_phoenix_v1_agent, 29);
 
 /**
  * Answer to SwarmLeaveCommand.
@@ -1279,7 +1332,7 @@ export type SwarmLeaveResult = Message<"phoenix.v1.SwarmLeaveResult"> & {
  * Use `create(SwarmLeaveResultSchema)` to create a new message.
  */
 export const SwarmLeaveResultSchema: GenMessage<SwarmLeaveResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 29);
+  messageDesc(file_phoenix_v1_agent, 30);
 
 /**
  * Answer to JoinTokensCommand. Holds secrets: never logged.
@@ -1314,7 +1367,7 @@ export type JoinTokensResult = Message<"phoenix.v1.JoinTokensResult"> & {
  * Use `create(JoinTokensResultSchema)` to create a new message.
  */
 export const JoinTokensResultSchema: GenMessage<JoinTokensResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 30);
+  messageDesc(file_phoenix_v1_agent, 31);
 
 /**
  * Answer to SwarmInspectCommand.
@@ -1342,7 +1395,7 @@ export type SwarmInspectResult = Message<"phoenix.v1.SwarmInspectResult"> & {
  * Use `create(SwarmInspectResultSchema)` to create a new message.
  */
 export const SwarmInspectResultSchema: GenMessage<SwarmInspectResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 31);
+  messageDesc(file_phoenix_v1_agent, 32);
 
 /**
  * Answer to NodeUpdateCommand.
@@ -1370,7 +1423,7 @@ export type NodeUpdateResult = Message<"phoenix.v1.NodeUpdateResult"> & {
  * Use `create(NodeUpdateResultSchema)` to create a new message.
  */
 export const NodeUpdateResultSchema: GenMessage<NodeUpdateResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 32);
+  messageDesc(file_phoenix_v1_agent, 33);
 
 /**
  * Answer to NodeRemoveCommand.
@@ -1398,7 +1451,49 @@ export type NodeRemoveResult = Message<"phoenix.v1.NodeRemoveResult"> & {
  * Use `create(NodeRemoveResultSchema)` to create a new message.
  */
 export const NodeRemoveResultSchema: GenMessage<NodeRemoveResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 33);
+  messageDesc(file_phoenix_v1_agent, 34);
+
+/**
+ * Answer to AgentUpdateCommand.
+ *
+ * @generated from message phoenix.v1.AgentUpdateResult
+ */
+export type AgentUpdateResult = Message<"phoenix.v1.AgentUpdateResult"> & {
+  /**
+   * The version this agent ran when it got the command.
+   *
+   * @generated from field: string from_version = 1;
+   */
+  fromVersion: string;
+
+  /**
+   * The version of the bundle now in place.
+   *
+   * @generated from field: string to_version = 2;
+   */
+  toVersion: string;
+
+  /**
+   * The bundle file replaced, e.g. "/opt/phoenix/phoenix-agent.mjs".
+   *
+   * @generated from field: string path = 3;
+   */
+  path: string;
+
+  /**
+   * True when the agent restarts now to run it; false when the bundle was already this one.
+   *
+   * @generated from field: bool restarting = 4;
+   */
+  restarting: boolean;
+};
+
+/**
+ * Describes the message phoenix.v1.AgentUpdateResult.
+ * Use `create(AgentUpdateResultSchema)` to create a new message.
+ */
+export const AgentUpdateResultSchema: GenMessage<AgentUpdateResult> = /*@__PURE__*/
+  messageDesc(file_phoenix_v1_agent, 35);
 
 /**
  * Answer to StackRemoveCommand.
@@ -1419,7 +1514,7 @@ export type StackRemoveResult = Message<"phoenix.v1.StackRemoveResult"> & {
  * Use `create(StackRemoveResultSchema)` to create a new message.
  */
 export const StackRemoveResultSchema: GenMessage<StackRemoveResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 34);
+  messageDesc(file_phoenix_v1_agent, 36);
 
 /**
  * Answer to ServiceListCommand.
@@ -1440,7 +1535,7 @@ export type ServiceListResult = Message<"phoenix.v1.ServiceListResult"> & {
  * Use `create(ServiceListResultSchema)` to create a new message.
  */
 export const ServiceListResultSchema: GenMessage<ServiceListResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 35);
+  messageDesc(file_phoenix_v1_agent, 37);
 
 /**
  * Answer to TaskListCommand.
@@ -1461,7 +1556,7 @@ export type TaskListResult = Message<"phoenix.v1.TaskListResult"> & {
  * Use `create(TaskListResultSchema)` to create a new message.
  */
 export const TaskListResultSchema: GenMessage<TaskListResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 36);
+  messageDesc(file_phoenix_v1_agent, 38);
 
 /**
  * Answer to ServiceLogsCommand.
@@ -1482,7 +1577,7 @@ export type ServiceLogsResult = Message<"phoenix.v1.ServiceLogsResult"> & {
  * Use `create(ServiceLogsResultSchema)` to create a new message.
  */
 export const ServiceLogsResultSchema: GenMessage<ServiceLogsResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 37);
+  messageDesc(file_phoenix_v1_agent, 39);
 
 /**
  * Answer to ServiceScaleCommand.
@@ -1510,7 +1605,7 @@ export type ServiceScaleResult = Message<"phoenix.v1.ServiceScaleResult"> & {
  * Use `create(ServiceScaleResultSchema)` to create a new message.
  */
 export const ServiceScaleResultSchema: GenMessage<ServiceScaleResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 38);
+  messageDesc(file_phoenix_v1_agent, 40);
 
 /**
  * Answer to RefreshInventoryCommand.
@@ -1531,7 +1626,7 @@ export type RefreshInventoryResult = Message<"phoenix.v1.RefreshInventoryResult"
  * Use `create(RefreshInventoryResultSchema)` to create a new message.
  */
 export const RefreshInventoryResultSchema: GenMessage<RefreshInventoryResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 39);
+  messageDesc(file_phoenix_v1_agent, 41);
 
 /**
  * Why the coordinator ends a session.

@@ -2,7 +2,7 @@
 // @generated from file phoenix/v1/cluster.proto (package phoenix.v1, syntax proto3)
 /* eslint-disable */
 
-import type { DeployStackRequest, DeployStackRequestSchema, DeployStackResponse, DeployStackResponseSchema, DeployStackResult, DeployStackResultSchema, GetNodeRequest, GetNodeRequestSchema, GetNodeResponse, GetNodeResponseSchema, GetStatusRequest, GetStatusRequestSchema, GetStatusResponse, GetStatusResponseSchema, GetSwarmStatusRequest, GetSwarmStatusRequestSchema, GetSwarmStatusResponse, GetSwarmStatusResponseSchema, ListNodesRequest, ListNodesRequestSchema, ListNodesResponse, ListNodesResponseSchema, ListServicesRequest, ListServicesRequestSchema, ListServicesResponse, ListServicesResponseSchema, ListStacksRequest, ListStacksRequestSchema, ListStacksResponse, ListStacksResponseSchema, ListTasksRequest, ListTasksRequestSchema, ListTasksResponse, ListTasksResponseSchema, Node, NodeSchema, PlanRequest, PlanRequestSchema, PlanResponse, PlanResponseSchema, PlanStep, PlanStepSchema, RemoveStackRequest, RemoveStackRequestSchema, RemoveStackResponse, RemoveStackResponseSchema, ScaleServiceRequest, ScaleServiceRequestSchema, ScaleServiceResponse, ScaleServiceResponseSchema, ServiceLogsRequest, ServiceLogsRequestSchema, ServiceLogsResponse, ServiceLogsResponseSchema, StackSummary, StackSummarySchema, StepUpdate, StepUpdateSchema, SwarmInitRequest, SwarmInitRequestSchema, SwarmInitResponse, SwarmInitResponseSchema, SwarmJoinRequest, SwarmJoinRequestSchema, SwarmJoinResponse, SwarmJoinResponseSchema, SwarmSummary, SwarmSummarySchema, SyncRequest, SyncRequestSchema, SyncResponse, SyncResponseSchema, SyncSummary, SyncSummarySchema, WatchEventsRequest, WatchEventsRequestSchema, WatchEventsResponse, WatchEventsResponseSchema } from "./cluster_pb";
+import type { AgentUpdateOutcome, AgentUpdateOutcomeSchema, DeployStackRequest, DeployStackRequestSchema, DeployStackResponse, DeployStackResponseSchema, DeployStackResult, DeployStackResultSchema, GetNodeRequest, GetNodeRequestSchema, GetNodeResponse, GetNodeResponseSchema, GetStatusRequest, GetStatusRequestSchema, GetStatusResponse, GetStatusResponseSchema, GetSwarmStatusRequest, GetSwarmStatusRequestSchema, GetSwarmStatusResponse, GetSwarmStatusResponseSchema, ListNodesRequest, ListNodesRequestSchema, ListNodesResponse, ListNodesResponseSchema, ListServicesRequest, ListServicesRequestSchema, ListServicesResponse, ListServicesResponseSchema, ListStacksRequest, ListStacksRequestSchema, ListStacksResponse, ListStacksResponseSchema, ListTasksRequest, ListTasksRequestSchema, ListTasksResponse, ListTasksResponseSchema, Node, NodeSchema, PlanRequest, PlanRequestSchema, PlanResponse, PlanResponseSchema, PlanStep, PlanStepSchema, RemoveStackRequest, RemoveStackRequestSchema, RemoveStackResponse, RemoveStackResponseSchema, ScaleServiceRequest, ScaleServiceRequestSchema, ScaleServiceResponse, ScaleServiceResponseSchema, ServiceLogsRequest, ServiceLogsRequestSchema, ServiceLogsResponse, ServiceLogsResponseSchema, StackSummary, StackSummarySchema, StepUpdate, StepUpdateSchema, SwarmInitRequest, SwarmInitRequestSchema, SwarmInitResponse, SwarmInitResponseSchema, SwarmJoinRequest, SwarmJoinRequestSchema, SwarmJoinResponse, SwarmJoinResponseSchema, SwarmSummary, SwarmSummarySchema, SyncRequest, SyncRequestSchema, SyncResponse, SyncResponseSchema, SyncSummary, SyncSummarySchema, UpdateAgentsRequest, UpdateAgentsRequestSchema, UpdateAgentsResponse, UpdateAgentsResponseSchema, UpdateAgentsResult, UpdateAgentsResultSchema, WatchEventsRequest, WatchEventsRequestSchema, WatchEventsResponse, WatchEventsResponseSchema } from "./cluster_pb";
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { JsonObject, JsonValue, MessageInitShape } from "@bufbuild/protobuf";
 import type { MessageCodec } from "../../../codec";
@@ -2709,6 +2709,290 @@ export const ScaleServiceResponseCodec: MessageCodec<ScaleServiceResponse, Messa
   jsonScaleServiceResponse,
 );
 
+/** A phoenix.v1.UpdateAgentsRequest with every field at its zero value, as protobuf-es's create() makes it. */
+export function zeroUpdateAgentsRequest(): UpdateAgentsRequest {
+  return { $typeName: "phoenix.v1.UpdateAgentsRequest", guests: [] };
+}
+
+/** Writes a phoenix.v1.UpdateAgentsRequest as toBinary(UpdateAgentsRequestSchema, create(UpdateAgentsRequestSchema, m)) would, into w. */
+export function writeUpdateAgentsRequest(w: BinaryWriter, m: MessageInitShape<typeof UpdateAgentsRequestSchema>): BinaryWriter {
+  for (const x of m.guests ?? []) w.uint32(10).string(x);
+  return w;
+}
+
+/**
+ * Reads a phoenix.v1.UpdateAgentsRequest of `len` bytes at r's position into m (a zero message unless merging), as
+ * fromBinary does; unknown fields are skipped.
+ */
+export function readUpdateAgentsRequest(r: BinaryReader, len: number, m: UpdateAgentsRequest): UpdateAgentsRequest {
+  const end = r.pos + len;
+  while (r.pos < end) {
+    const [no, t] = r.tag();
+    switch (no) {
+      case 1: {
+        if (t !== 2) wrongWireType("phoenix.v1.UpdateAgentsRequest", 1, t);
+        m.guests.push(r.string());
+        break;
+      }
+      default:
+        r.skip(t, no);
+    }
+  }
+  if (r.pos !== end) overrun("phoenix.v1.UpdateAgentsRequest");
+  return m;
+}
+
+/**
+ * The proto3 JSON of a phoenix.v1.UpdateAgentsRequest, as toJson(UpdateAgentsRequestSchema, m, { alwaysEmitImplicit: a })
+ * writes it.
+ */
+export function jsonUpdateAgentsRequest(m: UpdateAgentsRequest, a = false): JsonObject {
+  const j: JsonObject = {};
+  if (a || m.guests.length > 0) j["guests"] = m.guests.map((x) => x);
+  return j;
+}
+
+/** Encodes and decodes phoenix.v1.UpdateAgentsRequest without descriptors. */
+export const UpdateAgentsRequestCodec: MessageCodec<UpdateAgentsRequest, MessageInitShape<typeof UpdateAgentsRequestSchema>> = /*@__PURE__*/ messageCodec(
+  "phoenix.v1.UpdateAgentsRequest",
+  writeUpdateAgentsRequest,
+  readUpdateAgentsRequest,
+  zeroUpdateAgentsRequest,
+  jsonUpdateAgentsRequest,
+);
+
+/** A phoenix.v1.AgentUpdateOutcome with every field at its zero value, as protobuf-es's create() makes it. */
+export function zeroAgentUpdateOutcome(): AgentUpdateOutcome {
+  return { $typeName: "phoenix.v1.AgentUpdateOutcome", guest: "", fromVersion: "", toVersion: "", durationMs: 0 };
+}
+
+/** Writes a phoenix.v1.AgentUpdateOutcome as toBinary(AgentUpdateOutcomeSchema, create(AgentUpdateOutcomeSchema, m)) would, into w. */
+export function writeAgentUpdateOutcome(w: BinaryWriter, m: MessageInitShape<typeof AgentUpdateOutcomeSchema>): BinaryWriter {
+  if (m.guest !== undefined && m.guest !== "") {
+    w.uint32(10).string(m.guest);
+  }
+  if (m.fromVersion !== undefined && m.fromVersion !== "") {
+    w.uint32(18).string(m.fromVersion);
+  }
+  if (m.toVersion !== undefined && m.toVersion !== "") {
+    w.uint32(26).string(m.toVersion);
+  }
+  if (m.error !== undefined) {
+    w.uint32(34).fork();
+    writeErrorInfo(w, m.error);
+    w.join();
+  }
+  if (m.durationMs !== undefined && m.durationMs !== 0) {
+    w.uint32(40).uint32(m.durationMs);
+  }
+  return w;
+}
+
+/**
+ * Reads a phoenix.v1.AgentUpdateOutcome of `len` bytes at r's position into m (a zero message unless merging), as
+ * fromBinary does; unknown fields are skipped.
+ */
+export function readAgentUpdateOutcome(r: BinaryReader, len: number, m: AgentUpdateOutcome): AgentUpdateOutcome {
+  const end = r.pos + len;
+  while (r.pos < end) {
+    const [no, t] = r.tag();
+    switch (no) {
+      case 1: {
+        if (t !== 2) wrongWireType("phoenix.v1.AgentUpdateOutcome", 1, t);
+        m.guest = r.string();
+        break;
+      }
+      case 2: {
+        if (t !== 2) wrongWireType("phoenix.v1.AgentUpdateOutcome", 2, t);
+        m.fromVersion = r.string();
+        break;
+      }
+      case 3: {
+        if (t !== 2) wrongWireType("phoenix.v1.AgentUpdateOutcome", 3, t);
+        m.toVersion = r.string();
+        break;
+      }
+      case 4: {
+        if (t !== 2) wrongWireType("phoenix.v1.AgentUpdateOutcome", 4, t);
+        m.error = readErrorInfo(r, r.uint32(), m.error ?? zeroErrorInfo());
+        break;
+      }
+      case 5: {
+        if (t !== 0) wrongWireType("phoenix.v1.AgentUpdateOutcome", 5, t);
+        m.durationMs = r.uint32();
+        break;
+      }
+      default:
+        r.skip(t, no);
+    }
+  }
+  if (r.pos !== end) overrun("phoenix.v1.AgentUpdateOutcome");
+  return m;
+}
+
+/**
+ * The proto3 JSON of a phoenix.v1.AgentUpdateOutcome, as toJson(AgentUpdateOutcomeSchema, m, { alwaysEmitImplicit: a })
+ * writes it.
+ */
+export function jsonAgentUpdateOutcome(m: AgentUpdateOutcome, a = false): JsonObject {
+  const j: JsonObject = {};
+  if (a || m.guest !== "") j["guest"] = m.guest;
+  if (a || m.fromVersion !== "") j["fromVersion"] = m.fromVersion;
+  if (a || m.toVersion !== "") j["toVersion"] = m.toVersion;
+  if (m.error !== undefined) j["error"] = jsonErrorInfo(m.error, a);
+  if (a || m.durationMs !== 0) j["durationMs"] = m.durationMs;
+  return j;
+}
+
+/** Encodes and decodes phoenix.v1.AgentUpdateOutcome without descriptors. */
+export const AgentUpdateOutcomeCodec: MessageCodec<AgentUpdateOutcome, MessageInitShape<typeof AgentUpdateOutcomeSchema>> = /*@__PURE__*/ messageCodec(
+  "phoenix.v1.AgentUpdateOutcome",
+  writeAgentUpdateOutcome,
+  readAgentUpdateOutcome,
+  zeroAgentUpdateOutcome,
+  jsonAgentUpdateOutcome,
+);
+
+/** A phoenix.v1.UpdateAgentsResult with every field at its zero value, as protobuf-es's create() makes it. */
+export function zeroUpdateAgentsResult(): UpdateAgentsResult {
+  return { $typeName: "phoenix.v1.UpdateAgentsResult", version: "", agents: [], current: 0 };
+}
+
+/** Writes a phoenix.v1.UpdateAgentsResult as toBinary(UpdateAgentsResultSchema, create(UpdateAgentsResultSchema, m)) would, into w. */
+export function writeUpdateAgentsResult(w: BinaryWriter, m: MessageInitShape<typeof UpdateAgentsResultSchema>): BinaryWriter {
+  if (m.version !== undefined && m.version !== "") {
+    w.uint32(10).string(m.version);
+  }
+  for (const x of m.agents ?? []) {
+    w.uint32(18).fork();
+    writeAgentUpdateOutcome(w, x);
+    w.join();
+  }
+  if (m.current !== undefined && m.current !== 0) {
+    w.uint32(24).uint32(m.current);
+  }
+  return w;
+}
+
+/**
+ * Reads a phoenix.v1.UpdateAgentsResult of `len` bytes at r's position into m (a zero message unless merging), as
+ * fromBinary does; unknown fields are skipped.
+ */
+export function readUpdateAgentsResult(r: BinaryReader, len: number, m: UpdateAgentsResult): UpdateAgentsResult {
+  const end = r.pos + len;
+  while (r.pos < end) {
+    const [no, t] = r.tag();
+    switch (no) {
+      case 1: {
+        if (t !== 2) wrongWireType("phoenix.v1.UpdateAgentsResult", 1, t);
+        m.version = r.string();
+        break;
+      }
+      case 2: {
+        if (t !== 2) wrongWireType("phoenix.v1.UpdateAgentsResult", 2, t);
+        m.agents.push(readAgentUpdateOutcome(r, r.uint32(), zeroAgentUpdateOutcome()));
+        break;
+      }
+      case 3: {
+        if (t !== 0) wrongWireType("phoenix.v1.UpdateAgentsResult", 3, t);
+        m.current = r.uint32();
+        break;
+      }
+      default:
+        r.skip(t, no);
+    }
+  }
+  if (r.pos !== end) overrun("phoenix.v1.UpdateAgentsResult");
+  return m;
+}
+
+/**
+ * The proto3 JSON of a phoenix.v1.UpdateAgentsResult, as toJson(UpdateAgentsResultSchema, m, { alwaysEmitImplicit: a })
+ * writes it.
+ */
+export function jsonUpdateAgentsResult(m: UpdateAgentsResult, a = false): JsonObject {
+  const j: JsonObject = {};
+  if (a || m.version !== "") j["version"] = m.version;
+  if (a || m.agents.length > 0) j["agents"] = m.agents.map((x) => jsonAgentUpdateOutcome(x, a));
+  if (a || m.current !== 0) j["current"] = m.current;
+  return j;
+}
+
+/** Encodes and decodes phoenix.v1.UpdateAgentsResult without descriptors. */
+export const UpdateAgentsResultCodec: MessageCodec<UpdateAgentsResult, MessageInitShape<typeof UpdateAgentsResultSchema>> = /*@__PURE__*/ messageCodec(
+  "phoenix.v1.UpdateAgentsResult",
+  writeUpdateAgentsResult,
+  readUpdateAgentsResult,
+  zeroUpdateAgentsResult,
+  jsonUpdateAgentsResult,
+);
+
+/** A phoenix.v1.UpdateAgentsResponse with every field at its zero value, as protobuf-es's create() makes it. */
+export function zeroUpdateAgentsResponse(): UpdateAgentsResponse {
+  return { $typeName: "phoenix.v1.UpdateAgentsResponse", msg: { case: undefined } };
+}
+
+/** Writes a phoenix.v1.UpdateAgentsResponse as toBinary(UpdateAgentsResponseSchema, create(UpdateAgentsResponseSchema, m)) would, into w. */
+export function writeUpdateAgentsResponse(w: BinaryWriter, m: MessageInitShape<typeof UpdateAgentsResponseSchema>): BinaryWriter {
+  if (m.msg?.case === "progress") {
+    w.uint32(10).string(m.msg.value);
+  }
+  if (m.msg?.case === "result") {
+    w.uint32(18).fork();
+    writeUpdateAgentsResult(w, m.msg.value);
+    w.join();
+  }
+  return w;
+}
+
+/**
+ * Reads a phoenix.v1.UpdateAgentsResponse of `len` bytes at r's position into m (a zero message unless merging), as
+ * fromBinary does; unknown fields are skipped.
+ */
+export function readUpdateAgentsResponse(r: BinaryReader, len: number, m: UpdateAgentsResponse): UpdateAgentsResponse {
+  const end = r.pos + len;
+  while (r.pos < end) {
+    const [no, t] = r.tag();
+    switch (no) {
+      case 1: {
+        if (t !== 2) wrongWireType("phoenix.v1.UpdateAgentsResponse", 1, t);
+        m.msg = { case: "progress", value: r.string() };
+        break;
+      }
+      case 2: {
+        if (t !== 2) wrongWireType("phoenix.v1.UpdateAgentsResponse", 2, t);
+        const prev = m.msg.case === "result" ? m.msg.value : undefined;
+        m.msg = { case: "result", value: readUpdateAgentsResult(r, r.uint32(), prev ?? zeroUpdateAgentsResult()) };
+        break;
+      }
+      default:
+        r.skip(t, no);
+    }
+  }
+  if (r.pos !== end) overrun("phoenix.v1.UpdateAgentsResponse");
+  return m;
+}
+
+/**
+ * The proto3 JSON of a phoenix.v1.UpdateAgentsResponse, as toJson(UpdateAgentsResponseSchema, m, { alwaysEmitImplicit: a })
+ * writes it.
+ */
+export function jsonUpdateAgentsResponse(m: UpdateAgentsResponse, a = false): JsonObject {
+  const j: JsonObject = {};
+  if (m.msg.case === "progress") j["progress"] = m.msg.value;
+  if (m.msg.case === "result") j["result"] = jsonUpdateAgentsResult(m.msg.value, a);
+  return j;
+}
+
+/** Encodes and decodes phoenix.v1.UpdateAgentsResponse without descriptors. */
+export const UpdateAgentsResponseCodec: MessageCodec<UpdateAgentsResponse, MessageInitShape<typeof UpdateAgentsResponseSchema>> = /*@__PURE__*/ messageCodec(
+  "phoenix.v1.UpdateAgentsResponse",
+  writeUpdateAgentsResponse,
+  readUpdateAgentsResponse,
+  zeroUpdateAgentsResponse,
+  jsonUpdateAgentsResponse,
+);
+
 /** A phoenix.v1.WatchEventsRequest with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroWatchEventsRequest(): WatchEventsRequest {
   return { $typeName: "phoenix.v1.WatchEventsRequest", afterSeq: 0n, follow: false, types: [] };
@@ -2882,5 +3166,6 @@ export const ClusterServiceCodec = {
   serviceLogs: /*@__PURE__*/ wireMethod("/phoenix.v1.ClusterService/ServiceLogs", "server_streaming", ServiceLogsRequestCodec, ServiceLogsResponseCodec),
   scaleService: /*@__PURE__*/ wireMethod("/phoenix.v1.ClusterService/ScaleService", "unary", ScaleServiceRequestCodec, ScaleServiceResponseCodec),
   watchEvents: /*@__PURE__*/ wireMethod("/phoenix.v1.ClusterService/WatchEvents", "server_streaming", WatchEventsRequestCodec, WatchEventsResponseCodec),
+  updateAgents: /*@__PURE__*/ wireMethod("/phoenix.v1.ClusterService/UpdateAgents", "server_streaming", UpdateAgentsRequestCodec, UpdateAgentsResponseCodec),
 } as const;
 

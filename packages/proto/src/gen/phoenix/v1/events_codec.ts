@@ -2,7 +2,7 @@
 // @generated from file phoenix/v1/events.proto (package phoenix.v1, syntax proto3)
 /* eslint-disable */
 
-import type { AgentConnected, AgentConnectedSchema, AgentDisconnected, AgentDisconnectedSchema, AgentOffline, AgentOfflineSchema, DriftFound, DriftFoundSchema, Event, EventSchema, InventoryChanged, InventoryChangedSchema, NodeAvailabilityChanged, NodeAvailabilityChangedSchema, NodeJoined, NodeJoinedSchema, NodeLabelsChanged, NodeLabelsChangedSchema, NodeRemoved, NodeRemovedSchema, NodeRoleChanged, NodeRoleChangedSchema, StackDeployed, StackDeployedSchema, StackFailed, StackFailedSchema, StackRemoved, StackRemovedSchema, SwarmInitialized, SwarmInitializedSchema, SyncFinished, SyncFinishedSchema, SyncStarted, SyncStartedSchema } from "./events_pb";
+import type { AgentConnected, AgentConnectedSchema, AgentDisconnected, AgentDisconnectedSchema, AgentOffline, AgentOfflineSchema, AgentUpdated, AgentUpdatedSchema, DriftFound, DriftFoundSchema, Event, EventSchema, InventoryChanged, InventoryChangedSchema, NodeAvailabilityChanged, NodeAvailabilityChangedSchema, NodeJoined, NodeJoinedSchema, NodeLabelsChanged, NodeLabelsChangedSchema, NodeRemoved, NodeRemovedSchema, NodeRoleChanged, NodeRoleChangedSchema, StackDeployed, StackDeployedSchema, StackFailed, StackFailedSchema, StackRemoved, StackRemovedSchema, SwarmInitialized, SwarmInitializedSchema, SyncFinished, SyncFinishedSchema, SyncStarted, SyncStartedSchema } from "./events_pb";
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { JsonObject, MessageInitShape } from "@bufbuild/protobuf";
 import { jsonTimestamp, readTimestamp, writeTimestamp, zeroTimestamp } from "../../../codec-wkt";
@@ -115,6 +115,11 @@ export function writeEvent(w: BinaryWriter, m: MessageInitShape<typeof EventSche
   if (m.data?.case === "nodeRemoved") {
     w.uint32(202).fork();
     writeNodeRemoved(w, m.data.value);
+    w.join();
+  }
+  if (m.data?.case === "agentUpdated") {
+    w.uint32(210).fork();
+    writeAgentUpdated(w, m.data.value);
     w.join();
   }
   return w;
@@ -255,6 +260,12 @@ export function readEvent(r: BinaryReader, len: number, m: Event): Event {
         m.data = { case: "nodeRemoved", value: readNodeRemoved(r, r.uint32(), prev ?? zeroNodeRemoved()) };
         break;
       }
+      case 26: {
+        if (t !== 2) wrongWireType("phoenix.v1.Event", 26, t);
+        const prev = m.data.case === "agentUpdated" ? m.data.value : undefined;
+        m.data = { case: "agentUpdated", value: readAgentUpdated(r, r.uint32(), prev ?? zeroAgentUpdated()) };
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -291,6 +302,7 @@ export function jsonEvent(m: Event, a = false): JsonObject {
   if (m.data.case === "syncFinished") j["syncFinished"] = jsonSyncFinished(m.data.value, a);
   if (m.data.case === "nodeAvailabilityChanged") j["nodeAvailabilityChanged"] = jsonNodeAvailabilityChanged(m.data.value, a);
   if (m.data.case === "nodeRemoved") j["nodeRemoved"] = jsonNodeRemoved(m.data.value, a);
+  if (m.data.case === "agentUpdated") j["agentUpdated"] = jsonAgentUpdated(m.data.value, a);
   return j;
 }
 
@@ -391,6 +403,78 @@ export const AgentConnectedCodec: MessageCodec<AgentConnected, MessageInitShape<
   readAgentConnected,
   zeroAgentConnected,
   jsonAgentConnected,
+);
+
+/** A phoenix.v1.AgentUpdated with every field at its zero value, as protobuf-es's create() makes it. */
+export function zeroAgentUpdated(): AgentUpdated {
+  return { $typeName: "phoenix.v1.AgentUpdated", guest: "", fromVersion: "", toVersion: "" };
+}
+
+/** Writes a phoenix.v1.AgentUpdated as toBinary(AgentUpdatedSchema, create(AgentUpdatedSchema, m)) would, into w. */
+export function writeAgentUpdated(w: BinaryWriter, m: MessageInitShape<typeof AgentUpdatedSchema>): BinaryWriter {
+  if (m.guest !== undefined && m.guest !== "") {
+    w.uint32(10).string(m.guest);
+  }
+  if (m.fromVersion !== undefined && m.fromVersion !== "") {
+    w.uint32(18).string(m.fromVersion);
+  }
+  if (m.toVersion !== undefined && m.toVersion !== "") {
+    w.uint32(26).string(m.toVersion);
+  }
+  return w;
+}
+
+/**
+ * Reads a phoenix.v1.AgentUpdated of `len` bytes at r's position into m (a zero message unless merging), as
+ * fromBinary does; unknown fields are skipped.
+ */
+export function readAgentUpdated(r: BinaryReader, len: number, m: AgentUpdated): AgentUpdated {
+  const end = r.pos + len;
+  while (r.pos < end) {
+    const [no, t] = r.tag();
+    switch (no) {
+      case 1: {
+        if (t !== 2) wrongWireType("phoenix.v1.AgentUpdated", 1, t);
+        m.guest = r.string();
+        break;
+      }
+      case 2: {
+        if (t !== 2) wrongWireType("phoenix.v1.AgentUpdated", 2, t);
+        m.fromVersion = r.string();
+        break;
+      }
+      case 3: {
+        if (t !== 2) wrongWireType("phoenix.v1.AgentUpdated", 3, t);
+        m.toVersion = r.string();
+        break;
+      }
+      default:
+        r.skip(t, no);
+    }
+  }
+  if (r.pos !== end) overrun("phoenix.v1.AgentUpdated");
+  return m;
+}
+
+/**
+ * The proto3 JSON of a phoenix.v1.AgentUpdated, as toJson(AgentUpdatedSchema, m, { alwaysEmitImplicit: a })
+ * writes it.
+ */
+export function jsonAgentUpdated(m: AgentUpdated, a = false): JsonObject {
+  const j: JsonObject = {};
+  if (a || m.guest !== "") j["guest"] = m.guest;
+  if (a || m.fromVersion !== "") j["fromVersion"] = m.fromVersion;
+  if (a || m.toVersion !== "") j["toVersion"] = m.toVersion;
+  return j;
+}
+
+/** Encodes and decodes phoenix.v1.AgentUpdated without descriptors. */
+export const AgentUpdatedCodec: MessageCodec<AgentUpdated, MessageInitShape<typeof AgentUpdatedSchema>> = /*@__PURE__*/ messageCodec(
+  "phoenix.v1.AgentUpdated",
+  writeAgentUpdated,
+  readAgentUpdated,
+  zeroAgentUpdated,
+  jsonAgentUpdated,
 );
 
 /** A phoenix.v1.AgentDisconnected with every field at its zero value, as protobuf-es's create() makes it. */

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file phoenix/v1/events.proto.
  */
 export const file_phoenix_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChdwaG9lbml4L3YxL2V2ZW50cy5wcm90bxIKcGhvZW5peC52MSLtBwoFRXZlbnQSCgoCaWQYASABKAkSCwoDc2VxGAIgASgEEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBHR5cGUYBCABKAkSDwoHY2x1c3RlchgFIAEoCRIPCgdzdWJqZWN0GAYgASgJEjUKD2FnZW50X2Nvbm5lY3RlZBgKIAEoCzIaLnBob2VuaXgudjEuQWdlbnRDb25uZWN0ZWRIABI7ChJhZ2VudF9kaXNjb25uZWN0ZWQYCyABKAsyHS5waG9lbml4LnYxLkFnZW50RGlzY29ubmVjdGVkSAASMQoNYWdlbnRfb2ZmbGluZRgMIAEoCzIYLnBob2VuaXgudjEuQWdlbnRPZmZsaW5lSAASOQoRaW52ZW50b3J5X2NoYW5nZWQYDSABKAsyHC5waG9lbml4LnYxLkludmVudG9yeUNoYW5nZWRIABI5ChFzd2FybV9pbml0aWFsaXplZBgOIAEoCzIcLnBob2VuaXgudjEuU3dhcm1Jbml0aWFsaXplZEgAEi0KC25vZGVfam9pbmVkGA8gASgLMhYucGhvZW5peC52MS5Ob2RlSm9pbmVkSAASOAoRbm9kZV9yb2xlX2NoYW5nZWQYECABKAsyGy5waG9lbml4LnYxLk5vZGVSb2xlQ2hhbmdlZEgAEjwKE25vZGVfbGFiZWxzX2NoYW5nZWQYESABKAsyHS5waG9lbml4LnYxLk5vZGVMYWJlbHNDaGFuZ2VkSAASMwoOc3RhY2tfZGVwbG95ZWQYEiABKAsyGS5waG9lbml4LnYxLlN0YWNrRGVwbG95ZWRIABIxCg1zdGFja19yZW1vdmVkGBMgASgLMhgucGhvZW5peC52MS5TdGFja1JlbW92ZWRIABIvCgxzdGFja19mYWlsZWQYFCABKAsyFy5waG9lbml4LnYxLlN0YWNrRmFpbGVkSAASLQoLZHJpZnRfZm91bmQYFSABKAsyFi5waG9lbml4LnYxLkRyaWZ0Rm91bmRIABIvCgxzeW5jX3N0YXJ0ZWQYFiABKAsyFy5waG9lbml4LnYxLlN5bmNTdGFydGVkSAASMQoNc3luY19maW5pc2hlZBgXIAEoCzIYLnBob2VuaXgudjEuU3luY0ZpbmlzaGVkSAASSAoZbm9kZV9hdmFpbGFiaWxpdHlfY2hhbmdlZBgYIAEoCzIjLnBob2VuaXgudjEuTm9kZUF2YWlsYWJpbGl0eUNoYW5nZWRIABIvCgxub2RlX3JlbW92ZWQYGSABKAsyFy5waG9lbml4LnYxLk5vZGVSZW1vdmVkSABCBgoEZGF0YSJ1Cg5BZ2VudENvbm5lY3RlZBINCgVndWVzdBgBIAEoCRIRCgR2bWlkGAIgASgNSACIAQESEAoIaG9zdG5hbWUYAyABKAkSFQoNYWdlbnRfdmVyc2lvbhgEIAEoCRIPCgdhZG9wdGVkGAUgASgIQgcKBV92bWlkIjIKEUFnZW50RGlzY29ubmVjdGVkEg0KBWd1ZXN0GAEgASgJEg4KBnJlYXNvbhgCIAEoCSJMCgxBZ2VudE9mZmxpbmUSDQoFZ3Vlc3QYASABKAkSLQoJbGFzdF9zZWVuGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIyChBJbnZlbnRvcnlDaGFuZ2VkEg0KBWd1ZXN0GAEgASgJEg8KB2NoYW5nZWQYAiADKAkiMgoQU3dhcm1Jbml0aWFsaXplZBINCgVndWVzdBgBIAEoCRIPCgdub2RlX2lkGAIgASgJIlAKCk5vZGVKb2luZWQSDQoFZ3Vlc3QYASABKAkSDwoHbm9kZV9pZBgCIAEoCRIiCgRyb2xlGAMgASgOMhQucGhvZW5peC52MS5Ob2RlUm9sZSJ3Cg9Ob2RlUm9sZUNoYW5nZWQSDQoFZ3Vlc3QYASABKAkSDwoHbm9kZV9pZBgCIAEoCRIiCgRmcm9tGAMgASgOMhQucGhvZW5peC52MS5Ob2RlUm9sZRIgCgJ0bxgEIAEoDjIULnBob2VuaXgudjEuTm9kZVJvbGUibQoXTm9kZUF2YWlsYWJpbGl0eUNoYW5nZWQSDQoFZ3Vlc3QYASABKAkSDwoHbm9kZV9pZBgCIAEoCRIyCgxhdmFpbGFiaWxpdHkYAyABKA4yHC5waG9lbml4LnYxLk5vZGVBdmFpbGFiaWxpdHkiPwoLTm9kZVJlbW92ZWQSDQoFZ3Vlc3QYASABKAkSDwoHbm9kZV9pZBgCIAEoCRIQCghob3N0bmFtZRgDIAEoCSKrAQoRTm9kZUxhYmVsc0NoYW5nZWQSDQoFZ3Vlc3QYASABKAkSDwoHbm9kZV9pZBgCIAEoCRI3CgVhZGRlZBgDIAMoCzIoLnBob2VuaXgudjEuTm9kZUxhYmVsc0NoYW5nZWQuQWRkZWRFbnRyeRIPCgdyZW1vdmVkGAQgAygJGiwKCkFkZGVkRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJnCg1TdGFja0RlcGxveWVkEg0KBXN0YWNrGAEgASgJEgsKA2VudhgCIAEoCRIRCgluYW1lc3BhY2UYAyABKAkSEAoIc2VydmljZXMYBCADKAkSFQoNZG9ja2VyX3dyaXRlcxgFIAEoDSI9CgxTdGFja1JlbW92ZWQSDQoFc3RhY2sYASABKAkSCwoDZW52GAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCSJ3CgtTdGFja0ZhaWxlZBINCgVzdGFjaxgBIAEoCRILCgNlbnYYAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJEiQKBWVycm9yGAQgASgLMhUucGhvZW5peC52MS5FcnJvckluZm8SEwoLcm9sbGVkX2JhY2sYBSABKAgiGwoKRHJpZnRGb3VuZBINCgVzdGVwcxgBIAMoCSItCgtTeW5jU3RhcnRlZBIPCgdzeW5jX2lkGAEgASgJEg0KBXN0ZXBzGAIgASgNImUKDFN5bmNGaW5pc2hlZBIPCgdzeW5jX2lkGAEgASgJEgoKAm9rGAIgASgIEhIKCnN0ZXBzX2RvbmUYAyABKA0SJAoFZXJyb3IYBCABKAsyFS5waG9lbml4LnYxLkVycm9ySW5mb2IGcHJvdG8z", [file_google_protobuf_timestamp, file_phoenix_v1_swarm]);
+  fileDesc("ChdwaG9lbml4L3YxL2V2ZW50cy5wcm90bxIKcGhvZW5peC52MSKgCAoFRXZlbnQSCgoCaWQYASABKAkSCwoDc2VxGAIgASgEEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBHR5cGUYBCABKAkSDwoHY2x1c3RlchgFIAEoCRIPCgdzdWJqZWN0GAYgASgJEjUKD2FnZW50X2Nvbm5lY3RlZBgKIAEoCzIaLnBob2VuaXgudjEuQWdlbnRDb25uZWN0ZWRIABI7ChJhZ2VudF9kaXNjb25uZWN0ZWQYCyABKAsyHS5waG9lbml4LnYxLkFnZW50RGlzY29ubmVjdGVkSAASMQoNYWdlbnRfb2ZmbGluZRgMIAEoCzIYLnBob2VuaXgudjEuQWdlbnRPZmZsaW5lSAASOQoRaW52ZW50b3J5X2NoYW5nZWQYDSABKAsyHC5waG9lbml4LnYxLkludmVudG9yeUNoYW5nZWRIABI5ChFzd2FybV9pbml0aWFsaXplZBgOIAEoCzIcLnBob2VuaXgudjEuU3dhcm1Jbml0aWFsaXplZEgAEi0KC25vZGVfam9pbmVkGA8gASgLMhYucGhvZW5peC52MS5Ob2RlSm9pbmVkSAASOAoRbm9kZV9yb2xlX2NoYW5nZWQYECABKAsyGy5waG9lbml4LnYxLk5vZGVSb2xlQ2hhbmdlZEgAEjwKE25vZGVfbGFiZWxzX2NoYW5nZWQYESABKAsyHS5waG9lbml4LnYxLk5vZGVMYWJlbHNDaGFuZ2VkSAASMwoOc3RhY2tfZGVwbG95ZWQYEiABKAsyGS5waG9lbml4LnYxLlN0YWNrRGVwbG95ZWRIABIxCg1zdGFja19yZW1vdmVkGBMgASgLMhgucGhvZW5peC52MS5TdGFja1JlbW92ZWRIABIvCgxzdGFja19mYWlsZWQYFCABKAsyFy5waG9lbml4LnYxLlN0YWNrRmFpbGVkSAASLQoLZHJpZnRfZm91bmQYFSABKAsyFi5waG9lbml4LnYxLkRyaWZ0Rm91bmRIABIvCgxzeW5jX3N0YXJ0ZWQYFiABKAsyFy5waG9lbml4LnYxLlN5bmNTdGFydGVkSAASMQoNc3luY19maW5pc2hlZBgXIAEoCzIYLnBob2VuaXgudjEuU3luY0ZpbmlzaGVkSAASSAoZbm9kZV9hdmFpbGFiaWxpdHlfY2hhbmdlZBgYIAEoCzIjLnBob2VuaXgudjEuTm9kZUF2YWlsYWJpbGl0eUNoYW5nZWRIABIvCgxub2RlX3JlbW92ZWQYGSABKAsyFy5waG9lbml4LnYxLk5vZGVSZW1vdmVkSAASMQoNYWdlbnRfdXBkYXRlZBgaIAEoCzIYLnBob2VuaXgudjEuQWdlbnRVcGRhdGVkSABCBgoEZGF0YSJ1Cg5BZ2VudENvbm5lY3RlZBINCgVndWVzdBgBIAEoCRIRCgR2bWlkGAIgASgNSACIAQESEAoIaG9zdG5hbWUYAyABKAkSFQoNYWdlbnRfdmVyc2lvbhgEIAEoCRIPCgdhZG9wdGVkGAUgASgIQgcKBV92bWlkIkcKDEFnZW50VXBkYXRlZBINCgVndWVzdBgBIAEoCRIUCgxmcm9tX3ZlcnNpb24YAiABKAkSEgoKdG9fdmVyc2lvbhgDIAEoCSIyChFBZ2VudERpc2Nvbm5lY3RlZBINCgVndWVzdBgBIAEoCRIOCgZyZWFzb24YAiABKAkiTAoMQWdlbnRPZmZsaW5lEg0KBWd1ZXN0GAEgASgJEi0KCWxhc3Rfc2VlbhgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiMgoQSW52ZW50b3J5Q2hhbmdlZBINCgVndWVzdBgBIAEoCRIPCgdjaGFuZ2VkGAIgAygJIjIKEFN3YXJtSW5pdGlhbGl6ZWQSDQoFZ3Vlc3QYASABKAkSDwoHbm9kZV9pZBgCIAEoCSJQCgpOb2RlSm9pbmVkEg0KBWd1ZXN0GAEgASgJEg8KB25vZGVfaWQYAiABKAkSIgoEcm9sZRgDIAEoDjIULnBob2VuaXgudjEuTm9kZVJvbGUidwoPTm9kZVJvbGVDaGFuZ2VkEg0KBWd1ZXN0GAEgASgJEg8KB25vZGVfaWQYAiABKAkSIgoEZnJvbRgDIAEoDjIULnBob2VuaXgudjEuTm9kZVJvbGUSIAoCdG8YBCABKA4yFC5waG9lbml4LnYxLk5vZGVSb2xlIm0KF05vZGVBdmFpbGFiaWxpdHlDaGFuZ2VkEg0KBWd1ZXN0GAEgASgJEg8KB25vZGVfaWQYAiABKAkSMgoMYXZhaWxhYmlsaXR5GAMgASgOMhwucGhvZW5peC52MS5Ob2RlQXZhaWxhYmlsaXR5Ij8KC05vZGVSZW1vdmVkEg0KBWd1ZXN0GAEgASgJEg8KB25vZGVfaWQYAiABKAkSEAoIaG9zdG5hbWUYAyABKAkiqwEKEU5vZGVMYWJlbHNDaGFuZ2VkEg0KBWd1ZXN0GAEgASgJEg8KB25vZGVfaWQYAiABKAkSNwoFYWRkZWQYAyADKAsyKC5waG9lbml4LnYxLk5vZGVMYWJlbHNDaGFuZ2VkLkFkZGVkRW50cnkSDwoHcmVtb3ZlZBgEIAMoCRosCgpBZGRlZEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiZwoNU3RhY2tEZXBsb3llZBINCgVzdGFjaxgBIAEoCRILCgNlbnYYAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJEhAKCHNlcnZpY2VzGAQgAygJEhUKDWRvY2tlcl93cml0ZXMYBSABKA0iPQoMU3RhY2tSZW1vdmVkEg0KBXN0YWNrGAEgASgJEgsKA2VudhgCIAEoCRIRCgluYW1lc3BhY2UYAyABKAkidwoLU3RhY2tGYWlsZWQSDQoFc3RhY2sYASABKAkSCwoDZW52GAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCRIkCgVlcnJvchgEIAEoCzIVLnBob2VuaXgudjEuRXJyb3JJbmZvEhMKC3JvbGxlZF9iYWNrGAUgASgIIhsKCkRyaWZ0Rm91bmQSDQoFc3RlcHMYASADKAkiLQoLU3luY1N0YXJ0ZWQSDwoHc3luY19pZBgBIAEoCRINCgVzdGVwcxgCIAEoDSJlCgxTeW5jRmluaXNoZWQSDwoHc3luY19pZBgBIAEoCRIKCgJvaxgCIAEoCBISCgpzdGVwc19kb25lGAMgASgNEiQKBWVycm9yGAQgASgLMhUucGhvZW5peC52MS5FcnJvckluZm9iBnByb3RvMw", [file_google_protobuf_timestamp, file_phoenix_v1_swarm]);
 
 /**
  * Event is the envelope of every state change the coordinator publishes. On NATS
@@ -200,6 +200,14 @@ export type Event = Message<"phoenix.v1.Event"> & {
      */
     value: NodeRemoved;
     case: "nodeRemoved";
+  } | {
+    /**
+     * type "agent.updated": an agent replaced its bundle on the coordinator's command.
+     *
+     * @generated from field: phoenix.v1.AgentUpdated agent_updated = 26;
+     */
+    value: AgentUpdated;
+    case: "agentUpdated";
   } | { case: undefined; value?: undefined };
 };
 
@@ -260,6 +268,41 @@ export const AgentConnectedSchema: GenMessage<AgentConnected> = /*@__PURE__*/
   messageDesc(file_phoenix_v1_events, 1);
 
 /**
+ * An agent replaced its bundle with the coordinator's and restarted into it.
+ *
+ * @generated from message phoenix.v1.AgentUpdated
+ */
+export type AgentUpdated = Message<"phoenix.v1.AgentUpdated"> & {
+  /**
+   * Model guest name.
+   *
+   * @generated from field: string guest = 1;
+   */
+  guest: string;
+
+  /**
+   * The version it ran before.
+   *
+   * @generated from field: string from_version = 2;
+   */
+  fromVersion: string;
+
+  /**
+   * The version it runs now.
+   *
+   * @generated from field: string to_version = 3;
+   */
+  toVersion: string;
+};
+
+/**
+ * Describes the message phoenix.v1.AgentUpdated.
+ * Use `create(AgentUpdatedSchema)` to create a new message.
+ */
+export const AgentUpdatedSchema: GenMessage<AgentUpdated> = /*@__PURE__*/
+  messageDesc(file_phoenix_v1_events, 2);
+
+/**
  * An agent's session ended.
  *
  * @generated from message phoenix.v1.AgentDisconnected
@@ -285,7 +328,7 @@ export type AgentDisconnected = Message<"phoenix.v1.AgentDisconnected"> & {
  * Use `create(AgentDisconnectedSchema)` to create a new message.
  */
 export const AgentDisconnectedSchema: GenMessage<AgentDisconnected> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 2);
+  messageDesc(file_phoenix_v1_events, 3);
 
 /**
  * An agent stopped sending heartbeats.
@@ -313,7 +356,7 @@ export type AgentOffline = Message<"phoenix.v1.AgentOffline"> & {
  * Use `create(AgentOfflineSchema)` to create a new message.
  */
 export const AgentOfflineSchema: GenMessage<AgentOffline> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 3);
+  messageDesc(file_phoenix_v1_events, 4);
 
 /**
  * An agent's inventory changed.
@@ -341,7 +384,7 @@ export type InventoryChanged = Message<"phoenix.v1.InventoryChanged"> & {
  * Use `create(InventoryChangedSchema)` to create a new message.
  */
 export const InventoryChangedSchema: GenMessage<InventoryChanged> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 4);
+  messageDesc(file_phoenix_v1_events, 5);
 
 /**
  * A swarm was initialised.
@@ -369,7 +412,7 @@ export type SwarmInitialized = Message<"phoenix.v1.SwarmInitialized"> & {
  * Use `create(SwarmInitializedSchema)` to create a new message.
  */
 export const SwarmInitializedSchema: GenMessage<SwarmInitialized> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 5);
+  messageDesc(file_phoenix_v1_events, 6);
 
 /**
  * A guest joined the swarm.
@@ -404,7 +447,7 @@ export type NodeJoined = Message<"phoenix.v1.NodeJoined"> & {
  * Use `create(NodeJoinedSchema)` to create a new message.
  */
 export const NodeJoinedSchema: GenMessage<NodeJoined> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 6);
+  messageDesc(file_phoenix_v1_events, 7);
 
 /**
  * A node was promoted or demoted.
@@ -446,7 +489,7 @@ export type NodeRoleChanged = Message<"phoenix.v1.NodeRoleChanged"> & {
  * Use `create(NodeRoleChangedSchema)` to create a new message.
  */
 export const NodeRoleChangedSchema: GenMessage<NodeRoleChanged> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 7);
+  messageDesc(file_phoenix_v1_events, 8);
 
 /**
  * A node's availability changed.
@@ -481,7 +524,7 @@ export type NodeAvailabilityChanged = Message<"phoenix.v1.NodeAvailabilityChange
  * Use `create(NodeAvailabilityChangedSchema)` to create a new message.
  */
 export const NodeAvailabilityChangedSchema: GenMessage<NodeAvailabilityChanged> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 8);
+  messageDesc(file_phoenix_v1_events, 9);
 
 /**
  * A node entry was removed from the swarm (a guest that left, or a stale entry).
@@ -516,7 +559,7 @@ export type NodeRemoved = Message<"phoenix.v1.NodeRemoved"> & {
  * Use `create(NodeRemovedSchema)` to create a new message.
  */
 export const NodeRemovedSchema: GenMessage<NodeRemoved> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 9);
+  messageDesc(file_phoenix_v1_events, 10);
 
 /**
  * Labels of a node were set or removed.
@@ -558,7 +601,7 @@ export type NodeLabelsChanged = Message<"phoenix.v1.NodeLabelsChanged"> & {
  * Use `create(NodeLabelsChangedSchema)` to create a new message.
  */
 export const NodeLabelsChangedSchema: GenMessage<NodeLabelsChanged> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 10);
+  messageDesc(file_phoenix_v1_events, 11);
 
 /**
  * A stack environment was deployed.
@@ -607,7 +650,7 @@ export type StackDeployed = Message<"phoenix.v1.StackDeployed"> & {
  * Use `create(StackDeployedSchema)` to create a new message.
  */
 export const StackDeployedSchema: GenMessage<StackDeployed> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 11);
+  messageDesc(file_phoenix_v1_events, 12);
 
 /**
  * A stack environment was removed.
@@ -642,7 +685,7 @@ export type StackRemoved = Message<"phoenix.v1.StackRemoved"> & {
  * Use `create(StackRemovedSchema)` to create a new message.
  */
 export const StackRemovedSchema: GenMessage<StackRemoved> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 12);
+  messageDesc(file_phoenix_v1_events, 13);
 
 /**
  * A stack deploy failed.
@@ -691,7 +734,7 @@ export type StackFailed = Message<"phoenix.v1.StackFailed"> & {
  * Use `create(StackFailedSchema)` to create a new message.
  */
 export const StackFailedSchema: GenMessage<StackFailed> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 13);
+  messageDesc(file_phoenix_v1_events, 14);
 
 /**
  * Observed state differs from the model.
@@ -712,7 +755,7 @@ export type DriftFound = Message<"phoenix.v1.DriftFound"> & {
  * Use `create(DriftFoundSchema)` to create a new message.
  */
 export const DriftFoundSchema: GenMessage<DriftFound> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 14);
+  messageDesc(file_phoenix_v1_events, 15);
 
 /**
  * A sync began.
@@ -740,7 +783,7 @@ export type SyncStarted = Message<"phoenix.v1.SyncStarted"> & {
  * Use `create(SyncStartedSchema)` to create a new message.
  */
 export const SyncStartedSchema: GenMessage<SyncStarted> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 15);
+  messageDesc(file_phoenix_v1_events, 16);
 
 /**
  * A sync ended.
@@ -782,5 +825,5 @@ export type SyncFinished = Message<"phoenix.v1.SyncFinished"> & {
  * Use `create(SyncFinishedSchema)` to create a new message.
  */
 export const SyncFinishedSchema: GenMessage<SyncFinished> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_events, 16);
+  messageDesc(file_phoenix_v1_events, 17);
 
