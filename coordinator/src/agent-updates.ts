@@ -158,14 +158,7 @@ export async function* updateAgents(
         return { ...base, toVersion: bundle.version, durationMs: Math.round(performance.now() - started) };
       }
       lines.push(`${agent.name}: bundle replaced at ${r.path}; waiting for it to come back`);
-      const back = await backWith(
-        registry,
-        agent.agentId,
-        session,
-        bundle.version,
-        started + timeoutMs,
-        signal,
-      );
+      const back = await backWith(registry, agent.agentId, session, bundle.version, timeoutMs, signal);
       const durationMs = Math.round(performance.now() - started);
       lines.push(`${agent.name}: back with ${back.agentVersion} after ${(durationMs / 1000).toFixed(1)} s`);
       deps.emit(
