@@ -10,7 +10,7 @@ import {
   timestampMs,
   toErrorInfo,
 } from "@phoenix/proto";
-import { agentUpdate, type SelfUpdate } from "./commands/agent-update";
+import type { SelfUpdate } from "./commands/agent-update";
 import type { CommandContext, Progress } from "./commands/context";
 import { joinTokens } from "./commands/join-tokens";
 import { nodeRemove } from "./commands/node-remove";
@@ -140,8 +140,10 @@ async function dispatch(cmd: Command, ctx: CommandContext, self?: SelfUpdate): P
       return { case: "serviceScale", value: await serviceScale(k.value, ctx) };
     case "refreshInventory":
       return { case: "refreshInventory", value: await refreshInventory(k.value, ctx) };
-    case "agentUpdate":
+    case "agentUpdate": {
+      const { agentUpdate } = await import("./commands/agent-update");
       return { case: "agentUpdate", value: await agentUpdate(k.value, ctx, self, AGENT_VERSION) };
+    }
     default:
       throw new PhoenixError(
         ErrorCode.INVALID_ARGUMENT,
