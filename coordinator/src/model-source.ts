@@ -29,16 +29,19 @@ export function createModelSource(
   dir: string,
   logger: Logger,
   onGuestsChanged?: (model: Model) => void,
+  loader: typeof loadModel = loadModel,
 ): ModelSource {
   let current: Model | undefined;
   let error: PhoenixError | undefined;
   let loadedAt = 0;
   let inFlight: Promise<Model> | undefined;
+  /** A read that starts once the one in flight ends, for callers that need the files as they are now. */
+  let queued: Promise<Model> | undefined;
   // Every load reads the files; unchanged files are not parsed and validated again.
   const memo: ModelMemo = {};
 
   const read = async (): Promise<Model> => {
-    const result = await loadModel(dir, memo);
+    const result = await loader(dir, memo);
     loadedAt = Date.now();
     if (result.ok) {
       if (error) logger.info({ dir }, "the model validates again");
@@ -56,16 +59,30 @@ export function createModelSource(
     throw err;
   };
 
+  const start = (): Promise<Model> => {
+    const p: Promise<Model> = read().finally(() => {
+      if (inFlight === p) inFlight = undefined;
+    });
+    inFlight = p;
+    return p;
+  };
+  const settled = () => {};
+
   return {
     dir,
     load(maxAgeMs = 0) {
       if (current && !error && maxAgeMs > 0 && Date.now() - loadedAt < maxAgeMs)
         return Promise.resolve(current);
-      // Callers that ask at the same moment share one read.
-      inFlight ??= read().finally(() => {
-        inFlight = undefined;
+      if (!inFlight) return start();
+      // A caller that accepts a cached model takes the read under way.
+      if (maxAgeMs > 0) return inFlight;
+      // The read under way may have read the files before this call (an edit just saved, then
+      // `phoenix plan`): a fresh caller gets the next read, which callers meanwhile share.
+      queued ??= inFlight.then(settled, settled).then(() => {
+        queued = undefined;
+        return inFlight ?? start();
       });
-      return inFlight;
+      return queued;
     },
     get current() {
       return current;
