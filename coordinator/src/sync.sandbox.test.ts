@@ -167,20 +167,24 @@ describe("sync on fresh guests", () => {
         ],
       }),
     );
-    for (const call of [() => lab.client().plan({}), () => drain(lab.client().sync({}))]) {
-      const err = await call().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err).toBeInstanceOf(PhoenixError);
-      const pe = err as PhoenixError;
-      expect(pe.code).toBe(ErrorCode.INVALID_MODEL);
-      expect(pe.details.length).toBeGreaterThanOrEqual(3);
-      expect(pe.details.every((d) => d.place.file === "etc/phoenix_vm_configs.json")).toBe(true);
+    try {
+      for (const call of [() => lab.client().plan({}), () => drain(lab.client().sync({}))]) {
+        const err = await call().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(PhoenixError);
+        const pe = err as PhoenixError;
+        expect(pe.code).toBe(ErrorCode.INVALID_MODEL);
+        expect(pe.details.length).toBeGreaterThanOrEqual(3);
+        expect(pe.details.every((d) => d.place.file === "etc/phoenix_vm_configs.json")).toBe(true);
+      }
+      const after = await sandbox.guest("guest-1").docker.listNodes();
+      expect(after.map((n) => [n.ID, n.Version?.Index])).toEqual(before.map((n) => [n.ID, n.Version?.Index]));
+    } finally {
+      // The tests after this one need the good model, whatever happened here.
+      writeModel(MODEL, modelDir);
     }
-    const after = await sandbox.guest("guest-1").docker.listNodes();
-    expect(after.map((n) => [n.ID, n.Version?.Index])).toEqual(before.map((n) => [n.ID, n.Version?.Index]));
-    writeModel(MODEL, modelDir);
   });
 
   it("joins and labels a guest that boots later, with no command run (label on boot)", async () => {
