@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { updateAgents, updateTargets } from "./agent-updates";
 import { createLogger } from "./logger";
 import type { AgentRecord, Registry } from "./registry";
+import { createWriteLock } from "./write-lock";
 
 const agent = (name: string, agentVersion: string, online = true, vmid?: number): AgentRecord =>
   ({
@@ -150,6 +151,39 @@ describe("updateAgents (a registry of scripted agents)", () => {
     ]);
     expect(progress).toContain("db: already runs this bundle");
     expect(progress).toContain("gpu: not updated: not started by systemd");
+  });
+
+  it("waits for the write lock (a sync under way) before sending anything, and holds it", async () => {
+    const r = registry({ web: "restart" }, { web: "0.2.0" });
+    const lock = createWriteLock();
+    let release = () => {};
+    const sync = lock.run("sync", () => new Promise<void>((done) => (release = done)));
+    const progress: string[] = [];
+    const stream = updateAgents(
+      {
+        registry: r.reg,
+        agentBundle: bundle,
+        emit: () => {},
+        logger: createLogger("silent"),
+        lock,
+        timeoutMs: 1_000,
+      },
+      [],
+    );
+    const first = await stream.next();
+    progress.push((first.value as { msg: { value: string } }).msg.value);
+    await new Promise((done) => setTimeout(done, 100));
+    expect([progress, r.sent]).toEqual([["waiting for sync to finish"], []]);
+    release();
+    await sync;
+    const sending = await stream.next();
+    expect((sending.value as { msg: { value: string } }).msg.value).toBe(
+      "web: sending the 0.2.0 bundle (runs 0.1.0)",
+    );
+    expect(lock.holder).toBe("agents update");
+    for await (const m of stream) if (m.msg?.case === "progress") progress.push(m.msg.value);
+    expect(r.sent).toEqual(["web agentUpdate 0.2.0 64"]);
+    expect(lock.holder).toBeUndefined();
   });
 
   it("with every online agent at the bundle's version, sends nothing", async () => {

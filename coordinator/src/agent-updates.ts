@@ -8,6 +8,7 @@ import { createChannel } from "./async-channel";
 import type { Emit } from "./fleet-actions";
 import type { Logger } from "./logger";
 import type { AgentRecord, Registry } from "./registry";
+import type { WriteLock } from "./write-lock";
 
 type Response = MessageInitShape<typeof UpdateAgentsResponseSchema>;
 type Outcome = NonNullable<
@@ -25,6 +26,8 @@ export interface AgentUpdatesDeps {
   timeoutMs?: number;
   /** How many agents update at once. */
   concurrency?: number;
+  /** The coordinator's write lock: the update holds it, as syncs and deploys do. */
+  lock?: WriteLock;
 }
 
 /** The bundle the agents get: its bytes, digest and the version it says (`node <bundle> --version`). */
@@ -182,10 +185,15 @@ export async function* updateAgents(
   };
 
   const queue = [...targets];
-  const workers = Array.from({ length: Math.min(deps.concurrency ?? 4, queue.length) }, async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) outcomes.push(await updateOne(next));
-  });
-  Promise.all(workers).then(() => lines.close());
+  const pool = () =>
+    Promise.all(
+      Array.from({ length: Math.min(deps.concurrency ?? 4, queue.length) }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) outcomes.push(await updateOne(next));
+      }),
+    );
+  // Agents restart: no sync, deploy or reconcile sends them work meanwhile.
+  if (deps.lock?.holder) lines.push(`waiting for ${deps.lock.holder} to finish`);
+  (deps.lock ? deps.lock.run("agents update", pool) : pool()).then(() => lines.close());
   for await (const line of lines) yield { msg: { case: "progress", value: line } };
   outcomes.sort((a, b) => (a.guest! < b.guest! ? -1 : a.guest! > b.guest! ? 1 : 0));
   yield { msg: { case: "result", value: { version: bundle.version, agents: outcomes, current } } };

@@ -220,7 +220,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     convergence,
     observe: (signal) => observer.observe(signal),
     updateAgents: (guests, signal) =>
-      updateAgents({ registry, agentBundle: config.agentBundle, emit, logger }, guests, signal),
+      updateAgents({ registry, agentBundle: config.agentBundle, emit, logger, lock }, guests, signal),
   });
   const server = new grpc.Server(defaultServerOptions);
   addService(server, AgentService, { session: (call) => registry.session(call) });

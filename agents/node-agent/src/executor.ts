@@ -195,6 +195,24 @@ export function createExecutor(opts: ExecutorOptions): Executor {
   /** Commands being worked on, by command id: how to stop each. */
   const running = new Map<string, { kind: Kind | undefined; stop: AbortController }>();
 
+  /** Resolves when no command but log streams runs (looked at every 100 ms), or after 60 s. */
+  const whenIdle = async () => {
+    const busy = () => [...running.values()].filter((r) => !(r.kind && STREAMS.has(r.kind)));
+    let said = false;
+    for (const until = Date.now() + 60_000; Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      const left = busy();
+      if (left.length === 0) return;
+      if (!said)
+        log.info(
+          { commands: left.map((r) => r.kind && kindName(r.kind)) },
+          "restart waits for running commands",
+        );
+      said = true;
+    }
+    log.warn("restarting with commands still running after 60 s");
+  };
+
   const replay = (first: CommandResult, cmd: Command): CommandResult =>
     create(CommandResultSchema, { ...first, commandId: cmd.id, replayed: true });
 
@@ -292,10 +310,11 @@ export function createExecutor(opts: ExecutorOptions): Executor {
       if (result.error)
         log.warn({ ...done, code: result.error.code, error: result.error.message }, "command failed");
       else log.info(done, "command done");
-      // A new bundle in place: restart into it once the session has sent this result (a replayed
-      // result, after the restart, restarts nothing).
+      // A new bundle in place: restart into it once the session has sent this result and the
+      // commands still running have ended (a log stream ends with the session). A replayed result,
+      // after the restart, restarts nothing.
       if (result.result.case === "agentUpdate" && result.result.value.restarting) {
-        setImmediate(() => opts.selfUpdate?.restart());
+        void whenIdle().then(() => opts.selfUpdate?.restart());
       }
       return result;
     },

@@ -29,6 +29,8 @@ function installed(over: Partial<SelfUpdate> = {}) {
   writeFileSync(bundlePath, OLD);
   let restarts = 0;
   const lines: string[] = [];
+  /** While set, a refreshInventory command runs until it settles. */
+  let hold: Promise<void> | undefined;
   const self: SelfUpdate = {
     bundlePath,
     node: process.execPath,
@@ -37,7 +39,10 @@ function installed(over: Partial<SelfUpdate> = {}) {
   };
   const executor = createExecutor({
     docker: createDockerProvider(join(dir, "no-docker.sock")),
-    refreshInventory: async () => create(InventorySchema, {}),
+    refreshInventory: async () => {
+      await hold;
+      return create(InventorySchema, {});
+    },
     log: createLogger("debug", { write: (s: string) => lines.push(s) }),
     stateDir: home,
     selfUpdate: self,
@@ -54,12 +59,32 @@ function installed(over: Partial<SelfUpdate> = {}) {
       },
     });
     const result = await executor.execute(cmd, () => {});
-    // The restart comes after the result is handed back, on the next turn.
-    await new Promise((r) => setImmediate(r));
+    // The restart comes after the result is handed back, once no other command runs.
+    await new Promise((r) => setTimeout(r, 250));
     return result;
+  };
+  /** Starts a command that runs until the returned function is called. */
+  const busy = () => {
+    let release = () => {};
+    hold = new Promise<void>((r) => {
+      release = r;
+    });
+    const done = executor.execute(
+      create(CommandSchema, {
+        id: `r${++n}`,
+        idempotencyKey: `r${n}`,
+        kind: { case: "refreshInventory", value: {} },
+      }),
+      () => {},
+    );
+    return async () => {
+      release();
+      await done;
+    };
   };
   return {
     home,
+    busy,
     bundle: () => readFileSync(bundlePath, "utf8"),
     restarts: () => restarts,
     update,
@@ -88,6 +113,19 @@ describe("AgentUpdateCommand", () => {
     // The same command again (a retry after the restart) gets the first result and restarts nothing.
     const again = await a.update(standIn("9.9.9"), { key: "same" });
     expect([again.replayed, a.restarts()]).toEqual([true, 1]);
+  });
+
+  it("restarts only once the other commands running have ended", async () => {
+    const a = installed();
+    const finish = a.busy();
+    const r = await a.update(standIn("9.9.9"));
+    expect(r.result.value).toEqual(expect.objectContaining({ restarting: true }));
+    await new Promise((done) => setTimeout(done, 300));
+    expect(a.restarts()).toBe(0);
+    expect(a.lines.join("")).toContain("restart waits for running commands");
+    await finish();
+    await new Promise((done) => setTimeout(done, 250));
+    expect(a.restarts()).toBe(1);
   });
 
   it("changes nothing and does not restart when the bundle is the one it runs", async () => {
