@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GoodbyeReason } from "@phoenix/proto";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeModel } from "./test-support/lab";
 import { startScriptedAgent } from "./test-support/scripted-agent";
 
@@ -24,6 +24,13 @@ beforeAll(() => {
   expect(existsSync(BUNDLE)).toBe(true);
 }, 60_000);
 
+/** Every coordinator started here: one a failed test left running is killed after the file. */
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of started)
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
+
 function run(
   args: string[],
   env: NodeJS.ProcessEnv = {},
@@ -32,6 +39,7 @@ function run(
     env: { PATH: process.env.PATH, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  started.push(child);
   const stderr: string[] = [];
   child.stderr?.on("data", (d) => stderr.push(String(d)));
   const exit = new Promise<number>((r) => child.on("exit", (code) => r(code ?? -1)));
