@@ -1,6 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
-import { environmentNetworkName, loadModel, type Model, stackPinConstraint } from "@phoenix/model";
+import {
+  environmentNetworkName,
+  loadModel,
+  type Model,
+  stackPinConstraint,
+  stackSourceHash,
+} from "@phoenix/model";
+import { RENDER_REVISION } from "@phoenix/stacks";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   createFleetActions,
@@ -74,6 +81,35 @@ describe("stack rendering for a deploy", () => {
     });
     for (const s of desired.stacks) expect(deploymentHash(model, s.stack, s.env)).toBe(s.specHash);
     expect(desired.stacks.length).toBeGreaterThan(0);
+  });
+
+  it("plans a deployment again once when Phoenix renders the same files differently (a new RENDER_REVISION)", () => {
+    const [s] = desiredState(model, {
+      swarm: { initialized: false, nodes: [] },
+      guests: [],
+      networks: [],
+      stacks: [],
+    }).stacks;
+    const source = model.stacks[s!.stack]!;
+    const pin = pinConstraintOf(model, s!.stack);
+    // What a coordinator rendering with the revision before this one recorded.
+    const before = stackSourceHash(source, s!.env, `render ${RENDER_REVISION - 1}\0${pin ?? ""}`);
+    const observed = (specHash: string) => ({
+      swarm: { initialized: false, nodes: [] },
+      guests: [],
+      networks: [],
+      stacks: [{ stack: s!.stack, env: s!.env, specHash, source: "model" as const }],
+    });
+    // The planner deploys a stack again when the hash it recorded differs from the desired one.
+    const desiredHash = desiredState(model, observed(before)).stacks.find(
+      (d) => d.stack === s!.stack && d.env === s!.env,
+    )?.specHash;
+    expect(desiredHash).toBeDefined();
+    expect(desiredHash).not.toBe(before);
+    expect(desiredHash).toBe(deploymentHash(model, s!.stack, s!.env));
+    expect(deploymentHash(model, s!.stack, s!.env)).toBe(
+      stackSourceHash(source, s!.env, `render ${RENDER_REVISION}\0${pin ?? ""}`),
+    );
   });
 });
 

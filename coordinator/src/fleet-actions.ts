@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
-import { type Model, stackPinConstraint, stackSourceHash } from "@phoenix/model";
+import { type Model, stackPinConstraint } from "@phoenix/model";
 import {
   create,
   type DeployStackResult,
@@ -21,6 +21,7 @@ import { partialResultOf } from "./command-failed-error";
 import type { Logger } from "./logger";
 import type { ManagerAccess } from "./manager-access";
 import { type AgentRecord, type Registry, resultOf } from "./registry";
+import { deploymentSourceHash } from "./scheduler";
 import type { EnvironmentRecord } from "./state";
 
 /** The payload of an event, as plain data: `{ case: "nodeJoined", value: { guest, nodeId, role } }`. */
@@ -163,7 +164,7 @@ function modelStack(model: Model, stack: string): Model["stacks"][string] {
 /** The hash the planner compares a deployment with (see the scheduler's desired stacks). */
 export function deploymentHash(model: Model, stack: string, env: string): string {
   const s = modelStack(model, stack);
-  return stackSourceHash(s, env, pinConstraintOf(model, stack) ?? "");
+  return deploymentSourceHash(s, env, pinConstraintOf(model, stack));
 }
 
 /** The pinned stack's services only run on guests listing it in docker_stacks. */

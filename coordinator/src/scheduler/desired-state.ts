@@ -7,10 +7,20 @@ import {
   stackPinConstraint,
   stackSourceHash,
 } from "@phoenix/model";
+import { RENDER_REVISION } from "@phoenix/stacks";
 import type { ObservedState } from "../planner/observed-state";
 import { desiredLabels } from "./desired-labels";
 import { type AdoptedGuest, bindFleet, type FleetGuest, fleetGuests, indexNodes } from "./fleet";
 import { type DesiredRole, type HeldRoleChange, type RoleChange, scheduleBoundRoles } from "./schedule-roles";
+
+/**
+ * The hash a deployment of a stack in an environment is planned by: the stack's sources
+ * (stackSourceHash), its pin constraint, and the revision of Phoenix's rendering rules, so a
+ * Phoenix update that renders the same files differently redeploys each stack once.
+ */
+export function deploymentSourceHash(stack: Stack, env: string, pin?: string): string {
+  return stackSourceHash(stack, env, `render ${RENDER_REVISION}\0${pin ?? ""}`);
+}
 
 /** What one guest should look like. */
 export interface DesiredGuest {
@@ -142,7 +152,7 @@ export function desiredState(
     if (d.source === "deploy" && renderable(model, d.stack, d.env))
       wanted.set(`${d.env}/${d.stack}`, { stack: d.stack, env: d.env });
 
-  const hash = opts.stackHash ?? ((stack, env, pin) => stackSourceHash(stack, env, pin ?? ""));
+  const hash = opts.stackHash ?? deploymentSourceHash;
   const stacks: DesiredStack[] = [...wanted.values()].sort(compareStacks).map(({ stack, env }) => {
     const pinConstraint = pinned.has(stack) ? stackPinConstraint(stack) : undefined;
     return {

@@ -6,7 +6,7 @@ export type {
   DesiredState,
   DesiredStateOptions,
 } from "./desired-state";
-export { desiredState, modelEnvironments } from "./desired-state";
+export { deploymentSourceHash, desiredState, modelEnvironments } from "./desired-state";
 export type { AdoptedGuest, Bound, BoundGuest, FleetGuest, NodeIndex } from "./fleet";
 export { bindFleet, fleetGuests, indexNodes } from "./fleet";
 export type { GpuFacts, GuestFacts } from "./guest-facts";

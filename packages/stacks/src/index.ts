@@ -36,7 +36,7 @@ export {
 export { serviceImage } from "./image-reference";
 export { invalidSecretOrConfigName, invalidServiceOrNetworkName } from "./names";
 export type { ExternalRefs, RenderedStack, RenderInput } from "./render";
-export { renderedStackJson, renderStackSource } from "./render";
+export { RENDER_REVISION, renderedStackJson, renderStackSource } from "./render";
 export { convertService } from "./service";
 export type { ObservedNames, SpecDifference } from "./spec-diff";
 export { compactSpec, diffJson, diffServiceSpec, serviceSpecMatches, withDaemonDefaults } from "./spec-diff";

@@ -23,6 +23,13 @@ import {
 import { invalidSecretOrConfigName, invalidServiceOrNetworkName } from "./names";
 import { convertService } from "./service";
 
+/**
+ * Revision of the rendering rules. Bumped when the same stack files render to other specs, so the
+ * coordinator plans every deployment again once after an update (its deployment hashes include it).
+ * 2: a service answers to `<service>.<stack>` on the environment network instead of its short name.
+ */
+export const RENDER_REVISION = 2;
+
 /** Everything `renderStackSource` needs, already in memory (`renderStack` reads it from disk). */
 export interface RenderInput {
   /** The compose file's text. */
