@@ -33,10 +33,17 @@ export async function update(
         ]),
       );
     }
-    const updated = r.agents.length - failed;
-    const summary = `${updated} agent(s) at ${r.version}${r.current > 0 ? `, ${r.current} already were` : ""}`;
-    if (failed > 0) out.error(`phoenix: ${failed} agent(s) not updated; ${summary}`);
-    else out.line(out.green(`${summary[0]!.toUpperCase()}${summary.slice(1)}.`));
+    const summary = updateSummary(r.agents.length - failed, failed, r.current, r.version);
+    if (failed > 0) out.error(`phoenix: ${summary}`);
+    else out.line(out.green(summary));
   }
   return failed > 0 ? 1 : 0;
+}
+
+/** The last line of `phoenix agents update`. */
+export function updateSummary(updated: number, failed: number, current: number, version: string): string {
+  if (updated + failed === 0) return `Nothing to update: ${current} online agent(s) already run ${version}.`;
+  const already = current > 0 ? `; ${current} already did` : "";
+  if (failed > 0) return `${failed} agent(s) not updated, ${updated} run ${version} now${already}.`;
+  return `${updated} agent(s) run ${version} now${already}.`;
 }

@@ -1,6 +1,7 @@
 import { create, EventSchema, NodeRole, timestampFromDate } from "@phoenix/proto";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
+import { updateSummary } from "./agents";
 import { bashCompletion } from "./completion";
 import { formatEvent, parseSince } from "./events";
 import { roleCell, userLabels } from "./nodes";
@@ -87,5 +88,17 @@ describe("bashCompletion", () => {
     expect(script).toContain('"") words="nodes --coordinator --help"');
     expect(script).toContain('"nodes inspect") words="--json --help"');
     expect(script).toContain("complete -F _phoenix phoenix");
+  });
+});
+
+describe("updateSummary", () => {
+  it.each([
+    [0, 0, 3, "Nothing to update: 3 online agent(s) already run 0.2.0."],
+    [2, 0, 0, "2 agent(s) run 0.2.0 now."],
+    [2, 0, 5, "2 agent(s) run 0.2.0 now; 5 already did."],
+    [1, 1, 0, "1 agent(s) not updated, 1 run 0.2.0 now."],
+    [0, 2, 1, "2 agent(s) not updated, 0 run 0.2.0 now; 1 already did."],
+  ])("%i updated, %i failed, %i current", (updated, failed, current, want) => {
+    expect(updateSummary(updated, failed, current, "0.2.0")).toBe(want);
   });
 });

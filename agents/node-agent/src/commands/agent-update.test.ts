@@ -115,6 +115,21 @@ describe("AgentUpdateCommand", () => {
     expect([again.replayed, a.restarts()]).toEqual([true, 1]);
   });
 
+  it("restarts into a bundle already in the file that the process does not run yet, or refuses unsupervised", async () => {
+    // The file was replaced (by hand, or an install that did not restart), the process runs the old code.
+    const a = installed();
+    writeFileSync(join(a.home, "phoenix-agent.mjs"), standIn("9.9.9"));
+    const r = await a.update(standIn("9.9.9"));
+    expect(r.result.value).toEqual(
+      expect.objectContaining({ fromVersion: AGENT_VERSION, toVersion: "9.9.9", restarting: true }),
+    );
+    expect(a.restarts()).toBe(1);
+    const b = installed({ unsupervised: "this agent was not started by systemd (no INVOCATION_ID)" });
+    writeFileSync(join(b.home, "phoenix-agent.mjs"), standIn("9.9.9"));
+    expect((await b.update(standIn("9.9.9"))).error?.code).toBe("INVALID_CONFIG");
+    expect(b.restarts()).toBe(0);
+  });
+
   it("restarts only once the other commands running have ended", async () => {
     const a = installed();
     const finish = a.busy();

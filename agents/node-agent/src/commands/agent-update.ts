@@ -38,8 +38,8 @@ function bundleVersion(node: string, file: string, signal: AbortSignal): Promise
  * Replaces the bundle this agent runs from with the one given: the digest is checked before
  * anything is written, the new file is written beside the old one and run with --version, and
  * only a bundle that says the expected version replaces it (one rename, so the path always holds a
- * whole bundle). A bundle equal to the running one changes nothing. The caller restarts the agent
- * once the result is sent (`restarting`).
+ * whole bundle). A bundle equal to the running one changes nothing; one already in the file but not
+ * running yet only restarts. The caller restarts the agent once the result is sent (`restarting`).
  */
 export async function agentUpdate(
   cmd: AgentUpdateCommand,
@@ -61,7 +61,8 @@ export async function agentUpdate(
     );
   }
   const current = await readFile(self.bundlePath).catch(() => undefined);
-  if (current && createHash("sha256").update(current).digest("hex") === digest) {
+  const inPlace = current !== undefined && createHash("sha256").update(current).digest("hex") === digest;
+  if (inPlace && runningVersion === cmd.version) {
     return { fromVersion: runningVersion, toVersion: cmd.version, path: self.bundlePath, restarting: false };
   }
   if (self.unsupervised) {
@@ -69,6 +70,15 @@ export async function agentUpdate(
       ErrorCode.INVALID_CONFIG,
       `${self.unsupervised}: it could not start again after replacing its bundle; update it with the install script`,
     );
+  }
+  if (inPlace) {
+    // The file holds the new bundle already (put there by hand, or by an install that did not
+    // restart the agent), but this process still runs the old one: restart into it.
+    ctx.log.info(
+      { from: runningVersion, to: cmd.version, path: self.bundlePath },
+      "bundle in place; restarting",
+    );
+    return { fromVersion: runningVersion, toVersion: cmd.version, path: self.bundlePath, restarting: true };
   }
   const dir = dirname(self.bundlePath);
   const stage = await mkdtemp(join(dir, ".phoenix-agent.update-")).catch((err: NodeJS.ErrnoException) => {
