@@ -26,10 +26,12 @@ const fleet = [
   agent("old-offline", "0.0.1", false),
 ];
 const names = (r: { targets: AgentRecord[] }) => r.targets.map((a) => a.name);
+/** The registry's lookup over the fleet: guest name, agent id or hostname. */
+const get = (key: string) => fleet.find((a) => a.name === key || a.agentId === key || a.hostname === key);
 
 describe("updateTargets", () => {
   it("with no names: every online agent of another version, by name; the others counted as current", () => {
-    const r = updateTargets(fleet, [], "0.1.0");
+    const r = updateTargets(fleet, [], "0.1.0", get);
     expect([names(r), r.current]).toEqual([["db", "gpu"], 1]);
   });
 
@@ -42,11 +44,11 @@ describe("updateTargets", () => {
     [["id-web", "web"], ["web"]],
     [["old-offline"], ["old-offline"]],
   ])("named %j: those agents, whatever their version or state (%j)", (named, want) => {
-    expect(names(updateTargets(fleet, named, "0.1.0"))).toEqual(want);
+    expect(names(updateTargets(fleet, named, "0.1.0", get))).toEqual(want);
   });
 
   it("names every unknown agent in one error, with the agents there are", () => {
-    expect(() => updateTargets(fleet, ["nope", "db", "x"], "0.1.0")).toThrow(
+    expect(() => updateTargets(fleet, ["nope", "db", "x"], "0.1.0", get)).toThrow(
       "no agent is called nope, x (agents: db, gpu, old-offline, web)",
     );
   });

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
-import { toErrorInfo, type UpdateAgentsResponseSchema } from "@phoenix/proto";
+import { type AgentUpdateOutcomeSchema, toErrorInfo, type UpdateAgentsResponseSchema } from "@phoenix/proto";
 import { createChannel } from "./async-channel";
 import type { Emit } from "./fleet-actions";
 import type { Logger } from "./logger";
@@ -11,9 +11,7 @@ import type { AgentRecord, Registry } from "./registry";
 import type { WriteLock } from "./write-lock";
 
 type Response = MessageInitShape<typeof UpdateAgentsResponseSchema>;
-type Outcome = NonNullable<
-  Extract<NonNullable<Response["msg"]>, { case: "result" }>["value"]["agents"]
->[number];
+type Outcome = MessageInitShape<typeof AgentUpdateOutcomeSchema>;
 
 /** What updating agents needs. */
 export interface AgentUpdatesDeps {
@@ -61,13 +59,15 @@ export async function readAgentBundle(path: string): Promise<AgentBundle> {
 }
 
 /**
- * The agents to update: the named ones (guest name, agent id, hostname or vmid), else every online
- * agent of another version than the bundle. Named agents must be known; offline ones fail later.
+ * The agents to update: the named ones, found by `get` (the registry's lookup: guest name, agent id
+ * or hostname) or by vmid, else every online agent of another version than the bundle. Named
+ * agents must be known; offline ones fail later.
  */
 export function updateTargets(
   agents: readonly AgentRecord[],
   named: readonly string[],
   version: string,
+  get: (key: string) => AgentRecord | undefined,
 ): { targets: AgentRecord[]; current: number } {
   const online = agents.filter((a) => a.online);
   if (named.length === 0) {
@@ -77,33 +77,22 @@ export function updateTargets(
   const found = new Map<string, AgentRecord>();
   const unknown: string[] = [];
   for (const key of named) {
-    const a = agents.find(
-      (x) =>
-        x.guest === key ||
-        x.name === key ||
-        x.agentId === key ||
-        x.hostname === key ||
-        String(x.vmid) === key,
-    );
+    const a = get(key) ?? agents.find((x) => String(x.vmid) === key);
     if (a) found.set(a.agentId, a);
     else unknown.push(key);
   }
   if (unknown.length > 0) {
+    const known = sortByName([...agents]).map((a) => a.name);
     throw new PhoenixError(
       ErrorCode.NOT_FOUND,
-      `no agent is called ${unknown.join(", ")} (agents: ${
-        sortByName([...agents])
-          .map((a) => a.name)
-          .join(", ") || "none"
-      })`,
+      `no agent is called ${unknown.join(", ")} (agents: ${known.join(", ") || "none"})`,
     );
   }
   return { targets: sortByName([...found.values()]), current: 0 };
 }
 
-function sortByName(list: AgentRecord[]): AgentRecord[] {
-  return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
+const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+const sortByName = (list: AgentRecord[]): AgentRecord[] => list.sort(byName);
 
 /**
  * `phoenix agents update`: sends each target agent the coordinator's bundle (AgentUpdateCommand), a
@@ -117,7 +106,9 @@ export async function* updateAgents(
 ): AsyncGenerator<Response> {
   const { registry } = deps;
   const bundle = await readAgentBundle(deps.agentBundle);
-  const { targets, current } = updateTargets(registry.list(), named, bundle.version);
+  const { targets, current } = updateTargets(registry.list(), named, bundle.version, (key) =>
+    registry.get(key),
+  );
   const log = deps.logger.child({ component: "agent-update" });
   const timeoutMs = deps.timeoutMs ?? 90_000;
   if (targets.length === 0) {
@@ -195,7 +186,7 @@ export async function* updateAgents(
   if (deps.lock?.holder) lines.push(`waiting for ${deps.lock.holder} to finish`);
   (deps.lock ? deps.lock.run("agents update", pool) : pool()).then(() => lines.close());
   for await (const line of lines) yield { msg: { case: "progress", value: line } };
-  outcomes.sort((a, b) => (a.guest! < b.guest! ? -1 : a.guest! > b.guest! ? 1 : 0));
+  outcomes.sort((a, b) => byName({ name: a.guest ?? "" }, { name: b.guest ?? "" }));
   yield { msg: { case: "result", value: { version: bundle.version, agents: outcomes, current } } };
 }
 
