@@ -185,7 +185,7 @@ Examples:
     "phoenix services ls",
     "phoenix services ps dev1_qdrant_service_qdrant",
     "phoenix services logs dev1_qdrant_service_qdrant --follow",
-    "phoenix services scale dev1_thinkheads_ai_app_web=3",
+    "phoenix services scale dev1_thinkheads_ai_app_app=3",
   ]);
   services
     .command("ls", { isDefault: true })
@@ -219,7 +219,7 @@ Examples:
       "after",
       "\nExamples:\n  phoenix services scale dev1_thinkheads_ai_app_app=3\n  phoenix services scale dev1_app_web=2 dev1_app_api=4",
     )
-    .description("Set replicated services' replica counts")
+    .description("Set replicated services' replica counts (until the next sync or deploy of their stack)")
     .option("--json", "print JSON")
     .action(lazy(async () => (await import("./commands/services")).scale));
 

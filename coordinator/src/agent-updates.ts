@@ -112,9 +112,6 @@ export async function* updateAgents(
   const log = deps.logger.child({ component: "agent-update" });
   const timeoutMs = deps.timeoutMs ?? 90_000;
   if (targets.length === 0) {
-    yield {
-      msg: { case: "progress", value: `every online agent runs ${bundle.version}: nothing to update` },
-    };
     yield { msg: { case: "result", value: { version: bundle.version, agents: [], current } } };
     return;
   }

@@ -31,6 +31,7 @@ import {
   modelEnvironments,
   type AdoptedGuest as SchedulerAdopted,
 } from "./scheduler";
+import { checkStacks, type StackChecks, stacksToCheck, withStackChecks } from "./stack-checks";
 import { type EnvironmentSource, type LegacySource, type StateStore, setEnvironmentSource } from "./state";
 import { createStepRunner } from "./step-runner";
 import { toObservedState } from "./to-observed";
@@ -143,6 +144,11 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
   const reconciling = new Map<Promise<void>, readonly string[]>();
   /** When the last automatic reconcile that ran steps finished them (ms since the epoch). */
   let reconciledAt = 0;
+  /**
+   * The last comparison of the stack deployments with the swarm: plans that do not compare again
+   * (an automatic reconcile's) use it, less what was deployed or removed since.
+   */
+  let lastChecks: StackChecks | undefined;
 
   /** Waits for the reconciles under way, at most RECONCILE_SETTLE_MS; the guests of those still running. */
   const settleReconciles = async (): Promise<string[]> => {
@@ -163,7 +169,7 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
   const settledPlan = async (model: Model, snapshot?: FleetSnapshot, signal?: AbortSignal) => {
     const running = await settleReconciles();
     const fresh = snapshot && snapshot.at > reconciledAt ? snapshot : await observer.observe(signal);
-    const { plan } = compute(model, fresh);
+    const { plan } = await checkedCompute(model, fresh, signal);
     if (running.length > 0)
       plan.notes.push({
         message: `an automatic reconcile of ${running.join(", ")} is still running: its steps may be under way`,
@@ -171,11 +177,12 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     return plan;
   };
 
-  const compute = (model: Model, snapshot: FleetSnapshot): PlanOutcome => {
+  const compute = (model: Model, snapshot: FleetSnapshot, checks = lastChecks): PlanOutcome => {
     const st = state.get();
-    const observed = toObservedState(snapshot, st);
+    const observed = withStackChecks(toObservedState(snapshot, st), checks);
     const desired = desiredState(model, observed, { adopted: adoptedForScheduler(model, state) });
     const plan = planSteps(desired, observed);
+    if (checks?.note) plan.notes.push({ message: checks.note });
     plan.notes.push(
       ...fleetNotes({
         agents: snapshot.agents,
@@ -188,10 +195,28 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     return { plan, desired };
   };
 
-  const freshPlan = async (signal?: AbortSignal) => {
+  /**
+   * The plan after comparing the stack deployments it would leave alone with what the swarm runs,
+   * so that a service removed or changed there by hand is deployed again.
+   */
+  const checkedCompute = async (model: Model, snapshot: FleetSnapshot, signal?: AbortSignal) => {
+    const unchecked = compute(model, snapshot, undefined);
+    if (!snapshot.swarm) return unchecked;
+    const targets = stacksToCheck(unchecked.desired, unchecked.plan);
+    const checks = await checkStacks(
+      targets,
+      (stack, env) => actions.checkStack(model, stack, env, signal),
+      signal,
+    );
+    lastChecks = checks;
+    return checks.differences.size > 0 || checks.note ? compute(model, snapshot, checks) : unchecked;
+  };
+
+  const freshPlan = async (signal?: AbortSignal, o: { checked: boolean } = { checked: true }) => {
     const model = await models.load();
     const snapshot = await observer.observe(signal);
-    return { model, snapshot, ...compute(model, snapshot) };
+    const outcome = o.checked ? await checkedCompute(model, snapshot, signal) : compute(model, snapshot);
+    return { model, snapshot, ...outcome };
   };
 
   const noteDrift = (plan: Plan, reason: string) => {
@@ -219,6 +244,7 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     async deployStack(ctx, model, stack, env, o) {
       const namespace = stackNamespace(env, stack);
       const had = state.get().environments[namespace]?.source;
+      lastChecks?.differences.delete(`${env}/${stack}`);
       const outcome = await actions.deployStack(ctx, model, stack, env, o);
       await setEnvironmentSource(state, namespace, asked === "deploy" ? "deploy" : (had ?? "model"));
       return outcome;
@@ -383,12 +409,12 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
       const model = await models.load().catch(() => undefined);
       if (!model) return;
       const snapshot = await observer.observe();
-      noteDrift(compute(model, snapshot).plan, reason);
+      noteDrift((await checkedCompute(model, snapshot)).plan, reason);
     },
 
     async swarmInit(node, signal) {
       return lock.run("swarm init", async () => {
-        const { model, desired, snapshot } = await freshPlan(signal);
+        const { model, desired, snapshot } = await freshPlan(signal, { checked: false });
         if (snapshot.swarm) {
           const via = registry.get(snapshot.swarm.via);
           return { node: snapshot.swarm.via, nodeId: via?.docker?.nodeId ?? "", already: true };
@@ -415,7 +441,7 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
 
     async swarmJoin(node, signal) {
       return lock.run("swarm join", async () => {
-        const { model, desired, snapshot } = await freshPlan(signal);
+        const { model, desired, snapshot } = await freshPlan(signal, { checked: false });
         const { name, agent } = resolveGuest(model, node);
         const want = desired.guests.find((g) => g.name === name);
         if (!want) {

@@ -99,6 +99,11 @@ export interface FleetActions {
     o?: { noRollback?: boolean; specHash?: string },
   ): Promise<DeployOutcome>;
   removeStack(ctx: RunContext, stack: string, env: string, namespace: string): Promise<{ removed: string[] }>;
+  /**
+   * What an apply of a stack environment's rendering would change in the swarm now, one line each
+   * (empty when nothing), read through a manager: a service removed or scaled by hand shows here.
+   */
+  checkStack(model: Model, stack: string, env: string, signal?: AbortSignal): Promise<string[]>;
 }
 
 const SWARM_TIMEOUT_MS = 60_000;
@@ -195,7 +200,7 @@ export function renderModelStack(model: Model, modelDir: string, stack: string, 
   if (!model.cluster.environments.includes(env)) {
     throw new PhoenixError(
       ErrorCode.NOT_FOUND,
-      `no environment named ${env} in etc/phoenix_cluster.json (known: ${model.cluster.environments.join(", ")})`,
+      `no environment named ${env} (known: ${model.cluster.environments.join(", ")})`,
       { place: { stack, file: "etc/phoenix_cluster.json", path: "$.environments" } },
     );
   }
@@ -230,6 +235,22 @@ function failedServices(apply: StackApplyResult): string[] {
 export function createFleetActions(deps: FleetActionDeps): FleetActions {
   const { registry, managers, emit } = deps;
   const log = deps.logger.child({ component: "actions" });
+  // A model is read-only once loaded: its renderings are kept while it is in use, for the checks
+  // every plan makes.
+  const checkInputs = new WeakMap<Model, Map<string, { namespace: string; specsJson: string }>>();
+  const checkInput = (model: Model, stack: string, env: string) => {
+    const byStack = checkInputs.get(model) ?? new Map<string, { namespace: string; specsJson: string }>();
+    checkInputs.set(model, byStack);
+    const key = `${env}/${stack}`;
+    let input = byStack.get(key);
+    if (!input) {
+      const rendered = renderModelStack(model, deps.modelDir, stack, env);
+      input = { namespace: rendered.namespace, specsJson: JSON.stringify(stackSpecs(rendered)) };
+      byStack.set(key, input);
+    }
+    return input;
+  };
+
   const opts = (ctx: RunContext, timeoutMs: number, idempotencyKey: string) => ({
     timeoutMs,
     idempotencyKey,
@@ -468,6 +489,15 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
       );
       log.info({ namespace, dockerWrites: out.apply?.dockerWrites }, "stack deployed");
       return { result: out, rendered };
+    },
+
+    async checkStack(model, stack, env, signal) {
+      const { namespace, specsJson } = checkInput(model, stack, env);
+      const { result } = await managers.send(
+        { case: "stackCheck", value: { namespace, specsJson, prune: true } },
+        { timeoutMs: NODE_TIMEOUT_MS, ...(signal ? { signal } : {}) },
+      );
+      return resultOf(result, "stackCheck").differences;
     },
 
     async removeStack(ctx, stack, env, namespace) {

@@ -296,25 +296,45 @@ describe("sync on fresh guests", () => {
       .scaleService({ service: "dev1_web_web", replicas: 1 })
       .catch((e: PhoenixError) => e);
     expect((ro as PhoenixError).code).toBe(ErrorCode.PERMISSION_DENIED);
+    // The model says 1: the plan sets it back.
+    expect((await c.plan({})).steps.map((st) => st.description)).toEqual([
+      "update stack web in dev1 as dev1_web (the swarm differs: service dev1_web_web: replicas changed outside Phoenix)",
+    ]);
   });
   it("notices drift (a label removed by hand), says so on NATS, and the next sync repairs it", async () => {
     const manager = sandbox.guest("guest-1").docker;
-    const before = seen.filter((x) => x === "phoenix.lab.drift.found").length;
-    const node = (await nodeOf(manager, "guest-2"))!;
-    const labels = { ...(node.Spec?.Labels ?? {}) };
-    delete labels.zone;
-    await manager.getNode(node.ID!).update({ version: node.Version!.Index, ...node.Spec, Labels: labels });
-    await waitFor(
-      "drift.found",
-      () => seen.filter((x) => x === "phoenix.lab.drift.found").length > before,
-      10_000,
-    );
+    await driftFoundAfter(async () => {
+      const node = (await nodeOf(manager, "guest-2"))!;
+      const labels = { ...(node.Spec?.Labels ?? {}) };
+      delete labels.zone;
+      await manager.getNode(node.ID!).update({ version: node.Version!.Index, ...node.Spec, Labels: labels });
+    });
     const plan = await lab.client().plan({});
-    expect(plan.steps.map((st) => st.description)).toEqual(["label guest-2 (vmid 102): set zone=rack2"]);
+    expect(plan.steps.map((st) => st.description)).toEqual([
+      "label guest-2 (vmid 102): set zone=rack2",
+      "update stack web in dev1 as dev1_web (the swarm differs: service dev1_web_web: replicas changed outside Phoenix)",
+    ]);
+    const out = await drain(lab.client().sync({}));
+    const last = out.at(-1)?.msg;
+    expect(last?.case === "summary" && [last.value.ok, last.value.stepsDone]).toEqual([true, 2]);
+    expect((await labelsOf(manager, "guest-2"))?.zone).toBe("rack2");
+    const web = await manager.getService("dev1_web_web").inspect();
+    expect(web.Spec.Mode.Replicated.Replicas).toBe(1);
+    expect((await lab.client().plan({})).steps).toEqual([]);
+  });
+
+  it("notices a stack's service removed by hand, says so on NATS, and the next sync deploys it again", async () => {
+    const manager = sandbox.guest("guest-1").docker;
+    await driftFoundAfter(() => manager.getService("dev1_web_web").remove());
+    const plan = await lab.client().plan({});
+    expect(plan.steps.map((st) => st.description)).toEqual([
+      "update stack web in dev1 as dev1_web (the swarm differs: service dev1_web_web: missing)",
+    ]);
     const out = await drain(lab.client().sync({}));
     const last = out.at(-1)?.msg;
     expect(last?.case === "summary" && [last.value.ok, last.value.stepsDone]).toEqual([true, 1]);
-    expect((await labelsOf(manager, "guest-2"))?.zone).toBe("rack2");
+    expect((await manager.listServices()).map((sv) => sv.Spec?.Name)).toEqual(["dev1_web_web"]);
+    expect((await lab.client().plan({})).steps).toEqual([]);
   });
 });
 
@@ -371,6 +391,17 @@ describe("who owns a stack environment", () => {
     expect(sources()).toEqual({ dev1_web: "model" });
   });
 });
+
+/** Runs `change` and waits for the drift.found event the coordinator's next comparison emits. */
+async function driftFoundAfter(change: () => Promise<unknown>): Promise<void> {
+  const before = seen.filter((x) => x === "phoenix.lab.drift.found").length;
+  await change();
+  await waitFor(
+    "drift.found",
+    () => seen.filter((x) => x === "phoenix.lab.drift.found").length > before,
+    10_000,
+  );
+}
 
 async function nodeOf(docker: Docker, host: string) {
   const nodes = await docker.listNodes();

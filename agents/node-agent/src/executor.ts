@@ -122,6 +122,10 @@ async function dispatch(cmd: Command, ctx: CommandContext, self?: SelfUpdate): P
       });
       return { case: "stackApply", value };
     }
+    case "stackCheck": {
+      const { checkStack } = await import("./stack");
+      return { case: "stackCheck", value: await checkStack(await ctx.docker(), k.value, ctx.signal) };
+    }
     case "stackRemove": {
       const { removeStack } = await import("./stack");
       const value = await removeStack(await ctx.docker(), k.value, {

@@ -34,7 +34,7 @@ export function describe(step: PlanStep): string {
     case "create-network":
       return `create overlay network ${step.network} for environment ${step.env}`;
     case "deploy-stack":
-      return `${step.update ? "update" : "deploy"} stack ${step.stack} in ${step.env} as ${step.namespace}${step.update ? " (its spec changed)" : ""}`;
+      return `${step.update ? "update" : "deploy"} stack ${step.stack} in ${step.env} as ${step.namespace}${deployReason(step)}`;
     case "remove-stack":
       return `remove stack ${step.stack} from ${step.env} (${step.namespace})`;
   }
@@ -48,4 +48,13 @@ export function describePlan(plan: Plan): string {
       : plan.steps.map((s, i) => `${String(i + 1).padStart(3)}. ${describe(s)}`);
   for (const n of plan.notes) lines.push(`note: ${n.guest ? `${n.guest}: ` : ""}${n.message}`);
   return lines.join("\n");
+}
+
+/** Why a stack is deployed again: its spec changed, or the swarm no longer runs what was deployed. */
+function deployReason(step: Extract<PlanStep, { kind: "deploy-stack" }>): string {
+  if (step.drift?.length) {
+    const more = step.drift.length > 3 ? `, and ${step.drift.length - 3} more` : "";
+    return ` (the swarm differs: ${step.drift.slice(0, 3).join("; ")}${more})`;
+  }
+  return step.update ? " (its spec changed)" : "";
 }

@@ -46,6 +46,11 @@ export interface DeployedStack {
    * `deploy` (`phoenix swarm deploy`; never removed by a plan, only by `phoenix swarm rm`).
    */
   source: "model" | "deploy";
+  /**
+   * What the swarm runs differently from this deployment's specs (see FleetActions.checkStack),
+   * one line each; absent when it was not compared.
+   */
+  differences?: string[];
 }
 
 /** Everything the planner compares the desired state with. */

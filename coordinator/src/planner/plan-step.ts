@@ -85,6 +85,11 @@ export interface DeployStackStep {
   pinConstraint?: string;
   /** True when the stack runs with other specs now; false when it is new. */
   update: boolean;
+  /**
+   * Set when the specs are the ones deployed but the swarm no longer runs them (a service removed
+   * or scaled by hand): what differs, one line each.
+   */
+  drift?: string[];
 }
 
 /** Remove a stack Phoenix deployed and nothing wants any more. */

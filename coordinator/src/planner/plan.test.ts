@@ -143,6 +143,13 @@ describe("plan on the example model", () => {
       ["deploy-stack:dev1/qdrant_service"],
     ],
     [
+      "a stack whose service was removed by hand",
+      (o) => {
+        o.stacks[0]!.differences = ["service dev1_qdrant_service_qdrant: missing"];
+      },
+      ["deploy-stack:dev1/qdrant_service"],
+    ],
+    [
       "a stack Phoenix deployed that nothing wants any more",
       (o) => void o.stacks.push({ stack: "legacy", env: "test", specHash: "x", source: "model" }),
       ["remove-stack:test/legacy"],
@@ -175,6 +182,27 @@ describe("plan on the example model", () => {
     const p = planFor(example, observed);
     expect(ids(p)).toEqual(expected);
     expect(planFor(example, simulateApply(observed, p)).steps).toEqual([]);
+  });
+
+  it("says what the swarm runs differently when it deploys a stack again with the same specs", () => {
+    const observed = converge(example, freshExample());
+    const qdrant = observed.stacks.find((s) => s.env === "dev1" && s.stack === "qdrant_service")!;
+    qdrant.differences = [
+      "service dev1_qdrant_service_qdrant: missing",
+      "service dev1_qdrant_service_b: replicas changed outside Phoenix",
+      "network dev1_qdrant_service_default: missing",
+      "secret dev1_qdrant_service_key: missing",
+    ];
+    const p = planFor(example, observed);
+    expect(p.steps).toMatchObject([{ kind: "deploy-stack", update: true, drift: qdrant.differences }]);
+    expect(describePlan(p)).toBe(
+      "  1. update stack qdrant_service in dev1 as dev1_qdrant_service (the swarm differs: service dev1_qdrant_service_qdrant: missing; " +
+        "service dev1_qdrant_service_b: replicas changed outside Phoenix; network dev1_qdrant_service_default: missing, and 1 more)",
+    );
+    // Differences of a deployment whose specs changed anyway are not the reason.
+    qdrant.specHash = "old";
+    expect(planFor(example, observed).steps).toMatchObject([{ kind: "deploy-stack", update: true }]);
+    expect(planFor(example, observed).steps[0]).not.toHaveProperty("drift");
   });
 
   it("takes the GPU labels away, and only those", () => {

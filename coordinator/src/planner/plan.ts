@@ -221,7 +221,8 @@ function stepsForStacks(
     });
   for (const s of desired.stacks) {
     const current = deployed.get(`${s.env}/${s.stack}`);
-    if (current && current.specHash === s.specHash) continue;
+    const drift = current?.specHash === s.specHash ? current.differences : undefined;
+    if (current && current.specHash === s.specHash && !drift?.length) continue;
     steps.push({
       kind: "deploy-stack",
       id: `deploy-stack:${s.env}/${s.stack}`,
@@ -231,6 +232,7 @@ function stepsForStacks(
       specHash: s.specHash,
       ...(s.pinConstraint ? { pinConstraint: s.pinConstraint } : {}),
       update: current !== undefined,
+      ...(drift?.length ? { drift } : {}),
     });
   }
 }

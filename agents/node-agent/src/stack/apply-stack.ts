@@ -3,6 +3,7 @@ import { durationMs, type StackApplyCommand } from "@phoenix/proto";
 import type Dockerode from "dockerode";
 import { checkAborted } from "./abort";
 import { eachBounded, eachBoundedInOrder, WRITE_CONCURRENCY } from "./bounded";
+import { stateReads } from "./check-stack";
 import { driftedFields } from "./drift";
 import {
   createEngine,
@@ -13,10 +14,10 @@ import {
   type EngineServiceSpec,
   type EngineTask,
 } from "./engine";
-import { inNamespace, isSharedNetwork, SPEC_HASH_LABEL } from "./labels";
+import { isSharedNetwork, isStackNetwork, SPEC_HASH_LABEL } from "./labels";
 import { type ObjectPlan, planObjects } from "./object-versions";
 import { checkNamespace, readAsManager } from "./preflight";
-import { type ObjectRef, resolveServiceSpec, serviceHash } from "./resolve-service";
+import { networkRefs, type ObjectRef, objectRefs, resolveServiceSpec, serviceHash } from "./resolve-service";
 import { specHash } from "./spec-hash";
 import { StackApplyError, type StackApplyResultInit } from "./stack-apply-error";
 import { type NetworkSpec, parseStackSpecs, type StackSpecs } from "./stack-specs";
@@ -69,14 +70,8 @@ export async function applyStack(
   const { reads: current } = await readAsManager(
     engine,
     place,
-    Promise.all([
-      engine.listServices(ns),
-      engine.listNetworks(),
-      engine.listObjects("secret"),
-      engine.listObjects("config"),
-      // Read with the rest: an apply that writes nothing reports its services' tasks from these.
-      engine.listStackTasks(ns),
-    ]),
+    // The tasks are read with the rest: an apply that writes nothing reports its services' tasks from these.
+    Promise.all([...stateReads(engine, ns), engine.listStackTasks(ns)]),
   );
   return new StackApply(engine, ns, specs, cmd, ctx, current).run();
 }
@@ -170,13 +165,7 @@ class StackApply {
   }
 
   private async applyNetworks(existing: EngineNetwork[]): Promise<Map<string, ObjectRef>> {
-    const refs = new Map<string, ObjectRef>();
-    // Swarm-scoped networks win over a local network of the same name, as they do for Docker.
-    const ordered = [...existing].sort((a, b) => Number(a.Scope === "swarm") - Number(b.Scope === "swarm"));
-    for (const n of ordered) {
-      refs.set(n.Name, { name: n.Name, id: n.Id });
-      refs.set(n.Id, { name: n.Name, id: n.Id });
-    }
+    const refs = networkRefs(existing);
     const missing: { spec: NetworkSpec; hash: string }[] = [];
     for (const spec of this.specs.networks) {
       const hash = networkHash(spec);
@@ -226,12 +215,7 @@ class StackApply {
 
   private undeclaredNetworks(existing: EngineNetwork[]): EngineNetwork[] {
     const declared = new Set(this.specs.networks.map((n) => n.Name));
-    return existing.filter(
-      (n) =>
-        inNamespace(n.Labels ?? undefined, this.ns) &&
-        !isSharedNetwork(n.Labels ?? undefined) &&
-        !declared.has(n.Name),
-    );
+    return existing.filter((n) => isStackNetwork(n.Labels ?? undefined, this.ns) && !declared.has(n.Name));
   }
 
   /** Creates the secrets and configs whose content is new, side by side; returns name → object lookups. */
@@ -260,15 +244,10 @@ class StackApply {
       },
       (o) => this.createdObjects.push(o),
     );
-    const [secretRefs, configRefs] = kinds.map(({ plan, existing }) => {
-      const refs = new Map<string, ObjectRef>();
-      for (const o of existing) refs.set(o.Spec.Name, { name: o.Spec.Name, id: o.ID });
-      for (const version of plan.versions) {
-        refs.set(version.declared, { name: version.name, id: version.id ?? "" });
-      }
-      return refs;
-    }) as [Map<string, ObjectRef>, Map<string, ObjectRef>];
-    return { secretRefs, configRefs };
+    return {
+      secretRefs: objectRefs(secrets, allSecrets),
+      configRefs: objectRefs(configs, allConfigs),
+    };
   }
 
   private async applyServices(

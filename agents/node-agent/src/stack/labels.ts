@@ -22,3 +22,8 @@ export function inNamespace(labels: Record<string, string> | undefined, ns: stri
 export function isSharedNetwork(labels: Record<string, string> | undefined): boolean {
   return SHARED_NETWORK_LABELS.some((key) => labels?.[key] !== undefined);
 }
+
+/** True for a network of stack `ns` alone: one its apply may prune and its removal deletes. */
+export function isStackNetwork(labels: Record<string, string> | undefined, ns: string): boolean {
+  return inNamespace(labels, ns) && !isSharedNetwork(labels);
+}

@@ -5,7 +5,7 @@ import { checkAborted } from "./abort";
 import type { StackContext } from "./apply-stack";
 import { eachBoundedInOrder, WRITE_CONCURRENCY } from "./bounded";
 import { createEngine } from "./engine";
-import { inNamespace, isSharedNetwork } from "./labels";
+import { isStackNetwork } from "./labels";
 import { checkNamespace, readAsManager } from "./preflight";
 import { waitTasksGone } from "./wait-tasks";
 
@@ -60,9 +60,7 @@ export async function removeStack(
       ctx.progress(`${kind} ${o.Spec.Name}: removed`);
     }
   }
-  const networks = (await engine.listNetworks()).filter(
-    (n) => inNamespace(n.Labels ?? undefined, ns) && !isSharedNetwork(n.Labels ?? undefined),
-  );
+  const networks = (await engine.listNetworks()).filter((n) => isStackNetwork(n.Labels ?? undefined, ns));
   for (const n of networks) {
     checkAborted(ctx.signal, place);
     await engine.removeNetwork(n.Id);

@@ -1,5 +1,7 @@
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
+import type { EngineNetwork, EngineObject } from "./engine";
 import { SPEC_HASH_LABEL } from "./labels";
+import type { ObjectPlan } from "./object-versions";
 import { specHash } from "./spec-hash";
 import type { ServiceSpec } from "./stack-specs";
 
@@ -16,6 +18,31 @@ export interface ServiceRefs {
   networks: ReadonlyMap<string, ObjectRef>;
   secrets: ReadonlyMap<string, ObjectRef>;
   configs: ReadonlyMap<string, ObjectRef>;
+}
+
+/** Every network by name and by id; a swarm-scoped network wins over a local one of the same name, as for Docker. */
+export function networkRefs(existing: readonly EngineNetwork[]): Map<string, ObjectRef> {
+  const refs = new Map<string, ObjectRef>();
+  const ordered = [...existing].sort((a, b) => Number(a.Scope === "swarm") - Number(b.Scope === "swarm"));
+  for (const n of ordered) {
+    refs.set(n.Name, { name: n.Name, id: n.Id });
+    refs.set(n.Id, { name: n.Name, id: n.Id });
+  }
+  return refs;
+}
+
+/**
+ * Every secret (or config) by name, and each one the stack declares by the object that holds its
+ * content; a declared one with no such object yet (one to create) is left out.
+ */
+export function objectRefs(plan: ObjectPlan, existing: readonly EngineObject[]): Map<string, ObjectRef> {
+  const refs = new Map<string, ObjectRef>();
+  for (const o of existing) refs.set(o.Spec.Name, { name: o.Spec.Name, id: o.ID });
+  for (const version of plan.versions) {
+    if (version.id) refs.set(version.declared, { name: version.name, id: version.id });
+    else refs.delete(version.declared);
+  }
+  return refs;
 }
 
 type NetworkAttachment = { Target: string; [k: string]: unknown };

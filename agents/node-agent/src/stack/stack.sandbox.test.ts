@@ -1,10 +1,23 @@
 import { PhoenixError } from "@phoenix/errors";
-import { create, durationFromMs, StackApplyCommandSchema, StackRemoveCommandSchema } from "@phoenix/proto";
+import {
+  create,
+  durationFromMs,
+  StackApplyCommandSchema,
+  StackCheckCommandSchema,
+  StackRemoveCommandSchema,
+} from "@phoenix/proto";
 import { environmentNetwork, renderStackSource } from "@phoenix/stacks";
 import type Dockerode from "dockerode";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_IMAGE, useSandbox } from "../../../../test/sandbox";
-import { applyStack, NAMESPACE_LABEL, removeStack, SPEC_HASH_LABEL, StackApplyError } from "./index";
+import {
+  applyStack,
+  checkStack,
+  NAMESPACE_LABEL,
+  removeStack,
+  SPEC_HASH_LABEL,
+  StackApplyError,
+} from "./index";
 
 // One guest is a whole swarm here: every behaviour of apply and remove shows on a single manager.
 const sandbox = useSandbox({ name: "stack-apply", guests: 1, nats: false });
@@ -80,6 +93,11 @@ function apply(
     ...(more.waitTimeoutMs ? { waitTimeout: durationFromMs(more.waitTimeoutMs) } : {}),
   });
   return applyStack(docker, cmd, ctx());
+}
+
+async function check(ns: string, specsJson: string): Promise<string[]> {
+  const cmd = create(StackCheckCommandSchema, { namespace: ns, specsJson, prune: true });
+  return (await checkStack(docker, cmd, AbortSignal.timeout(30_000))).differences;
 }
 
 async function applyFailure(ns: string, specsJson: string, more: Parameters<typeof apply>[2] = {}) {
@@ -161,6 +179,7 @@ describe("on a one-node swarm", () => {
     expect(result.objectsCreated).toEqual([]);
     expect(result.removed).toEqual([]);
     expect((await docker.getService("dev1_app_web").inspect()).Version.Index).toBe(before.Version.Index);
+    expect(await check(ns, stackSpecs(ns))).toEqual([]);
   });
 
   it("updates only the service whose spec changed", async () => {
@@ -179,11 +198,22 @@ describe("on a one-node swarm", () => {
     await docker
       .getService("dev1_app_web")
       .update({ _query: { version: svc.Version.Index }, _body: scaled } as never);
+    // The check sees it and writes nothing; the apply then undoes it.
+    const scaledVersion = (await docker.getService("dev1_app_web").inspect()).Version.Index;
+    expect(await check(ns, stackSpecs(ns, { webEnv: ["MODE=fast"] }))).toEqual([
+      "service dev1_app_web: replicas changed outside Phoenix",
+    ]);
+    expect(await check(ns, stackSpecs(ns, { webEnv: ["MODE=slow"], worker: false }))).toEqual([
+      "service dev1_app_web: differs from its specs",
+      "service dev1_app_worker: no longer declared",
+    ]);
+    expect((await docker.getService("dev1_app_web").inspect()).Version.Index).toBe(scaledVersion);
     const result = await apply(ns, stackSpecs(ns, { webEnv: ["MODE=fast"] }));
     expect(byName(result)).toEqual({ dev1_app_web: "updated", dev1_app_worker: "unchanged" });
     expect(result.dockerWrites).toBe(1);
     expect(lines).toContain("service dev1_app_web: updated (replicas changed outside Phoenix)");
     expect((await inspectSpec("dev1_app_web")).Mode).toEqual({ Replicated: { Replicas: 1 } });
+    expect(await check(ns, stackSpecs(ns, { webEnv: ["MODE=fast"] }))).toEqual([]);
   });
 
   it("rotates a changed config and secret: new versioned objects, services switched, old ones gone", async () => {

@@ -2,7 +2,7 @@
 // @generated from file phoenix/v1/agent.proto (package phoenix.v1, syntax proto3)
 /* eslint-disable */
 
-import type { AgentUpdateCommand, AgentUpdateCommandSchema, AgentUpdateResult, AgentUpdateResultSchema, CancelCommand, CancelCommandSchema, Command, CommandProgress, CommandProgressSchema, CommandResult, CommandResultSchema, CommandSchema, Goodbye, GoodbyeSchema, Heartbeat, HeartbeatSchema, Hello, HelloSchema, InventoryUpdate, InventoryUpdateSchema, JoinTokensCommand, JoinTokensCommandSchema, JoinTokensResult, JoinTokensResultSchema, NodeRemoveCommand, NodeRemoveCommandSchema, NodeRemoveResult, NodeRemoveResultSchema, NodeUpdateCommand, NodeUpdateCommandSchema, NodeUpdateResult, NodeUpdateResultSchema, PingCommand, PingCommandSchema, PingResult, PingResultSchema, RefreshInventoryCommand, RefreshInventoryCommandSchema, RefreshInventoryResult, RefreshInventoryResultSchema, ServiceListCommand, ServiceListCommandSchema, ServiceListResult, ServiceListResultSchema, ServiceLogsCommand, ServiceLogsCommandSchema, ServiceLogsResult, ServiceLogsResultSchema, ServiceScaleCommand, ServiceScaleCommandSchema, ServiceScaleResult, ServiceScaleResultSchema, SessionRequest, SessionRequestSchema, SessionResponse, SessionResponseSchema, StackApplyCommand, StackApplyCommandSchema, StackRemoveCommand, StackRemoveCommandSchema, StackRemoveResult, StackRemoveResultSchema, SwarmInitCommand, SwarmInitCommandSchema, SwarmInitResult, SwarmInitResultSchema, SwarmInspectCommand, SwarmInspectCommandSchema, SwarmInspectResult, SwarmInspectResultSchema, SwarmJoinCommand, SwarmJoinCommandSchema, SwarmJoinResult, SwarmJoinResultSchema, SwarmLeaveCommand, SwarmLeaveCommandSchema, SwarmLeaveResult, SwarmLeaveResultSchema, TaskListCommand, TaskListCommandSchema, TaskListResult, TaskListResultSchema, Welcome, WelcomeSchema } from "./agent_pb";
+import type { AgentUpdateCommand, AgentUpdateCommandSchema, AgentUpdateResult, AgentUpdateResultSchema, CancelCommand, CancelCommandSchema, Command, CommandProgress, CommandProgressSchema, CommandResult, CommandResultSchema, CommandSchema, Goodbye, GoodbyeSchema, Heartbeat, HeartbeatSchema, Hello, HelloSchema, InventoryUpdate, InventoryUpdateSchema, JoinTokensCommand, JoinTokensCommandSchema, JoinTokensResult, JoinTokensResultSchema, NodeRemoveCommand, NodeRemoveCommandSchema, NodeRemoveResult, NodeRemoveResultSchema, NodeUpdateCommand, NodeUpdateCommandSchema, NodeUpdateResult, NodeUpdateResultSchema, PingCommand, PingCommandSchema, PingResult, PingResultSchema, RefreshInventoryCommand, RefreshInventoryCommandSchema, RefreshInventoryResult, RefreshInventoryResultSchema, ServiceListCommand, ServiceListCommandSchema, ServiceListResult, ServiceListResultSchema, ServiceLogsCommand, ServiceLogsCommandSchema, ServiceLogsResult, ServiceLogsResultSchema, ServiceScaleCommand, ServiceScaleCommandSchema, ServiceScaleResult, ServiceScaleResultSchema, SessionRequest, SessionRequestSchema, SessionResponse, SessionResponseSchema, StackApplyCommand, StackApplyCommandSchema, StackCheckCommand, StackCheckCommandSchema, StackCheckResult, StackCheckResultSchema, StackRemoveCommand, StackRemoveCommandSchema, StackRemoveResult, StackRemoveResultSchema, SwarmInitCommand, SwarmInitCommandSchema, SwarmInitResult, SwarmInitResultSchema, SwarmInspectCommand, SwarmInspectCommandSchema, SwarmInspectResult, SwarmInspectResultSchema, SwarmJoinCommand, SwarmJoinCommandSchema, SwarmJoinResult, SwarmJoinResultSchema, SwarmLeaveCommand, SwarmLeaveCommandSchema, SwarmLeaveResult, SwarmLeaveResultSchema, TaskListCommand, TaskListCommandSchema, TaskListResult, TaskListResultSchema, Welcome, WelcomeSchema } from "./agent_pb";
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { base64Encode } from "@bufbuild/protobuf/wire";
 import type { JsonObject, JsonValue, MessageInitShape } from "@bufbuild/protobuf";
@@ -758,6 +758,11 @@ export function writeCommand(w: BinaryWriter, m: MessageInitShape<typeof Command
     writeAgentUpdateCommand(w, m.kind.value);
     w.join();
   }
+  if (m.kind?.case === "stackCheck") {
+    w.uint32(210).fork();
+    writeStackCheckCommand(w, m.kind.value);
+    w.join();
+  }
   return w;
 }
 
@@ -881,6 +886,12 @@ export function readCommand(r: BinaryReader, len: number, m: Command): Command {
         m.kind = { case: "agentUpdate", value: readAgentUpdateCommand(r, r.uint32(), prev ?? zeroAgentUpdateCommand()) };
         break;
       }
+      case 26: {
+        if (t !== 2) wrongWireType("phoenix.v1.Command", 26, t);
+        const prev = m.kind.case === "stackCheck" ? m.kind.value : undefined;
+        m.kind = { case: "stackCheck", value: readStackCheckCommand(r, r.uint32(), prev ?? zeroStackCheckCommand()) };
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -914,6 +925,7 @@ export function jsonCommand(m: Command, a = false): JsonObject {
   if (m.kind.case === "refreshInventory") j["refreshInventory"] = jsonRefreshInventoryCommand(m.kind.value, a);
   if (m.kind.case === "nodeRemove") j["nodeRemove"] = jsonNodeRemoveCommand(m.kind.value, a);
   if (m.kind.case === "agentUpdate") j["agentUpdate"] = jsonAgentUpdateCommand(m.kind.value, a);
+  if (m.kind.case === "stackCheck") j["stackCheck"] = jsonStackCheckCommand(m.kind.value, a);
   return j;
 }
 
@@ -1556,6 +1568,78 @@ export const StackApplyCommandCodec: MessageCodec<StackApplyCommand, MessageInit
   jsonStackApplyCommand,
 );
 
+/** A phoenix.v1.StackCheckCommand with every field at its zero value, as protobuf-es's create() makes it. */
+export function zeroStackCheckCommand(): StackCheckCommand {
+  return { $typeName: "phoenix.v1.StackCheckCommand", namespace: "", specsJson: "", prune: false };
+}
+
+/** Writes a phoenix.v1.StackCheckCommand as toBinary(StackCheckCommandSchema, create(StackCheckCommandSchema, m)) would, into w. */
+export function writeStackCheckCommand(w: BinaryWriter, m: MessageInitShape<typeof StackCheckCommandSchema>): BinaryWriter {
+  if (m.namespace !== undefined && m.namespace !== "") {
+    w.uint32(10).string(m.namespace);
+  }
+  if (m.specsJson !== undefined && m.specsJson !== "") {
+    w.uint32(18).string(m.specsJson);
+  }
+  if (m.prune !== undefined && m.prune) {
+    w.uint32(24).bool(m.prune);
+  }
+  return w;
+}
+
+/**
+ * Reads a phoenix.v1.StackCheckCommand of `len` bytes at r's position into m (a zero message unless merging), as
+ * fromBinary does; unknown fields are skipped.
+ */
+export function readStackCheckCommand(r: BinaryReader, len: number, m: StackCheckCommand): StackCheckCommand {
+  const end = r.pos + len;
+  while (r.pos < end) {
+    const [no, t] = r.tag();
+    switch (no) {
+      case 1: {
+        if (t !== 2) wrongWireType("phoenix.v1.StackCheckCommand", 1, t);
+        m.namespace = r.string();
+        break;
+      }
+      case 2: {
+        if (t !== 2) wrongWireType("phoenix.v1.StackCheckCommand", 2, t);
+        m.specsJson = r.string();
+        break;
+      }
+      case 3: {
+        if (t !== 0) wrongWireType("phoenix.v1.StackCheckCommand", 3, t);
+        m.prune = r.bool();
+        break;
+      }
+      default:
+        r.skip(t, no);
+    }
+  }
+  if (r.pos !== end) overrun("phoenix.v1.StackCheckCommand");
+  return m;
+}
+
+/**
+ * The proto3 JSON of a phoenix.v1.StackCheckCommand, as toJson(StackCheckCommandSchema, m, { alwaysEmitImplicit: a })
+ * writes it.
+ */
+export function jsonStackCheckCommand(m: StackCheckCommand, a = false): JsonObject {
+  const j: JsonObject = {};
+  if (a || m.namespace !== "") j["namespace"] = m.namespace;
+  if (a || m.specsJson !== "") j["specsJson"] = m.specsJson;
+  if (a || m.prune) j["prune"] = m.prune;
+  return j;
+}
+
+/** Encodes and decodes phoenix.v1.StackCheckCommand without descriptors. */
+export const StackCheckCommandCodec: MessageCodec<StackCheckCommand, MessageInitShape<typeof StackCheckCommandSchema>> = /*@__PURE__*/ messageCodec(
+  "phoenix.v1.StackCheckCommand",
+  writeStackCheckCommand,
+  readStackCheckCommand,
+  zeroStackCheckCommand,
+  jsonStackCheckCommand,
+);
+
 /** A phoenix.v1.StackRemoveCommand with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroStackRemoveCommand(): StackRemoveCommand {
   return { $typeName: "phoenix.v1.StackRemoveCommand", namespace: "" };
@@ -2082,6 +2166,11 @@ export function writeCommandResult(w: BinaryWriter, m: MessageInitShape<typeof C
     writeAgentUpdateResult(w, m.result.value);
     w.join();
   }
+  if (m.result?.case === "stackCheck") {
+    w.uint32(210).fork();
+    writeStackCheckResult(w, m.result.value);
+    w.join();
+  }
   return w;
 }
 
@@ -2215,6 +2304,12 @@ export function readCommandResult(r: BinaryReader, len: number, m: CommandResult
         m.result = { case: "agentUpdate", value: readAgentUpdateResult(r, r.uint32(), prev ?? zeroAgentUpdateResult()) };
         break;
       }
+      case 26: {
+        if (t !== 2) wrongWireType("phoenix.v1.CommandResult", 26, t);
+        const prev = m.result.case === "stackCheck" ? m.result.value : undefined;
+        m.result = { case: "stackCheck", value: readStackCheckResult(r, r.uint32(), prev ?? zeroStackCheckResult()) };
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -2250,6 +2345,7 @@ export function jsonCommandResult(m: CommandResult, a = false): JsonObject {
   if (m.result.case === "refreshInventory") j["refreshInventory"] = jsonRefreshInventoryResult(m.result.value, a);
   if (m.result.case === "nodeRemove") j["nodeRemove"] = jsonNodeRemoveResult(m.result.value, a);
   if (m.result.case === "agentUpdate") j["agentUpdate"] = jsonAgentUpdateResult(m.result.value, a);
+  if (m.result.case === "stackCheck") j["stackCheck"] = jsonStackCheckResult(m.result.value, a);
   return j;
 }
 
@@ -2914,6 +3010,58 @@ export const AgentUpdateResultCodec: MessageCodec<AgentUpdateResult, MessageInit
   readAgentUpdateResult,
   zeroAgentUpdateResult,
   jsonAgentUpdateResult,
+);
+
+/** A phoenix.v1.StackCheckResult with every field at its zero value, as protobuf-es's create() makes it. */
+export function zeroStackCheckResult(): StackCheckResult {
+  return { $typeName: "phoenix.v1.StackCheckResult", differences: [] };
+}
+
+/** Writes a phoenix.v1.StackCheckResult as toBinary(StackCheckResultSchema, create(StackCheckResultSchema, m)) would, into w. */
+export function writeStackCheckResult(w: BinaryWriter, m: MessageInitShape<typeof StackCheckResultSchema>): BinaryWriter {
+  for (const x of m.differences ?? []) w.uint32(10).string(x);
+  return w;
+}
+
+/**
+ * Reads a phoenix.v1.StackCheckResult of `len` bytes at r's position into m (a zero message unless merging), as
+ * fromBinary does; unknown fields are skipped.
+ */
+export function readStackCheckResult(r: BinaryReader, len: number, m: StackCheckResult): StackCheckResult {
+  const end = r.pos + len;
+  while (r.pos < end) {
+    const [no, t] = r.tag();
+    switch (no) {
+      case 1: {
+        if (t !== 2) wrongWireType("phoenix.v1.StackCheckResult", 1, t);
+        m.differences.push(r.string());
+        break;
+      }
+      default:
+        r.skip(t, no);
+    }
+  }
+  if (r.pos !== end) overrun("phoenix.v1.StackCheckResult");
+  return m;
+}
+
+/**
+ * The proto3 JSON of a phoenix.v1.StackCheckResult, as toJson(StackCheckResultSchema, m, { alwaysEmitImplicit: a })
+ * writes it.
+ */
+export function jsonStackCheckResult(m: StackCheckResult, a = false): JsonObject {
+  const j: JsonObject = {};
+  if (a || m.differences.length > 0) j["differences"] = m.differences.map((x) => x);
+  return j;
+}
+
+/** Encodes and decodes phoenix.v1.StackCheckResult without descriptors. */
+export const StackCheckResultCodec: MessageCodec<StackCheckResult, MessageInitShape<typeof StackCheckResultSchema>> = /*@__PURE__*/ messageCodec(
+  "phoenix.v1.StackCheckResult",
+  writeStackCheckResult,
+  readStackCheckResult,
+  zeroStackCheckResult,
+  jsonStackCheckResult,
 );
 
 /** A phoenix.v1.StackRemoveResult with every field at its zero value, as protobuf-es's create() makes it. */

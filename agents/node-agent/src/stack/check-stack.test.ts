@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import { type StackState, stackDifferences } from "./check-stack";
+import type { EngineNetwork, EngineObject, EngineService } from "./engine";
+import { NAMESPACE_LABEL, SPEC_HASH_LABEL } from "./labels";
+import { objectHash } from "./object-versions";
+import { networkRefs, resolveServiceSpec } from "./resolve-service";
+import type { ObjectSpec, ServiceSpec, StackSpecs } from "./stack-specs";
+
+const ns = "dev1_app";
+const own = { [NAMESPACE_LABEL]: ns };
+const secret: ObjectSpec = { Name: "dev1_app_key", Labels: own, Data: "c2VjcmV0" };
+const web: ServiceSpec = {
+  Name: "dev1_app_web",
+  Labels: own,
+  TaskTemplate: {
+    ContainerSpec: { Image: "nginx:1.27", Secrets: [{ SecretName: "dev1_app_key", File: { Name: "key" } }] },
+    Networks: [{ Target: "dev1_app_default", Aliases: ["web"] }, { Target: "phoenix_env_dev1" }],
+  },
+  Mode: { Replicated: { Replicas: 2 } },
+};
+const db: ServiceSpec = {
+  Name: "dev1_app_db",
+  Labels: own,
+  TaskTemplate: {
+    ContainerSpec: { Image: "postgres:16" },
+    Networks: [{ Target: "dev1_app_default", Aliases: ["db"] }],
+  },
+};
+const specs: StackSpecs = {
+  networks: [{ Name: "dev1_app_default", Labels: own, Driver: "overlay" }],
+  secrets: [secret],
+  configs: [],
+  services: [web, db],
+};
+
+const network = (Name: string, Id: string, Labels: Record<string, string> = {}): EngineNetwork => ({
+  Id,
+  Name,
+  Scope: "swarm",
+  Labels,
+});
+const networks = [
+  network("dev1_app_default", "net1", own),
+  network("phoenix_env_dev1", "net2", { "phoenix.environment": "dev1" }),
+];
+const secrets: EngineObject[] = [
+  { ID: "sec1", Spec: { Name: "dev1_app_key", Labels: { ...own, [SPEC_HASH_LABEL]: objectHash(secret) } } },
+];
+
+/** A service as Docker stores it after Phoenix applied `spec` against these networks and secrets. */
+function stored(spec: ServiceSpec, id: string, edit?: (s: EngineService["Spec"]) => void): EngineService {
+  const refs = {
+    networks: networkRefs(networks),
+    secrets: new Map([["dev1_app_key", { name: "dev1_app_key", id: "sec1" }]]),
+    configs: new Map(),
+  };
+  const Spec = resolveServiceSpec(spec, refs, ns) as EngineService["Spec"];
+  edit?.(Spec);
+  return { ID: id, Version: { Index: 1 }, CreatedAt: "", UpdatedAt: "", Spec };
+}
+
+const converged: StackState = {
+  services: [stored(web, "s1"), stored(db, "s2")],
+  networks,
+  secrets,
+  configs: [],
+};
+
+describe("stackDifferences", () => {
+  const cases: [string, Partial<StackState>, boolean, string[]][] = [
+    ["nothing when the swarm runs the specs", {}, true, []],
+    ["a service removed by hand", { services: [stored(web, "s1")] }, true, ["service dev1_app_db: missing"]],
+    [
+      "every service when the stack was removed by hand",
+      { services: [], networks: networks.slice(1), secrets: [] },
+      true,
+      [
+        "network dev1_app_default: missing",
+        "secret dev1_app_key: missing",
+        "service dev1_app_web: missing",
+        "service dev1_app_db: missing",
+      ],
+    ],
+    [
+      "replicas and image changed outside Phoenix",
+      {
+        services: [
+          stored(web, "s1", (s) => {
+            s.Mode = { Replicated: { Replicas: 5 } };
+            (s.TaskTemplate.ContainerSpec as { Image: string }).Image = "nginx:latest";
+          }),
+          stored(db, "s2"),
+        ],
+      },
+      true,
+      ["service dev1_app_web: image, replicas changed outside Phoenix"],
+    ],
+    [
+      "a spec stored with another hash (another rendering, a recreated network)",
+      {
+        services: [
+          stored(web, "s1", (s) => {
+            s.Labels = { ...s.Labels, [SPEC_HASH_LABEL]: "0ld" };
+          }),
+          stored(db, "s2"),
+        ],
+      },
+      true,
+      ["service dev1_app_web: differs from its specs"],
+    ],
+    [
+      "a secret whose content is another",
+      {
+        secrets: [
+          { ID: "sec0", Spec: { Name: "dev1_app_key", Labels: { ...own, [SPEC_HASH_LABEL]: "0ld" } } },
+        ],
+      },
+      true,
+      ["secret dev1_app_key: content differs"],
+    ],
+    [
+      "what the namespace holds and no longer declares, when pruning",
+      {
+        services: [...converged.services, stored({ ...db, Name: "dev1_app_old" }, "s3")],
+        networks: [...networks, network("dev1_app_back", "net3", own)],
+      },
+      true,
+      ["service dev1_app_old: no longer declared", "network dev1_app_back: no longer declared"],
+    ],
+    [
+      "nothing undeclared without pruning",
+      { services: [...converged.services, stored({ ...db, Name: "dev1_app_old" }, "s3")] },
+      false,
+      [],
+    ],
+  ];
+  it.each(cases)("%s", (_name, change, prune, want) => {
+    expect(stackDifferences(specs, ns, { ...converged, ...change }, prune)).toEqual(want);
+  });
+});
