@@ -70,3 +70,9 @@ export function formatAge(date: Date | undefined, now = Date.now()): string {
   if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
   return `${Math.floor(s / 86_400)}d ago`;
 }
+
+/** A stack environment's status in its colour: deployed green, incomplete yellow, the rest red. */
+export function stackStatus(out: Pick<Output, "green" | "yellow" | "red">, status: string): string {
+  if (status === "deployed") return out.green(status);
+  return status === "incomplete" ? out.yellow(status) : out.red(status);
+}

@@ -71,6 +71,9 @@ export function stackSummaries(
   return Object.values(environments)
     .map((e) => {
       const own = (services ?? []).filter((s) => s.namespace === e.namespace);
+      // Services removed by hand since the deploy: the next plan deploys the stack again.
+      const missing =
+        services && e.status === "deployed" ? e.services.filter((n) => !own.some((s) => s.name === n)) : [];
       return {
         stack: e.stack,
         env: e.env,
@@ -79,7 +82,7 @@ export function stackSummaries(
         running: own.reduce((n, s) => n + s.running, 0),
         desired: own.reduce((n, s) => n + s.desired, 0),
         deployedAt: timestampFromDate(new Date(e.deployedAt)),
-        status: e.status,
+        status: missing.length > 0 ? "incomplete" : e.status,
         pinned: pinned.has(e.stack),
       };
     })

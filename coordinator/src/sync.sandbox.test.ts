@@ -326,6 +326,9 @@ describe("sync on fresh guests", () => {
   it("notices a stack's service removed by hand, says so on NATS, and the next sync deploys it again", async () => {
     const manager = sandbox.guest("guest-1").docker;
     await driftFoundAfter(() => manager.getService("dev1_web_web").remove());
+    const status = async () =>
+      (await lab.client().listStacks({})).stacks.find((st) => st.namespace === "dev1_web")?.status;
+    expect(await status()).toBe("incomplete");
     const plan = await lab.client().plan({});
     expect(plan.steps.map((st) => st.description)).toEqual([
       "update stack web in dev1 as dev1_web (the swarm differs: service dev1_web_web: missing)",
@@ -335,6 +338,7 @@ describe("sync on fresh guests", () => {
     expect(last?.case === "summary" && [last.value.ok, last.value.stepsDone]).toEqual([true, 1]);
     expect((await manager.listServices()).map((sv) => sv.Spec?.Name)).toEqual(["dev1_web_web"]);
     expect((await lab.client().plan({})).steps).toEqual([]);
+    expect(await status()).toBe("deployed");
   });
 });
 

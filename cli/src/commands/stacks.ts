@@ -1,6 +1,6 @@
 import { ListStacksResponseCodec, timestampDate } from "@phoenix/proto";
 import type { CommandContext } from "../context";
-import { formatAge } from "../output";
+import { formatAge, stackStatus } from "../output";
 
 /** `phoenix stacks ls` */
 export async function list(ctx: CommandContext): Promise<number> {
@@ -22,7 +22,7 @@ export async function list(ctx: CommandContext): Promise<number> {
       s.env,
       String(s.services),
       `${s.running}/${s.desired}`,
-      s.status === "deployed" ? out.green(s.status) : out.red(s.status),
+      stackStatus(out, s.status),
       s.pinned ? "yes" : "-",
       formatAge(s.deployedAt ? timestampDate(s.deployedAt) : undefined),
     ]),

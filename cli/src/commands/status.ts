@@ -1,6 +1,6 @@
 import { GetStatusResponseCodec, timestampDate } from "@phoenix/proto";
 import type { CommandContext } from "../context";
-import { formatAge } from "../output";
+import { formatAge, stackStatus } from "../output";
 import { VERSION, versionWarning } from "../version";
 
 /** `phoenix status` */
@@ -50,7 +50,7 @@ export async function status(ctx: CommandContext): Promise<number> {
         s.namespace,
         String(s.services),
         `${s.running}/${s.desired}`,
-        s.status === "deployed" ? out.green(s.status) : out.red(s.status),
+        stackStatus(out, s.status),
         formatAge(s.deployedAt ? timestampDate(s.deployedAt) : undefined),
       ]),
     );

@@ -142,7 +142,8 @@ export type StackSummary = Message<"phoenix.v1.StackSummary"> & {
   deployedAt?: Timestamp | undefined;
 
   /**
-   * "deployed", "failed" or "removed".
+   * "deployed", "failed", "removed", or "incomplete": deployed, but some of its
+   * services are gone from the swarm (removed by hand; the next sync deploys them).
    *
    * @generated from field: string status = 8;
    */
