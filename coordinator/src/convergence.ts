@@ -203,11 +203,7 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     const unchecked = compute(model, snapshot, undefined);
     if (!snapshot.swarm) return unchecked;
     const targets = stacksToCheck(unchecked.desired, unchecked.plan);
-    const checks = await checkStacks(
-      targets,
-      (stack, env) => actions.checkStack(model, stack, env, signal),
-      signal,
-    );
+    const checks = await checkStacks(targets, (t) => actions.checkStacks(model, t, signal), signal);
     lastChecks = checks;
     return checks.differences.size > 0 || checks.note ? compute(model, snapshot, checks) : unchecked;
   };

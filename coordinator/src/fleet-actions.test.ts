@@ -208,3 +208,79 @@ describe("a stack deploy that fails on the agent", () => {
     expect(journal[0]!.outcome.dockerWrites).toBeUndefined();
   });
 });
+
+describe("comparing stack deployments with the swarm", () => {
+  let h: RegistryHarness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  /** Checks through one scripted manager that finds qdrant_service's service gone in every environment. */
+  async function check(targets: { stack: string; env: string }[], checkBatchBytes?: number) {
+    h = await startRegistryHarness();
+    const commands: string[][] = [];
+    await h.agent({
+      agentId: "m1",
+      hostname: "manager-1",
+      manager: "node-1",
+      handle: (cmd) => {
+        if (cmd.kind.case !== "stackCheck") return undefined;
+        const stacks = cmd.kind.value.stacks;
+        commands.push(stacks.map((st) => st.namespace));
+        return {
+          result: {
+            case: "stackCheck",
+            value: {
+              stacks: stacks.map((st) =>
+                st.namespace === "production_traefik"
+                  ? { namespace: st.namespace, error: { code: "CONFLICT", message: "secret taken" } }
+                  : {
+                      namespace: st.namespace,
+                      differences: st.namespace.endsWith("_qdrant_service")
+                        ? [`service ${st.namespace}_qdrant: missing`]
+                        : [],
+                    },
+              ),
+            },
+          },
+        };
+      },
+    }).welcome;
+    const actions = createFleetActions({
+      registry: h.registry,
+      managers: h.managers,
+      emit: () => {},
+      journal: { deployed: async () => {}, removed: async () => {} },
+      modelDir: MODEL_DIR,
+      logger: createLogger("silent"),
+      ...(checkBatchBytes ? { checkBatchBytes } : {}),
+    });
+    const withHash = targets.map((t) => ({ ...t, specHash: "h" }));
+    const found = await actions.checkStacks(model, withHash, AbortSignal.timeout(10_000));
+    return { commands, found };
+  }
+
+  const targets = [
+    { stack: "qdrant_service", env: "dev1" },
+    { stack: "thinkheads_ai_app", env: "dev1" },
+    { stack: "traefik", env: "production" },
+    { stack: "nope", env: "dev1" },
+  ];
+
+  it("asks one command for every stack, and answers per stack: differences, or why not", async () => {
+    const { commands, found } = await check(targets);
+    expect(commands).toEqual([["dev1_qdrant_service", "dev1_thinkheads_ai_app", "production_traefik"]]);
+    expect(found.get("dev1/qdrant_service")).toEqual(["service dev1_qdrant_service_qdrant: missing"]);
+    expect(found.get("dev1/thinkheads_ai_app")).toEqual([]);
+    expect(found.get("production/traefik")).toMatchObject({ code: "CONFLICT", message: "secret taken" });
+    // A stack the model cannot render is not sent; it says why.
+    expect(found.get("dev1/nope")).toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("splits the stacks over several commands past the batch size", async () => {
+    const { commands, found } = await check(targets.slice(0, 3), 1);
+    expect(commands).toEqual([["dev1_qdrant_service"], ["dev1_thinkheads_ai_app"], ["production_traefik"]]);
+    expect(found.size).toBe(3);
+  });
+});

@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
-import { type Model, stackPinConstraint } from "@phoenix/model";
+import { type Model, stackNamespace, stackPinConstraint } from "@phoenix/model";
 import {
   create,
   type DeployStackResult,
   DeployStackResultSchema,
   durationFromMs,
   type EventSchema,
+  fromErrorInfo,
   type MessageInitShape,
   NodeAvailability,
   NodeRole,
@@ -44,6 +45,8 @@ export interface FleetActionDeps {
   journal: DeployJournal;
   modelDir: string;
   logger: Logger;
+  /** Most bytes of specs one stack_check command carries (default CHECK_BATCH_BYTES). */
+  checkBatchBytes?: number;
 }
 
 /** The run an action belongs to: its id scopes idempotency keys; progress lines go to the caller. */
@@ -100,11 +103,26 @@ export interface FleetActions {
   ): Promise<DeployOutcome>;
   removeStack(ctx: RunContext, stack: string, env: string, namespace: string): Promise<{ removed: string[] }>;
   /**
-   * What an apply of a stack environment's rendering would change in the swarm now, one line each
-   * (empty when nothing), read through a manager: a service removed or scaled by hand shows here.
+   * What an apply of each stack environment's rendering would change in the swarm now, read through
+   * a manager and written nowhere: by `env/stack`, one line per change (none when the swarm runs
+   * it), or why it could not be compared. A service removed or scaled by hand shows here.
    */
-  checkStack(model: Model, stack: string, env: string, signal?: AbortSignal): Promise<string[]>;
+  checkStacks(
+    model: Model,
+    targets: readonly StackTarget[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, string[] | PhoenixError>>;
 }
+
+/** A stack environment, with the hash of what it is deployed from (DesiredStack.specHash). */
+export interface StackTarget {
+  stack: string;
+  env: string;
+  specHash: string;
+}
+
+/** Most bytes of specs one stack_check command carries; more stacks take more commands. */
+export const CHECK_BATCH_BYTES = 1 << 20;
 
 const SWARM_TIMEOUT_MS = 60_000;
 const NODE_TIMEOUT_MS = 30_000;
@@ -235,21 +253,9 @@ function failedServices(apply: StackApplyResult): string[] {
 export function createFleetActions(deps: FleetActionDeps): FleetActions {
   const { registry, managers, emit } = deps;
   const log = deps.logger.child({ component: "actions" });
-  // A model is read-only once loaded: its renderings are kept while it is in use, for the checks
-  // every plan makes.
-  const checkInputs = new WeakMap<Model, Map<string, { namespace: string; specsJson: string }>>();
-  const checkInput = (model: Model, stack: string, env: string) => {
-    const byStack = checkInputs.get(model) ?? new Map<string, { namespace: string; specsJson: string }>();
-    checkInputs.set(model, byStack);
-    const key = `${env}/${stack}`;
-    let input = byStack.get(key);
-    if (!input) {
-      const rendered = renderModelStack(model, deps.modelDir, stack, env);
-      input = { namespace: rendered.namespace, specsJson: JSON.stringify(stackSpecs(rendered)) };
-      byStack.set(key, input);
-    }
-    return input;
-  };
+  // The specs of the last checks, by `env/stack@specHash` (the hash covers all a rendering reads):
+  // a plan renders only the stacks whose files changed since the one before.
+  let checkSpecs = new Map<string, string>();
 
   const opts = (ctx: RunContext, timeoutMs: number, idempotencyKey: string) => ({
     timeoutMs,
@@ -491,13 +497,48 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
       return { result: out, rendered };
     },
 
-    async checkStack(model, stack, env, signal) {
-      const { namespace, specsJson } = checkInput(model, stack, env);
-      const { result } = await managers.send(
-        { case: "stackCheck", value: { namespace, specsJson, prune: true } },
-        { timeoutMs: NODE_TIMEOUT_MS, ...(signal ? { signal } : {}) },
-      );
-      return resultOf(result, "stackCheck").differences;
+    async checkStacks(model, targets, signal) {
+      const out = new Map<string, string[] | PhoenixError>();
+      const specs = new Map<string, string>();
+      const batches: { key: string; namespace: string; specsJson: string }[][] = [[]];
+      let bytes = 0;
+      for (const t of targets) {
+        const key = `${t.env}/${t.stack}`;
+        const cacheKey = `${key}@${t.specHash}`;
+        let specsJson = checkSpecs.get(cacheKey);
+        try {
+          specsJson ??= JSON.stringify(stackSpecs(renderModelStack(model, deps.modelDir, t.stack, t.env)));
+        } catch (err) {
+          out.set(key, PhoenixError.from(err));
+          continue;
+        }
+        specs.set(cacheKey, specsJson);
+        if (bytes > 0 && bytes + specsJson.length > (deps.checkBatchBytes ?? CHECK_BATCH_BYTES)) {
+          batches.push([]);
+          bytes = 0;
+        }
+        bytes += specsJson.length;
+        batches.at(-1)?.push({ key, namespace: stackNamespace(t.env, t.stack), specsJson });
+      }
+      checkSpecs = specs;
+      for (const batch of batches.filter((b) => b.length > 0)) {
+        const { result } = await managers.send(
+          {
+            case: "stackCheck",
+            value: {
+              stacks: batch.map(({ namespace, specsJson }) => ({ namespace, specsJson, prune: true })),
+            },
+          },
+          { timeoutMs: NODE_TIMEOUT_MS, ...(signal ? { signal } : {}) },
+        );
+        const answers = resultOf(result, "stackCheck").stacks;
+        batch.forEach(({ key }, i) => {
+          const a = answers[i];
+          if (!a) out.set(key, new PhoenixError(ErrorCode.INTERNAL, "the agent answered for fewer stacks"));
+          else out.set(key, a.error ? fromErrorInfo(a.error) : [...a.differences]);
+        });
+      }
+      return out;
     },
 
     async removeStack(ctx, stack, env, namespace) {

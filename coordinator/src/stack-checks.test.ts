@@ -2,13 +2,13 @@ import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { describe, expect, it } from "vitest";
 import type { ObservedState, Plan } from "./planner";
 import type { DesiredState } from "./scheduler";
-import { CHECK_CONCURRENCY, checkStacks, stacksToCheck, withStackChecks } from "./stack-checks";
+import { checkStacks, stacksToCheck, withStackChecks } from "./stack-checks";
 
 const desired = {
   stacks: [
-    { stack: "web", env: "dev1" },
-    { stack: "db", env: "dev1" },
-    { stack: "web", env: "test" },
+    { stack: "web", env: "dev1", namespace: "dev1_web", specHash: "h1" },
+    { stack: "db", env: "dev1", namespace: "dev1_db", specHash: "h2" },
+    { stack: "web", env: "test", namespace: "test_web", specHash: "h3" },
   ],
 } as unknown as DesiredState;
 
@@ -43,45 +43,61 @@ describe("stacksToCheck", () => {
 });
 
 describe("checkStacks", () => {
-  const targets = Array.from({ length: 10 }, (_, i) => ({ stack: `s${i}`, env: "dev1" }));
+  const targets = ["s0", "s1", "s2", "s3"].map((stack) => ({ stack, env: "dev1", specHash: "h" }));
+  const refused = new PhoenixError(ErrorCode.INVALID_ARGUMENT, "command has no kind this agent knows");
 
-  it("keeps the deployments that differ, and compares at most CHECK_CONCURRENCY at once", async () => {
-    let running = 0;
-    let most = 0;
-    const checks = await checkStacks(targets, async (stack) => {
-      most = Math.max(most, ++running);
-      await new Promise((r) => setTimeout(r, 5));
-      running--;
-      return stack === "s3" ? ["service dev1_s3_web: missing"] : [];
-    });
+  it("keeps the deployments that differ", async () => {
+    const checks = await checkStacks(
+      targets,
+      async (asked) =>
+        new Map(
+          asked.map((t) => [`dev1/${t.stack}`, t.stack === "s3" ? ["service dev1_s3_web: missing"] : []]),
+        ),
+    );
     expect(checks).toEqual({ differences: new Map([["dev1/s3", ["service dev1_s3_web: missing"]]]) });
-    expect(most).toBe(CHECK_CONCURRENCY);
   });
 
   it("names the deployments it could not compare in one note, and keeps the rest", async () => {
-    const checks = await checkStacks(targets.slice(0, 4), async (stack) => {
-      if (stack === "s2" || stack === "s0")
-        throw new PhoenixError(ErrorCode.INVALID_ARGUMENT, "command has no kind this agent knows");
-      return stack === "s1" ? ["service dev1_s1_web: replicas changed outside Phoenix"] : [];
-    });
+    const checks = await checkStacks(
+      targets,
+      async () =>
+        new Map<string, string[] | PhoenixError>([
+          ["dev1/s0", new PhoenixError(ErrorCode.CONFLICT, "secret dev1_s0_key exists with other content")],
+          ["dev1/s1", ["service dev1_s1_web: replicas changed outside Phoenix"]],
+          ["dev1/s2", new PhoenixError(ErrorCode.INVALID_ARGUMENT, "bad specs")],
+          ["dev1/s3", []],
+        ]),
+    );
     expect([...checks.differences.keys()]).toEqual(["dev1/s1"]);
     expect(checks.note).toBe(
-      "could not compare dev1_s0, dev1_s2 with what the swarm runs (command has no kind this agent knows): " +
+      "could not compare dev1_s0, dev1_s2 with what the swarm runs (secret dev1_s0_key exists with other content): " +
         "a service removed or changed there by hand is not in this plan",
     );
   });
 
+  it("names them all when the check fails as a whole (an agent too old to know it)", async () => {
+    const checks = await checkStacks(targets.slice(0, 2), async () => Promise.reject(refused));
+    expect(checks.differences.size).toBe(0);
+    expect(checks.note).toMatch(
+      /^could not compare dev1_s0, dev1_s1 with what the swarm runs \(command has no kind/,
+    );
+  });
+
+  it("asks nothing when there is nothing to compare", async () => {
+    const checks = await checkStacks([], async () => Promise.reject(refused));
+    expect(checks).toEqual({ differences: new Map() });
+  });
+
   it("gives up when the plan is cancelled", async () => {
     const stop = new AbortController();
-    const run = checkStacks(
-      targets,
-      async () => {
-        stop.abort();
-        throw new PhoenixError(ErrorCode.CANCELLED, "cancelled");
-      },
-      stop.signal,
-    );
-    await expect(run).rejects.toThrow("cancelled");
+    stop.abort();
+    await expect(
+      checkStacks(
+        targets,
+        async () => Promise.reject(new PhoenixError(ErrorCode.CANCELLED, "cancelled")),
+        stop.signal,
+      ),
+    ).rejects.toThrow("cancelled");
   });
 });
 

@@ -1,4 +1,5 @@
 import { PhoenixError } from "@phoenix/errors";
+import type { StackTarget } from "./fleet-actions";
 import type { ObservedState, Plan } from "./planner";
 import type { DesiredState } from "./scheduler";
 
@@ -10,44 +11,46 @@ export interface StackChecks {
   note?: string;
 }
 
-/** Most stack checks of one plan under way at once. */
-export const CHECK_CONCURRENCY = 4;
-
 const key = (s: { env: string; stack: string }) => `${s.env}/${s.stack}`;
 
 /**
  * The deployments a plan would leave alone because their specs are the ones deployed: only the
  * swarm can tell whether it still runs them.
  */
-export function stacksToCheck(desired: DesiredState, plan: Plan): { stack: string; env: string }[] {
+export function stacksToCheck(desired: DesiredState, plan: Plan): StackTarget[] {
   const planned = new Set(
     plan.steps.flatMap((s) => (s.kind === "deploy-stack" || s.kind === "remove-stack" ? [key(s)] : [])),
   );
-  return desired.stacks.filter((s) => !planned.has(key(s))).map(({ stack, env }) => ({ stack, env }));
+  return desired.stacks
+    .filter((s) => !planned.has(key(s)))
+    .map(({ stack, env, specHash }) => ({ stack, env, specHash }));
 }
 
-/** Compares each deployment through `check`, CHECK_CONCURRENCY at a time; a failed comparison becomes the note. */
+/**
+ * Compares the deployments through `check` (FleetActions.checkStacks); those that could not be
+ * compared, all of them when the check failed as a whole, are named in the note.
+ */
 export async function checkStacks(
-  targets: readonly { stack: string; env: string }[],
-  check: (stack: string, env: string) => Promise<string[]>,
+  targets: readonly StackTarget[],
+  check: (targets: readonly StackTarget[]) => Promise<Map<string, string[] | PhoenixError>>,
   signal?: AbortSignal,
 ): Promise<StackChecks> {
   const differences = new Map<string, string[]>();
+  if (targets.length === 0) return { differences };
+  let answers: Map<string, string[] | PhoenixError>;
+  try {
+    answers = await check(targets);
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    const failed = PhoenixError.from(err);
+    answers = new Map(targets.map((t) => [key(t), failed]));
+  }
   const failed: { namespace: string; message: string }[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < targets.length) {
-      const t = targets[next++] as { stack: string; env: string };
-      try {
-        const found = await check(t.stack, t.env);
-        if (found.length > 0) differences.set(key(t), found);
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        failed.push({ namespace: `${t.env}_${t.stack}`, message: PhoenixError.from(err).message });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, targets.length) }, worker));
+  for (const t of targets) {
+    const a = answers.get(key(t));
+    if (a instanceof PhoenixError) failed.push({ namespace: `${t.env}_${t.stack}`, message: a.message });
+    else if (a && a.length > 0) differences.set(key(t), a);
+  }
   if (failed.length === 0) return { differences };
   failed.sort((a, b) => (a.namespace < b.namespace ? -1 : 1));
   const first = failed[0] as { namespace: string; message: string };

@@ -123,8 +123,8 @@ async function dispatch(cmd: Command, ctx: CommandContext, self?: SelfUpdate): P
       return { case: "stackApply", value };
     }
     case "stackCheck": {
-      const { checkStack } = await import("./stack");
-      return { case: "stackCheck", value: await checkStack(await ctx.docker(), k.value, ctx.signal) };
+      const { checkStacks } = await import("./stack");
+      return { case: "stackCheck", value: await checkStacks(await ctx.docker(), k.value, ctx.signal) };
     }
     case "stackRemove": {
       const { removeStack } = await import("./stack");

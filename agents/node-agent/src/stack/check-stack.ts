@@ -1,4 +1,10 @@
-import type { StackCheckCommand } from "@phoenix/proto";
+import { PhoenixError } from "@phoenix/errors";
+import {
+  type MessageInitShape,
+  type StackCheckCommand,
+  type StackCheckResultSchema,
+  toErrorInfo,
+} from "@phoenix/proto";
 import type Dockerode from "dockerode";
 import { driftedFields } from "./drift";
 import {
@@ -8,11 +14,13 @@ import {
   type EngineObject,
   type EngineService,
 } from "./engine";
-import { isStackNetwork } from "./labels";
+import { isStackNetwork, NAMESPACE_LABEL } from "./labels";
 import { planObjects } from "./object-versions";
 import { checkNamespace, readAsManager } from "./preflight";
 import { networkRefs, objectRefs, resolveServiceSpec, serviceHash } from "./resolve-service";
 import { parseStackSpecs, type StackSpecs } from "./stack-specs";
+
+type StackCheckResultInit = MessageInitShape<typeof StackCheckResultSchema>;
 
 /** What the swarm holds of a stack: the namespace's services, and every network, secret and config. */
 export interface StackState {
@@ -22,8 +30,8 @@ export interface StackState {
   configs: readonly EngineObject[];
 }
 
-/** The reads of a stack's StackState, in its order, as they start. */
-export function stateReads(engine: Engine, ns: string) {
+/** The reads of a stack's StackState, in its order, as they start (every service with no namespace). */
+export function stateReads(engine: Engine, ns?: string) {
   return [
     engine.listServices(ns),
     engine.listNetworks(),
@@ -33,21 +41,36 @@ export function stateReads(engine: Engine, ns: string) {
 }
 
 /**
- * Compares a stack's specs with what the swarm runs, reading only: one line per thing an apply of
- * the same specs would change (see stackDifferences).
+ * Compares stacks' specs with what the swarm runs, reading it once and writing nothing: per stack,
+ * one line per thing an apply of the same specs would change (see stackDifferences), or why it
+ * could not be compared.
  */
-export async function checkStack(
+export async function checkStacks(
   docker: Dockerode,
   cmd: StackCheckCommand,
   signal: AbortSignal,
-): Promise<{ differences: string[] }> {
-  const ns = checkNamespace(cmd.namespace);
-  const place = { stack: ns };
-  const specs = parseStackSpecs(cmd.specsJson, ns);
+): Promise<StackCheckResultInit> {
+  const place = { command: "stack_check" };
   const engine = createEngine(docker, signal, place);
-  const { reads } = await readAsManager(engine, place, Promise.all(stateReads(engine, ns)));
+  const { reads } = await readAsManager(engine, place, Promise.all(stateReads(engine)));
   const [services, networks, secrets, configs] = await reads;
-  return { differences: stackDifferences(specs, ns, { services, networks, secrets, configs }, cmd.prune) };
+  const byNamespace = new Map<string, EngineService[]>();
+  for (const s of services) {
+    const ns = s.Spec.Labels?.[NAMESPACE_LABEL];
+    if (ns) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), s]);
+  }
+  return {
+    stacks: cmd.stacks.map((c) => {
+      try {
+        const ns = checkNamespace(c.namespace);
+        const specs = parseStackSpecs(c.specsJson, ns);
+        const state = { services: byNamespace.get(ns) ?? [], networks, secrets, configs };
+        return { namespace: c.namespace, differences: stackDifferences(specs, ns, state, c.prune) };
+      } catch (err) {
+        return { namespace: c.namespace, error: toErrorInfo(PhoenixError.from(err)) };
+      }
+    }),
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_IMAGE, useSandbox } from "../../../../test/sandbox";
 import {
   applyStack,
-  checkStack,
+  checkStacks,
   NAMESPACE_LABEL,
   removeStack,
   SPEC_HASH_LABEL,
@@ -96,8 +96,16 @@ function apply(
 }
 
 async function check(ns: string, specsJson: string): Promise<string[]> {
-  const cmd = create(StackCheckCommandSchema, { namespace: ns, specsJson, prune: true });
-  return (await checkStack(docker, cmd, AbortSignal.timeout(30_000))).differences;
+  const cmd = create(StackCheckCommandSchema, {
+    stacks: [
+      { namespace: ns, specsJson, prune: true },
+      { namespace: "other_app", specsJson: "{not json", prune: true },
+    ],
+  });
+  const { stacks } = await checkStacks(docker, cmd, AbortSignal.timeout(30_000));
+  // A stack that cannot be compared says why; the others are compared all the same.
+  expect(stacks?.[1]?.error?.message).toMatch(/specs/);
+  return stacks?.[0]?.differences ?? [];
 }
 
 async function applyFailure(ns: string, specsJson: string, more: Parameters<typeof apply>[2] = {}) {

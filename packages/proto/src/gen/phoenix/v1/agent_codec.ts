@@ -2,7 +2,7 @@
 // @generated from file phoenix/v1/agent.proto (package phoenix.v1, syntax proto3)
 /* eslint-disable */
 
-import type { AgentUpdateCommand, AgentUpdateCommandSchema, AgentUpdateResult, AgentUpdateResultSchema, CancelCommand, CancelCommandSchema, Command, CommandProgress, CommandProgressSchema, CommandResult, CommandResultSchema, CommandSchema, Goodbye, GoodbyeSchema, Heartbeat, HeartbeatSchema, Hello, HelloSchema, InventoryUpdate, InventoryUpdateSchema, JoinTokensCommand, JoinTokensCommandSchema, JoinTokensResult, JoinTokensResultSchema, NodeRemoveCommand, NodeRemoveCommandSchema, NodeRemoveResult, NodeRemoveResultSchema, NodeUpdateCommand, NodeUpdateCommandSchema, NodeUpdateResult, NodeUpdateResultSchema, PingCommand, PingCommandSchema, PingResult, PingResultSchema, RefreshInventoryCommand, RefreshInventoryCommandSchema, RefreshInventoryResult, RefreshInventoryResultSchema, ServiceListCommand, ServiceListCommandSchema, ServiceListResult, ServiceListResultSchema, ServiceLogsCommand, ServiceLogsCommandSchema, ServiceLogsResult, ServiceLogsResultSchema, ServiceScaleCommand, ServiceScaleCommandSchema, ServiceScaleResult, ServiceScaleResultSchema, SessionRequest, SessionRequestSchema, SessionResponse, SessionResponseSchema, StackApplyCommand, StackApplyCommandSchema, StackCheckCommand, StackCheckCommandSchema, StackCheckResult, StackCheckResultSchema, StackRemoveCommand, StackRemoveCommandSchema, StackRemoveResult, StackRemoveResultSchema, SwarmInitCommand, SwarmInitCommandSchema, SwarmInitResult, SwarmInitResultSchema, SwarmInspectCommand, SwarmInspectCommandSchema, SwarmInspectResult, SwarmInspectResultSchema, SwarmJoinCommand, SwarmJoinCommandSchema, SwarmJoinResult, SwarmJoinResultSchema, SwarmLeaveCommand, SwarmLeaveCommandSchema, SwarmLeaveResult, SwarmLeaveResultSchema, TaskListCommand, TaskListCommandSchema, TaskListResult, TaskListResultSchema, Welcome, WelcomeSchema } from "./agent_pb";
+import type { AgentUpdateCommand, AgentUpdateCommandSchema, AgentUpdateResult, AgentUpdateResultSchema, CancelCommand, CancelCommandSchema, Command, CommandProgress, CommandProgressSchema, CommandResult, CommandResultSchema, CommandSchema, Goodbye, GoodbyeSchema, Heartbeat, HeartbeatSchema, Hello, HelloSchema, InventoryUpdate, InventoryUpdateSchema, JoinTokensCommand, JoinTokensCommandSchema, JoinTokensResult, JoinTokensResultSchema, NodeRemoveCommand, NodeRemoveCommandSchema, NodeRemoveResult, NodeRemoveResultSchema, NodeUpdateCommand, NodeUpdateCommandSchema, NodeUpdateResult, NodeUpdateResultSchema, PingCommand, PingCommandSchema, PingResult, PingResultSchema, RefreshInventoryCommand, RefreshInventoryCommandSchema, RefreshInventoryResult, RefreshInventoryResultSchema, ServiceListCommand, ServiceListCommandSchema, ServiceListResult, ServiceListResultSchema, ServiceLogsCommand, ServiceLogsCommandSchema, ServiceLogsResult, ServiceLogsResultSchema, ServiceScaleCommand, ServiceScaleCommandSchema, ServiceScaleResult, ServiceScaleResultSchema, SessionRequest, SessionRequestSchema, SessionResponse, SessionResponseSchema, StackApplyCommand, StackApplyCommandSchema, StackCheck, StackCheckCommand, StackCheckCommandSchema, StackCheckResult, StackCheckResultSchema, StackCheckSchema, StackDifferences, StackDifferencesSchema, StackRemoveCommand, StackRemoveCommandSchema, StackRemoveResult, StackRemoveResultSchema, SwarmInitCommand, SwarmInitCommandSchema, SwarmInitResult, SwarmInitResultSchema, SwarmInspectCommand, SwarmInspectCommandSchema, SwarmInspectResult, SwarmInspectResultSchema, SwarmJoinCommand, SwarmJoinCommandSchema, SwarmJoinResult, SwarmJoinResultSchema, SwarmLeaveCommand, SwarmLeaveCommandSchema, SwarmLeaveResult, SwarmLeaveResultSchema, TaskListCommand, TaskListCommandSchema, TaskListResult, TaskListResultSchema, Welcome, WelcomeSchema } from "./agent_pb";
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { base64Encode } from "@bufbuild/protobuf/wire";
 import type { JsonObject, JsonValue, MessageInitShape } from "@bufbuild/protobuf";
@@ -1570,19 +1570,15 @@ export const StackApplyCommandCodec: MessageCodec<StackApplyCommand, MessageInit
 
 /** A phoenix.v1.StackCheckCommand with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroStackCheckCommand(): StackCheckCommand {
-  return { $typeName: "phoenix.v1.StackCheckCommand", namespace: "", specsJson: "", prune: false };
+  return { $typeName: "phoenix.v1.StackCheckCommand", stacks: [] };
 }
 
 /** Writes a phoenix.v1.StackCheckCommand as toBinary(StackCheckCommandSchema, create(StackCheckCommandSchema, m)) would, into w. */
 export function writeStackCheckCommand(w: BinaryWriter, m: MessageInitShape<typeof StackCheckCommandSchema>): BinaryWriter {
-  if (m.namespace !== undefined && m.namespace !== "") {
-    w.uint32(10).string(m.namespace);
-  }
-  if (m.specsJson !== undefined && m.specsJson !== "") {
-    w.uint32(18).string(m.specsJson);
-  }
-  if (m.prune !== undefined && m.prune) {
-    w.uint32(24).bool(m.prune);
+  for (const x of m.stacks ?? []) {
+    w.uint32(10).fork();
+    writeStackCheck(w, x);
+    w.join();
   }
   return w;
 }
@@ -1598,17 +1594,7 @@ export function readStackCheckCommand(r: BinaryReader, len: number, m: StackChec
     switch (no) {
       case 1: {
         if (t !== 2) wrongWireType("phoenix.v1.StackCheckCommand", 1, t);
-        m.namespace = r.string();
-        break;
-      }
-      case 2: {
-        if (t !== 2) wrongWireType("phoenix.v1.StackCheckCommand", 2, t);
-        m.specsJson = r.string();
-        break;
-      }
-      case 3: {
-        if (t !== 0) wrongWireType("phoenix.v1.StackCheckCommand", 3, t);
-        m.prune = r.bool();
+        m.stacks.push(readStackCheck(r, r.uint32(), zeroStackCheck()));
         break;
       }
       default:
@@ -1625,9 +1611,7 @@ export function readStackCheckCommand(r: BinaryReader, len: number, m: StackChec
  */
 export function jsonStackCheckCommand(m: StackCheckCommand, a = false): JsonObject {
   const j: JsonObject = {};
-  if (a || m.namespace !== "") j["namespace"] = m.namespace;
-  if (a || m.specsJson !== "") j["specsJson"] = m.specsJson;
-  if (a || m.prune) j["prune"] = m.prune;
+  if (a || m.stacks.length > 0) j["stacks"] = m.stacks.map((x) => jsonStackCheck(x, a));
   return j;
 }
 
@@ -1638,6 +1622,78 @@ export const StackCheckCommandCodec: MessageCodec<StackCheckCommand, MessageInit
   readStackCheckCommand,
   zeroStackCheckCommand,
   jsonStackCheckCommand,
+);
+
+/** A phoenix.v1.StackCheck with every field at its zero value, as protobuf-es's create() makes it. */
+export function zeroStackCheck(): StackCheck {
+  return { $typeName: "phoenix.v1.StackCheck", namespace: "", specsJson: "", prune: false };
+}
+
+/** Writes a phoenix.v1.StackCheck as toBinary(StackCheckSchema, create(StackCheckSchema, m)) would, into w. */
+export function writeStackCheck(w: BinaryWriter, m: MessageInitShape<typeof StackCheckSchema>): BinaryWriter {
+  if (m.namespace !== undefined && m.namespace !== "") {
+    w.uint32(10).string(m.namespace);
+  }
+  if (m.specsJson !== undefined && m.specsJson !== "") {
+    w.uint32(18).string(m.specsJson);
+  }
+  if (m.prune !== undefined && m.prune) {
+    w.uint32(24).bool(m.prune);
+  }
+  return w;
+}
+
+/**
+ * Reads a phoenix.v1.StackCheck of `len` bytes at r's position into m (a zero message unless merging), as
+ * fromBinary does; unknown fields are skipped.
+ */
+export function readStackCheck(r: BinaryReader, len: number, m: StackCheck): StackCheck {
+  const end = r.pos + len;
+  while (r.pos < end) {
+    const [no, t] = r.tag();
+    switch (no) {
+      case 1: {
+        if (t !== 2) wrongWireType("phoenix.v1.StackCheck", 1, t);
+        m.namespace = r.string();
+        break;
+      }
+      case 2: {
+        if (t !== 2) wrongWireType("phoenix.v1.StackCheck", 2, t);
+        m.specsJson = r.string();
+        break;
+      }
+      case 3: {
+        if (t !== 0) wrongWireType("phoenix.v1.StackCheck", 3, t);
+        m.prune = r.bool();
+        break;
+      }
+      default:
+        r.skip(t, no);
+    }
+  }
+  if (r.pos !== end) overrun("phoenix.v1.StackCheck");
+  return m;
+}
+
+/**
+ * The proto3 JSON of a phoenix.v1.StackCheck, as toJson(StackCheckSchema, m, { alwaysEmitImplicit: a })
+ * writes it.
+ */
+export function jsonStackCheck(m: StackCheck, a = false): JsonObject {
+  const j: JsonObject = {};
+  if (a || m.namespace !== "") j["namespace"] = m.namespace;
+  if (a || m.specsJson !== "") j["specsJson"] = m.specsJson;
+  if (a || m.prune) j["prune"] = m.prune;
+  return j;
+}
+
+/** Encodes and decodes phoenix.v1.StackCheck without descriptors. */
+export const StackCheckCodec: MessageCodec<StackCheck, MessageInitShape<typeof StackCheckSchema>> = /*@__PURE__*/ messageCodec(
+  "phoenix.v1.StackCheck",
+  writeStackCheck,
+  readStackCheck,
+  zeroStackCheck,
+  jsonStackCheck,
 );
 
 /** A phoenix.v1.StackRemoveCommand with every field at its zero value, as protobuf-es's create() makes it. */
@@ -3014,12 +3070,16 @@ export const AgentUpdateResultCodec: MessageCodec<AgentUpdateResult, MessageInit
 
 /** A phoenix.v1.StackCheckResult with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroStackCheckResult(): StackCheckResult {
-  return { $typeName: "phoenix.v1.StackCheckResult", differences: [] };
+  return { $typeName: "phoenix.v1.StackCheckResult", stacks: [] };
 }
 
 /** Writes a phoenix.v1.StackCheckResult as toBinary(StackCheckResultSchema, create(StackCheckResultSchema, m)) would, into w. */
 export function writeStackCheckResult(w: BinaryWriter, m: MessageInitShape<typeof StackCheckResultSchema>): BinaryWriter {
-  for (const x of m.differences ?? []) w.uint32(10).string(x);
+  for (const x of m.stacks ?? []) {
+    w.uint32(10).fork();
+    writeStackDifferences(w, x);
+    w.join();
+  }
   return w;
 }
 
@@ -3034,7 +3094,7 @@ export function readStackCheckResult(r: BinaryReader, len: number, m: StackCheck
     switch (no) {
       case 1: {
         if (t !== 2) wrongWireType("phoenix.v1.StackCheckResult", 1, t);
-        m.differences.push(r.string());
+        m.stacks.push(readStackDifferences(r, r.uint32(), zeroStackDifferences()));
         break;
       }
       default:
@@ -3051,7 +3111,7 @@ export function readStackCheckResult(r: BinaryReader, len: number, m: StackCheck
  */
 export function jsonStackCheckResult(m: StackCheckResult, a = false): JsonObject {
   const j: JsonObject = {};
-  if (a || m.differences.length > 0) j["differences"] = m.differences.map((x) => x);
+  if (a || m.stacks.length > 0) j["stacks"] = m.stacks.map((x) => jsonStackDifferences(x, a));
   return j;
 }
 
@@ -3062,6 +3122,78 @@ export const StackCheckResultCodec: MessageCodec<StackCheckResult, MessageInitSh
   readStackCheckResult,
   zeroStackCheckResult,
   jsonStackCheckResult,
+);
+
+/** A phoenix.v1.StackDifferences with every field at its zero value, as protobuf-es's create() makes it. */
+export function zeroStackDifferences(): StackDifferences {
+  return { $typeName: "phoenix.v1.StackDifferences", namespace: "", differences: [] };
+}
+
+/** Writes a phoenix.v1.StackDifferences as toBinary(StackDifferencesSchema, create(StackDifferencesSchema, m)) would, into w. */
+export function writeStackDifferences(w: BinaryWriter, m: MessageInitShape<typeof StackDifferencesSchema>): BinaryWriter {
+  if (m.namespace !== undefined && m.namespace !== "") {
+    w.uint32(10).string(m.namespace);
+  }
+  for (const x of m.differences ?? []) w.uint32(18).string(x);
+  if (m.error !== undefined) {
+    w.uint32(26).fork();
+    writeErrorInfo(w, m.error);
+    w.join();
+  }
+  return w;
+}
+
+/**
+ * Reads a phoenix.v1.StackDifferences of `len` bytes at r's position into m (a zero message unless merging), as
+ * fromBinary does; unknown fields are skipped.
+ */
+export function readStackDifferences(r: BinaryReader, len: number, m: StackDifferences): StackDifferences {
+  const end = r.pos + len;
+  while (r.pos < end) {
+    const [no, t] = r.tag();
+    switch (no) {
+      case 1: {
+        if (t !== 2) wrongWireType("phoenix.v1.StackDifferences", 1, t);
+        m.namespace = r.string();
+        break;
+      }
+      case 2: {
+        if (t !== 2) wrongWireType("phoenix.v1.StackDifferences", 2, t);
+        m.differences.push(r.string());
+        break;
+      }
+      case 3: {
+        if (t !== 2) wrongWireType("phoenix.v1.StackDifferences", 3, t);
+        m.error = readErrorInfo(r, r.uint32(), m.error ?? zeroErrorInfo());
+        break;
+      }
+      default:
+        r.skip(t, no);
+    }
+  }
+  if (r.pos !== end) overrun("phoenix.v1.StackDifferences");
+  return m;
+}
+
+/**
+ * The proto3 JSON of a phoenix.v1.StackDifferences, as toJson(StackDifferencesSchema, m, { alwaysEmitImplicit: a })
+ * writes it.
+ */
+export function jsonStackDifferences(m: StackDifferences, a = false): JsonObject {
+  const j: JsonObject = {};
+  if (a || m.namespace !== "") j["namespace"] = m.namespace;
+  if (a || m.differences.length > 0) j["differences"] = m.differences.map((x) => x);
+  if (m.error !== undefined) j["error"] = jsonErrorInfo(m.error, a);
+  return j;
+}
+
+/** Encodes and decodes phoenix.v1.StackDifferences without descriptors. */
+export const StackDifferencesCodec: MessageCodec<StackDifferences, MessageInitShape<typeof StackDifferencesSchema>> = /*@__PURE__*/ messageCodec(
+  "phoenix.v1.StackDifferences",
+  writeStackDifferences,
+  readStackDifferences,
+  zeroStackDifferences,
+  jsonStackDifferences,
 );
 
 /** A phoenix.v1.StackRemoveResult with every field at its zero value, as protobuf-es's create() makes it. */

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file phoenix/v1/agent.proto.
  */
 export const file_phoenix_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChZwaG9lbml4L3YxL2FnZW50LnByb3RvEgpwaG9lbml4LnYxIo4CCg5TZXNzaW9uUmVxdWVzdBIiCgVoZWxsbxgBIAEoCzIRLnBob2VuaXgudjEuSGVsbG9IABIqCgloZWFydGJlYXQYAiABKAsyFS5waG9lbml4LnYxLkhlYXJ0YmVhdEgAEjcKEGludmVudG9yeV91cGRhdGUYAyABKAsyGy5waG9lbml4LnYxLkludmVudG9yeVVwZGF0ZUgAEjMKDmNvbW1hbmRfcmVzdWx0GAQgASgLMhkucGhvZW5peC52MS5Db21tYW5kUmVzdWx0SAASNwoQY29tbWFuZF9wcm9ncmVzcxgFIAEoCzIbLnBob2VuaXgudjEuQ29tbWFuZFByb2dyZXNzSABCBQoDbXNnIr0BCg9TZXNzaW9uUmVzcG9uc2USJgoHd2VsY29tZRgBIAEoCzITLnBob2VuaXgudjEuV2VsY29tZUgAEiYKB2NvbW1hbmQYAiABKAsyEy5waG9lbml4LnYxLkNvbW1hbmRIABImCgdnb29kYnllGAMgASgLMhMucGhvZW5peC52MS5Hb29kYnllSAASKwoGY2FuY2VsGAQgASgLMhkucGhvZW5peC52MS5DYW5jZWxDb21tYW5kSABCBQoDbXNnIpQBCgVIZWxsbxIQCghhZ2VudF9pZBgBIAEoCRIYChBlbnJvbGxtZW50X3Rva2VuGAIgASgJEhUKDWFnZW50X3ZlcnNpb24YAyABKAkSKAoJaW52ZW50b3J5GAQgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkSHgoWa25vd25faWRlbXBvdGVuY3lfa2V5cxgFIAMoCSJuCglIZWFydGJlYXQSCwoDc2VxGAEgASgEEisKB3NlbnRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBmRvY2tlchgDIAEoCzIXLnBob2VuaXgudjEuRG9ja2VyU3RhdGUiTAoPSW52ZW50b3J5VXBkYXRlEigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5Eg8KB2NoYW5nZWQYAiADKAkipgEKB1dlbGNvbWUSEgoKc2Vzc2lvbl9pZBgBIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNaGVhcnRiZWF0X3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdjbHVzdGVyGAQgASgJEg0KBWd1ZXN0GAUgASgJIkUKB0dvb2RieWUSKQoGcmVhc29uGAEgASgOMhkucGhvZW5peC52MS5Hb29kYnllUmVhc29uEg8KB21lc3NhZ2UYAiABKAkiMwoNQ2FuY2VsQ29tbWFuZBISCgpjb21tYW5kX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSKBCAoHQ29tbWFuZBIKCgJpZBgBIAEoCRIsCghkZWFkbGluZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJEicKBHBpbmcYCiABKAsyFy5waG9lbml4LnYxLlBpbmdDb21tYW5kSAASMgoKc3dhcm1faW5pdBgLIAEoCzIcLnBob2VuaXgudjEuU3dhcm1Jbml0Q29tbWFuZEgAEjIKCnN3YXJtX2pvaW4YDCABKAsyHC5waG9lbml4LnYxLlN3YXJtSm9pbkNvbW1hbmRIABI0Cgtzd2FybV9sZWF2ZRgNIAEoCzIdLnBob2VuaXgudjEuU3dhcm1MZWF2ZUNvbW1hbmRIABI0Cgtqb2luX3Rva2VucxgOIAEoCzIdLnBob2VuaXgudjEuSm9pblRva2Vuc0NvbW1hbmRIABI4Cg1zd2FybV9pbnNwZWN0GA8gASgLMh8ucGhvZW5peC52MS5Td2FybUluc3BlY3RDb21tYW5kSAASNAoLbm9kZV91cGRhdGUYECABKAsyHS5waG9lbml4LnYxLk5vZGVVcGRhdGVDb21tYW5kSAASNAoLc3RhY2tfYXBwbHkYESABKAsyHS5waG9lbml4LnYxLlN0YWNrQXBwbHlDb21tYW5kSAASNgoMc3RhY2tfcmVtb3ZlGBIgASgLMh4ucGhvZW5peC52MS5TdGFja1JlbW92ZUNvbW1hbmRIABI2CgxzZXJ2aWNlX2xpc3QYEyABKAsyHi5waG9lbml4LnYxLlNlcnZpY2VMaXN0Q29tbWFuZEgAEjAKCXRhc2tfbGlzdBgUIAEoCzIbLnBob2VuaXgudjEuVGFza0xpc3RDb21tYW5kSAASNgoMc2VydmljZV9sb2dzGBUgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlTG9nc0NvbW1hbmRIABI4Cg1zZXJ2aWNlX3NjYWxlGBYgASgLMh8ucGhvZW5peC52MS5TZXJ2aWNlU2NhbGVDb21tYW5kSAASQAoRcmVmcmVzaF9pbnZlbnRvcnkYFyABKAsyIy5waG9lbml4LnYxLlJlZnJlc2hJbnZlbnRvcnlDb21tYW5kSAASNAoLbm9kZV9yZW1vdmUYGCABKAsyHS5waG9lbml4LnYxLk5vZGVSZW1vdmVDb21tYW5kSAASNgoMYWdlbnRfdXBkYXRlGBkgASgLMh4ucGhvZW5peC52MS5BZ2VudFVwZGF0ZUNvbW1hbmRIABI0CgtzdGFja19jaGVjaxgaIAEoCzIdLnBob2VuaXgudjEuU3RhY2tDaGVja0NvbW1hbmRIAEIGCgRraW5kIh4KC1BpbmdDb21tYW5kEg8KB3BheWxvYWQYASABKAwiWgoQU3dhcm1Jbml0Q29tbWFuZBIWCg5hZHZlcnRpc2VfYWRkchgBIAEoCRITCgtsaXN0ZW5fYWRkchgCIAEoCRIZChFkZWZhdWx0X2FkZHJfcG9vbBgDIAMoCSKNAQoQU3dhcm1Kb2luQ29tbWFuZBISCgpqb2luX3Rva2VuGAEgASgJEhQKDHJlbW90ZV9hZGRycxgCIAMoCRIWCg5hZHZlcnRpc2VfYWRkchgDIAEoCRIiCgRyb2xlGAQgASgOMhQucGhvZW5peC52MS5Ob2RlUm9sZRITCgtsaXN0ZW5fYWRkchgFIAEoCSIiChFTd2FybUxlYXZlQ29tbWFuZBINCgVmb3JjZRgBIAEoCCITChFKb2luVG9rZW5zQ29tbWFuZCIVChNTd2FybUluc3BlY3RDb21tYW5kIocCChFOb2RlVXBkYXRlQ29tbWFuZBIPCgdub2RlX2lkGAEgASgJEkAKCmxhYmVsc19hZGQYAiADKAsyLC5waG9lbml4LnYxLk5vZGVVcGRhdGVDb21tYW5kLkxhYmVsc0FkZEVudHJ5EhUKDWxhYmVsc19yZW1vdmUYAyADKAkSIgoEcm9sZRgEIAEoDjIULnBob2VuaXgudjEuTm9kZVJvbGUSMgoMYXZhaWxhYmlsaXR5GAUgASgOMhwucGhvZW5peC52MS5Ob2RlQXZhaWxhYmlsaXR5GjAKDkxhYmVsc0FkZEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiYQoRTm9kZVJlbW92ZUNvbW1hbmQSDwoHbm9kZV9pZBgBIAEoCRINCgVmb3JjZRgCIAEoCBIsCgl3YWl0X2Rvd24YAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24ipQEKEVN0YWNrQXBwbHlDb21tYW5kEhEKCW5hbWVzcGFjZRgBIAEoCRISCgpzcGVjc19qc29uGAIgASgJEg0KBXBydW5lGAMgASgIEgwKBHdhaXQYBCABKAgSLwoMd2FpdF90aW1lb3V0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhsKE3JvbGxiYWNrX29uX2ZhaWx1cmUYBiABKAgiSQoRU3RhY2tDaGVja0NvbW1hbmQSEQoJbmFtZXNwYWNlGAEgASgJEhIKCnNwZWNzX2pzb24YAiABKAkSDQoFcHJ1bmUYAyABKAgiJwoSU3RhY2tSZW1vdmVDb21tYW5kEhEKCW5hbWVzcGFjZRgBIAEoCSInChJTZXJ2aWNlTGlzdENvbW1hbmQSEQoJbmFtZXNwYWNlGAEgASgJIiIKD1Rhc2tMaXN0Q29tbWFuZBIPCgdzZXJ2aWNlGAEgASgJIm4KElNlcnZpY2VMb2dzQ29tbWFuZBIPCgdzZXJ2aWNlGAEgASgJEg4KBmZvbGxvdxgCIAEoCBIMCgR0YWlsGAMgASgNEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI4ChNTZXJ2aWNlU2NhbGVDb21tYW5kEg8KB3NlcnZpY2UYASABKAkSEAoIcmVwbGljYXMYAiABKA0iGQoXUmVmcmVzaEludmVudG9yeUNvbW1hbmQiRQoSQWdlbnRVcGRhdGVDb21tYW5kEg4KBmJ1bmRsZRgBIAEoDBIOCgZzaGEyNTYYAiABKAkSDwoHdmVyc2lvbhgDIAEoCSKfCAoNQ29tbWFuZFJlc3VsdBISCgpjb21tYW5kX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIkCgVlcnJvchgDIAEoCzIVLnBob2VuaXgudjEuRXJyb3JJbmZvEhAKCHJlcGxheWVkGAQgASgIEhMKC2R1cmF0aW9uX21zGAUgASgNEiYKBHBpbmcYCiABKAsyFi5waG9lbml4LnYxLlBpbmdSZXN1bHRIABIxCgpzd2FybV9pbml0GAsgASgLMhsucGhvZW5peC52MS5Td2FybUluaXRSZXN1bHRIABIxCgpzd2FybV9qb2luGAwgASgLMhsucGhvZW5peC52MS5Td2FybUpvaW5SZXN1bHRIABIzCgtzd2FybV9sZWF2ZRgNIAEoCzIcLnBob2VuaXgudjEuU3dhcm1MZWF2ZVJlc3VsdEgAEjMKC2pvaW5fdG9rZW5zGA4gASgLMhwucGhvZW5peC52MS5Kb2luVG9rZW5zUmVzdWx0SAASNwoNc3dhcm1faW5zcGVjdBgPIAEoCzIeLnBob2VuaXgudjEuU3dhcm1JbnNwZWN0UmVzdWx0SAASMwoLbm9kZV91cGRhdGUYECABKAsyHC5waG9lbml4LnYxLk5vZGVVcGRhdGVSZXN1bHRIABIzCgtzdGFja19hcHBseRgRIAEoCzIcLnBob2VuaXgudjEuU3RhY2tBcHBseVJlc3VsdEgAEjUKDHN0YWNrX3JlbW92ZRgSIAEoCzIdLnBob2VuaXgudjEuU3RhY2tSZW1vdmVSZXN1bHRIABI1CgxzZXJ2aWNlX2xpc3QYEyABKAsyHS5waG9lbml4LnYxLlNlcnZpY2VMaXN0UmVzdWx0SAASLwoJdGFza19saXN0GBQgASgLMhoucGhvZW5peC52MS5UYXNrTGlzdFJlc3VsdEgAEjUKDHNlcnZpY2VfbG9ncxgVIAEoCzIdLnBob2VuaXgudjEuU2VydmljZUxvZ3NSZXN1bHRIABI3Cg1zZXJ2aWNlX3NjYWxlGBYgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlU2NhbGVSZXN1bHRIABI/ChFyZWZyZXNoX2ludmVudG9yeRgXIAEoCzIiLnBob2VuaXgudjEuUmVmcmVzaEludmVudG9yeVJlc3VsdEgAEjMKC25vZGVfcmVtb3ZlGBggASgLMhwucGhvZW5peC52MS5Ob2RlUmVtb3ZlUmVzdWx0SAASNQoMYWdlbnRfdXBkYXRlGBkgASgLMh0ucGhvZW5peC52MS5BZ2VudFVwZGF0ZVJlc3VsdEgAEjMKC3N0YWNrX2NoZWNrGBogASgLMhwucGhvZW5peC52MS5TdGFja0NoZWNrUmVzdWx0SABCCAoGcmVzdWx0IlgKD0NvbW1hbmRQcm9ncmVzcxISCgpjb21tYW5kX2lkGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSIAoDbG9nGAMgASgLMhMucGhvZW5peC52MS5Mb2dMaW5lIh0KClBpbmdSZXN1bHQSDwoHcGF5bG9hZBgBIAEoDCIzCg9Td2FybUluaXRSZXN1bHQSDwoHbm9kZV9pZBgBIAEoCRIPCgdhbHJlYWR5GAIgASgIIjMKD1N3YXJtSm9pblJlc3VsdBIPCgdub2RlX2lkGAEgASgJEg8KB2FscmVhZHkYAiABKAgiIwoQU3dhcm1MZWF2ZVJlc3VsdBIPCgdhbHJlYWR5GAEgASgIIkkKEEpvaW5Ub2tlbnNSZXN1bHQSDgoGd29ya2VyGAEgASgJEg8KB21hbmFnZXIYAiABKAkSFAoMbWFuYWdlcl9hZGRyGAMgASgJIk4KElN3YXJtSW5zcGVjdFJlc3VsdBISCgpjbHVzdGVyX2lkGAEgASgJEiQKBW5vZGVzGAIgAygLMhUucGhvZW5peC52MS5Td2FybU5vZGUiSAoQTm9kZVVwZGF0ZVJlc3VsdBIPCgdjaGFuZ2VkGAEgASgIEiMKBG5vZGUYAiABKAsyFS5waG9lbml4LnYxLlN3YXJtTm9kZSI1ChBOb2RlUmVtb3ZlUmVzdWx0Eg8KB2FscmVhZHkYASABKAgSEAoIaG9zdG5hbWUYAiABKAkiXwoRQWdlbnRVcGRhdGVSZXN1bHQSFAoMZnJvbV92ZXJzaW9uGAEgASgJEhIKCnRvX3ZlcnNpb24YAiABKAkSDAoEcGF0aBgDIAEoCRISCgpyZXN0YXJ0aW5nGAQgASgIIicKEFN0YWNrQ2hlY2tSZXN1bHQSEwoLZGlmZmVyZW5jZXMYASADKAkiJAoRU3RhY2tSZW1vdmVSZXN1bHQSDwoHcmVtb3ZlZBgBIAMoCSJBChFTZXJ2aWNlTGlzdFJlc3VsdBIsCghzZXJ2aWNlcxgBIAMoCzIaLnBob2VuaXgudjEuU2VydmljZVN1bW1hcnkiOAoOVGFza0xpc3RSZXN1bHQSJgoFdGFza3MYASADKAsyFy5waG9lbml4LnYxLlRhc2tTdW1tYXJ5IiIKEVNlcnZpY2VMb2dzUmVzdWx0Eg0KBWxpbmVzGAEgASgNIjgKElNlcnZpY2VTY2FsZVJlc3VsdBIQCghwcmV2aW91cxgBIAEoDRIQCghyZXBsaWNhcxgCIAEoDSJCChZSZWZyZXNoSW52ZW50b3J5UmVzdWx0EigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5KoYBCg1Hb29kYnllUmVhc29uEh4KGkdPT0RCWUVfUkVBU09OX1VOU1BFQ0lGSUVEEAASGwoXR09PREJZRV9SRUFTT05fU0hVVERPV04QARIbChdHT09EQllFX1JFQVNPTl9SRVBMQUNFRBACEhsKF0dPT0RCWUVfUkVBU09OX1BST1RPQ09MEAMyVgoMQWdlbnRTZXJ2aWNlEkYKB1Nlc3Npb24SGi5waG9lbml4LnYxLlNlc3Npb25SZXF1ZXN0GhsucGhvZW5peC52MS5TZXNzaW9uUmVzcG9uc2UoATABYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_phoenix_v1_inventory, file_phoenix_v1_stack, file_phoenix_v1_swarm]);
+  fileDesc("ChZwaG9lbml4L3YxL2FnZW50LnByb3RvEgpwaG9lbml4LnYxIo4CCg5TZXNzaW9uUmVxdWVzdBIiCgVoZWxsbxgBIAEoCzIRLnBob2VuaXgudjEuSGVsbG9IABIqCgloZWFydGJlYXQYAiABKAsyFS5waG9lbml4LnYxLkhlYXJ0YmVhdEgAEjcKEGludmVudG9yeV91cGRhdGUYAyABKAsyGy5waG9lbml4LnYxLkludmVudG9yeVVwZGF0ZUgAEjMKDmNvbW1hbmRfcmVzdWx0GAQgASgLMhkucGhvZW5peC52MS5Db21tYW5kUmVzdWx0SAASNwoQY29tbWFuZF9wcm9ncmVzcxgFIAEoCzIbLnBob2VuaXgudjEuQ29tbWFuZFByb2dyZXNzSABCBQoDbXNnIr0BCg9TZXNzaW9uUmVzcG9uc2USJgoHd2VsY29tZRgBIAEoCzITLnBob2VuaXgudjEuV2VsY29tZUgAEiYKB2NvbW1hbmQYAiABKAsyEy5waG9lbml4LnYxLkNvbW1hbmRIABImCgdnb29kYnllGAMgASgLMhMucGhvZW5peC52MS5Hb29kYnllSAASKwoGY2FuY2VsGAQgASgLMhkucGhvZW5peC52MS5DYW5jZWxDb21tYW5kSABCBQoDbXNnIpQBCgVIZWxsbxIQCghhZ2VudF9pZBgBIAEoCRIYChBlbnJvbGxtZW50X3Rva2VuGAIgASgJEhUKDWFnZW50X3ZlcnNpb24YAyABKAkSKAoJaW52ZW50b3J5GAQgASgLMhUucGhvZW5peC52MS5JbnZlbnRvcnkSHgoWa25vd25faWRlbXBvdGVuY3lfa2V5cxgFIAMoCSJuCglIZWFydGJlYXQSCwoDc2VxGAEgASgEEisKB3NlbnRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKBmRvY2tlchgDIAEoCzIXLnBob2VuaXgudjEuRG9ja2VyU3RhdGUiTAoPSW52ZW50b3J5VXBkYXRlEigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5Eg8KB2NoYW5nZWQYAiADKAkipgEKB1dlbGNvbWUSEgoKc2Vzc2lvbl9pZBgBIAEoCRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMAoNaGVhcnRiZWF0X3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdjbHVzdGVyGAQgASgJEg0KBWd1ZXN0GAUgASgJIkUKB0dvb2RieWUSKQoGcmVhc29uGAEgASgOMhkucGhvZW5peC52MS5Hb29kYnllUmVhc29uEg8KB21lc3NhZ2UYAiABKAkiMwoNQ2FuY2VsQ29tbWFuZBISCgpjb21tYW5kX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSKBCAoHQ29tbWFuZBIKCgJpZBgBIAEoCRIsCghkZWFkbGluZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJEicKBHBpbmcYCiABKAsyFy5waG9lbml4LnYxLlBpbmdDb21tYW5kSAASMgoKc3dhcm1faW5pdBgLIAEoCzIcLnBob2VuaXgudjEuU3dhcm1Jbml0Q29tbWFuZEgAEjIKCnN3YXJtX2pvaW4YDCABKAsyHC5waG9lbml4LnYxLlN3YXJtSm9pbkNvbW1hbmRIABI0Cgtzd2FybV9sZWF2ZRgNIAEoCzIdLnBob2VuaXgudjEuU3dhcm1MZWF2ZUNvbW1hbmRIABI0Cgtqb2luX3Rva2VucxgOIAEoCzIdLnBob2VuaXgudjEuSm9pblRva2Vuc0NvbW1hbmRIABI4Cg1zd2FybV9pbnNwZWN0GA8gASgLMh8ucGhvZW5peC52MS5Td2FybUluc3BlY3RDb21tYW5kSAASNAoLbm9kZV91cGRhdGUYECABKAsyHS5waG9lbml4LnYxLk5vZGVVcGRhdGVDb21tYW5kSAASNAoLc3RhY2tfYXBwbHkYESABKAsyHS5waG9lbml4LnYxLlN0YWNrQXBwbHlDb21tYW5kSAASNgoMc3RhY2tfcmVtb3ZlGBIgASgLMh4ucGhvZW5peC52MS5TdGFja1JlbW92ZUNvbW1hbmRIABI2CgxzZXJ2aWNlX2xpc3QYEyABKAsyHi5waG9lbml4LnYxLlNlcnZpY2VMaXN0Q29tbWFuZEgAEjAKCXRhc2tfbGlzdBgUIAEoCzIbLnBob2VuaXgudjEuVGFza0xpc3RDb21tYW5kSAASNgoMc2VydmljZV9sb2dzGBUgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlTG9nc0NvbW1hbmRIABI4Cg1zZXJ2aWNlX3NjYWxlGBYgASgLMh8ucGhvZW5peC52MS5TZXJ2aWNlU2NhbGVDb21tYW5kSAASQAoRcmVmcmVzaF9pbnZlbnRvcnkYFyABKAsyIy5waG9lbml4LnYxLlJlZnJlc2hJbnZlbnRvcnlDb21tYW5kSAASNAoLbm9kZV9yZW1vdmUYGCABKAsyHS5waG9lbml4LnYxLk5vZGVSZW1vdmVDb21tYW5kSAASNgoMYWdlbnRfdXBkYXRlGBkgASgLMh4ucGhvZW5peC52MS5BZ2VudFVwZGF0ZUNvbW1hbmRIABI0CgtzdGFja19jaGVjaxgaIAEoCzIdLnBob2VuaXgudjEuU3RhY2tDaGVja0NvbW1hbmRIAEIGCgRraW5kIh4KC1BpbmdDb21tYW5kEg8KB3BheWxvYWQYASABKAwiWgoQU3dhcm1Jbml0Q29tbWFuZBIWCg5hZHZlcnRpc2VfYWRkchgBIAEoCRITCgtsaXN0ZW5fYWRkchgCIAEoCRIZChFkZWZhdWx0X2FkZHJfcG9vbBgDIAMoCSKNAQoQU3dhcm1Kb2luQ29tbWFuZBISCgpqb2luX3Rva2VuGAEgASgJEhQKDHJlbW90ZV9hZGRycxgCIAMoCRIWCg5hZHZlcnRpc2VfYWRkchgDIAEoCRIiCgRyb2xlGAQgASgOMhQucGhvZW5peC52MS5Ob2RlUm9sZRITCgtsaXN0ZW5fYWRkchgFIAEoCSIiChFTd2FybUxlYXZlQ29tbWFuZBINCgVmb3JjZRgBIAEoCCITChFKb2luVG9rZW5zQ29tbWFuZCIVChNTd2FybUluc3BlY3RDb21tYW5kIocCChFOb2RlVXBkYXRlQ29tbWFuZBIPCgdub2RlX2lkGAEgASgJEkAKCmxhYmVsc19hZGQYAiADKAsyLC5waG9lbml4LnYxLk5vZGVVcGRhdGVDb21tYW5kLkxhYmVsc0FkZEVudHJ5EhUKDWxhYmVsc19yZW1vdmUYAyADKAkSIgoEcm9sZRgEIAEoDjIULnBob2VuaXgudjEuTm9kZVJvbGUSMgoMYXZhaWxhYmlsaXR5GAUgASgOMhwucGhvZW5peC52MS5Ob2RlQXZhaWxhYmlsaXR5GjAKDkxhYmVsc0FkZEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiYQoRTm9kZVJlbW92ZUNvbW1hbmQSDwoHbm9kZV9pZBgBIAEoCRINCgVmb3JjZRgCIAEoCBIsCgl3YWl0X2Rvd24YAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24ipQEKEVN0YWNrQXBwbHlDb21tYW5kEhEKCW5hbWVzcGFjZRgBIAEoCRISCgpzcGVjc19qc29uGAIgASgJEg0KBXBydW5lGAMgASgIEgwKBHdhaXQYBCABKAgSLwoMd2FpdF90aW1lb3V0GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhsKE3JvbGxiYWNrX29uX2ZhaWx1cmUYBiABKAgiOwoRU3RhY2tDaGVja0NvbW1hbmQSJgoGc3RhY2tzGAEgAygLMhYucGhvZW5peC52MS5TdGFja0NoZWNrIkIKClN0YWNrQ2hlY2sSEQoJbmFtZXNwYWNlGAEgASgJEhIKCnNwZWNzX2pzb24YAiABKAkSDQoFcHJ1bmUYAyABKAgiJwoSU3RhY2tSZW1vdmVDb21tYW5kEhEKCW5hbWVzcGFjZRgBIAEoCSInChJTZXJ2aWNlTGlzdENvbW1hbmQSEQoJbmFtZXNwYWNlGAEgASgJIiIKD1Rhc2tMaXN0Q29tbWFuZBIPCgdzZXJ2aWNlGAEgASgJIm4KElNlcnZpY2VMb2dzQ29tbWFuZBIPCgdzZXJ2aWNlGAEgASgJEg4KBmZvbGxvdxgCIAEoCBIMCgR0YWlsGAMgASgNEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI4ChNTZXJ2aWNlU2NhbGVDb21tYW5kEg8KB3NlcnZpY2UYASABKAkSEAoIcmVwbGljYXMYAiABKA0iGQoXUmVmcmVzaEludmVudG9yeUNvbW1hbmQiRQoSQWdlbnRVcGRhdGVDb21tYW5kEg4KBmJ1bmRsZRgBIAEoDBIOCgZzaGEyNTYYAiABKAkSDwoHdmVyc2lvbhgDIAEoCSKfCAoNQ29tbWFuZFJlc3VsdBISCgpjb21tYW5kX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIkCgVlcnJvchgDIAEoCzIVLnBob2VuaXgudjEuRXJyb3JJbmZvEhAKCHJlcGxheWVkGAQgASgIEhMKC2R1cmF0aW9uX21zGAUgASgNEiYKBHBpbmcYCiABKAsyFi5waG9lbml4LnYxLlBpbmdSZXN1bHRIABIxCgpzd2FybV9pbml0GAsgASgLMhsucGhvZW5peC52MS5Td2FybUluaXRSZXN1bHRIABIxCgpzd2FybV9qb2luGAwgASgLMhsucGhvZW5peC52MS5Td2FybUpvaW5SZXN1bHRIABIzCgtzd2FybV9sZWF2ZRgNIAEoCzIcLnBob2VuaXgudjEuU3dhcm1MZWF2ZVJlc3VsdEgAEjMKC2pvaW5fdG9rZW5zGA4gASgLMhwucGhvZW5peC52MS5Kb2luVG9rZW5zUmVzdWx0SAASNwoNc3dhcm1faW5zcGVjdBgPIAEoCzIeLnBob2VuaXgudjEuU3dhcm1JbnNwZWN0UmVzdWx0SAASMwoLbm9kZV91cGRhdGUYECABKAsyHC5waG9lbml4LnYxLk5vZGVVcGRhdGVSZXN1bHRIABIzCgtzdGFja19hcHBseRgRIAEoCzIcLnBob2VuaXgudjEuU3RhY2tBcHBseVJlc3VsdEgAEjUKDHN0YWNrX3JlbW92ZRgSIAEoCzIdLnBob2VuaXgudjEuU3RhY2tSZW1vdmVSZXN1bHRIABI1CgxzZXJ2aWNlX2xpc3QYEyABKAsyHS5waG9lbml4LnYxLlNlcnZpY2VMaXN0UmVzdWx0SAASLwoJdGFza19saXN0GBQgASgLMhoucGhvZW5peC52MS5UYXNrTGlzdFJlc3VsdEgAEjUKDHNlcnZpY2VfbG9ncxgVIAEoCzIdLnBob2VuaXgudjEuU2VydmljZUxvZ3NSZXN1bHRIABI3Cg1zZXJ2aWNlX3NjYWxlGBYgASgLMh4ucGhvZW5peC52MS5TZXJ2aWNlU2NhbGVSZXN1bHRIABI/ChFyZWZyZXNoX2ludmVudG9yeRgXIAEoCzIiLnBob2VuaXgudjEuUmVmcmVzaEludmVudG9yeVJlc3VsdEgAEjMKC25vZGVfcmVtb3ZlGBggASgLMhwucGhvZW5peC52MS5Ob2RlUmVtb3ZlUmVzdWx0SAASNQoMYWdlbnRfdXBkYXRlGBkgASgLMh0ucGhvZW5peC52MS5BZ2VudFVwZGF0ZVJlc3VsdEgAEjMKC3N0YWNrX2NoZWNrGBogASgLMhwucGhvZW5peC52MS5TdGFja0NoZWNrUmVzdWx0SABCCAoGcmVzdWx0IlgKD0NvbW1hbmRQcm9ncmVzcxISCgpjb21tYW5kX2lkGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSIAoDbG9nGAMgASgLMhMucGhvZW5peC52MS5Mb2dMaW5lIh0KClBpbmdSZXN1bHQSDwoHcGF5bG9hZBgBIAEoDCIzCg9Td2FybUluaXRSZXN1bHQSDwoHbm9kZV9pZBgBIAEoCRIPCgdhbHJlYWR5GAIgASgIIjMKD1N3YXJtSm9pblJlc3VsdBIPCgdub2RlX2lkGAEgASgJEg8KB2FscmVhZHkYAiABKAgiIwoQU3dhcm1MZWF2ZVJlc3VsdBIPCgdhbHJlYWR5GAEgASgIIkkKEEpvaW5Ub2tlbnNSZXN1bHQSDgoGd29ya2VyGAEgASgJEg8KB21hbmFnZXIYAiABKAkSFAoMbWFuYWdlcl9hZGRyGAMgASgJIk4KElN3YXJtSW5zcGVjdFJlc3VsdBISCgpjbHVzdGVyX2lkGAEgASgJEiQKBW5vZGVzGAIgAygLMhUucGhvZW5peC52MS5Td2FybU5vZGUiSAoQTm9kZVVwZGF0ZVJlc3VsdBIPCgdjaGFuZ2VkGAEgASgIEiMKBG5vZGUYAiABKAsyFS5waG9lbml4LnYxLlN3YXJtTm9kZSI1ChBOb2RlUmVtb3ZlUmVzdWx0Eg8KB2FscmVhZHkYASABKAgSEAoIaG9zdG5hbWUYAiABKAkiXwoRQWdlbnRVcGRhdGVSZXN1bHQSFAoMZnJvbV92ZXJzaW9uGAEgASgJEhIKCnRvX3ZlcnNpb24YAiABKAkSDAoEcGF0aBgDIAEoCRISCgpyZXN0YXJ0aW5nGAQgASgIIkAKEFN0YWNrQ2hlY2tSZXN1bHQSLAoGc3RhY2tzGAEgAygLMhwucGhvZW5peC52MS5TdGFja0RpZmZlcmVuY2VzImAKEFN0YWNrRGlmZmVyZW5jZXMSEQoJbmFtZXNwYWNlGAEgASgJEhMKC2RpZmZlcmVuY2VzGAIgAygJEiQKBWVycm9yGAMgASgLMhUucGhvZW5peC52MS5FcnJvckluZm8iJAoRU3RhY2tSZW1vdmVSZXN1bHQSDwoHcmVtb3ZlZBgBIAMoCSJBChFTZXJ2aWNlTGlzdFJlc3VsdBIsCghzZXJ2aWNlcxgBIAMoCzIaLnBob2VuaXgudjEuU2VydmljZVN1bW1hcnkiOAoOVGFza0xpc3RSZXN1bHQSJgoFdGFza3MYASADKAsyFy5waG9lbml4LnYxLlRhc2tTdW1tYXJ5IiIKEVNlcnZpY2VMb2dzUmVzdWx0Eg0KBWxpbmVzGAEgASgNIjgKElNlcnZpY2VTY2FsZVJlc3VsdBIQCghwcmV2aW91cxgBIAEoDRIQCghyZXBsaWNhcxgCIAEoDSJCChZSZWZyZXNoSW52ZW50b3J5UmVzdWx0EigKCWludmVudG9yeRgBIAEoCzIVLnBob2VuaXgudjEuSW52ZW50b3J5KoYBCg1Hb29kYnllUmVhc29uEh4KGkdPT0RCWUVfUkVBU09OX1VOU1BFQ0lGSUVEEAASGwoXR09PREJZRV9SRUFTT05fU0hVVERPV04QARIbChdHT09EQllFX1JFQVNPTl9SRVBMQUNFRBACEhsKF0dPT0RCWUVfUkVBU09OX1BST1RPQ09MEAMyVgoMQWdlbnRTZXJ2aWNlEkYKB1Nlc3Npb24SGi5waG9lbml4LnYxLlNlc3Npb25SZXF1ZXN0GhsucGhvZW5peC52MS5TZXNzaW9uUmVzcG9uc2UoATABYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_phoenix_v1_inventory, file_phoenix_v1_stack, file_phoenix_v1_swarm]);
 
 /**
  * A message from the agent to the coordinator.
@@ -839,14 +839,36 @@ export const StackApplyCommandSchema: GenMessage<StackApplyCommand> = /*@__PURE_
   messageDesc(file_phoenix_v1_agent, 17);
 
 /**
- * Compare a stack's specs with what the swarm runs now, as a StackApplyCommand with
+ * Compare stacks' specs with what the swarm runs now, as a StackApplyCommand with
  * the same specs would, and write nothing: the plan's check for services, networks,
- * secrets and configs changed or removed outside Phoenix. A separate kind, not a flag of
- * StackApplyCommand, so that an agent too old to know it refuses it instead of applying.
+ * secrets and configs changed or removed outside Phoenix. The swarm is read once for
+ * all the stacks. A kind of its own, not a flag of StackApplyCommand, so that an agent
+ * too old to know it refuses it instead of applying.
  *
  * @generated from message phoenix.v1.StackCheckCommand
  */
 export type StackCheckCommand = Message<"phoenix.v1.StackCheckCommand"> & {
+  /**
+   * The stacks to compare.
+   *
+   * @generated from field: repeated phoenix.v1.StackCheck stacks = 1;
+   */
+  stacks: StackCheck[];
+};
+
+/**
+ * Describes the message phoenix.v1.StackCheckCommand.
+ * Use `create(StackCheckCommandSchema)` to create a new message.
+ */
+export const StackCheckCommandSchema: GenMessage<StackCheckCommand> = /*@__PURE__*/
+  messageDesc(file_phoenix_v1_agent, 18);
+
+/**
+ * One stack of a StackCheckCommand.
+ *
+ * @generated from message phoenix.v1.StackCheck
+ */
+export type StackCheck = Message<"phoenix.v1.StackCheck"> & {
   /**
    * Stack namespace, e.g. "dev1_qdrant_service".
    *
@@ -870,11 +892,11 @@ export type StackCheckCommand = Message<"phoenix.v1.StackCheckCommand"> & {
 };
 
 /**
- * Describes the message phoenix.v1.StackCheckCommand.
- * Use `create(StackCheckCommandSchema)` to create a new message.
+ * Describes the message phoenix.v1.StackCheck.
+ * Use `create(StackCheckSchema)` to create a new message.
  */
-export const StackCheckCommandSchema: GenMessage<StackCheckCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 18);
+export const StackCheckSchema: GenMessage<StackCheck> = /*@__PURE__*/
+  messageDesc(file_phoenix_v1_agent, 19);
 
 /**
  * Remove a stack namespace.
@@ -895,7 +917,7 @@ export type StackRemoveCommand = Message<"phoenix.v1.StackRemoveCommand"> & {
  * Use `create(StackRemoveCommandSchema)` to create a new message.
  */
 export const StackRemoveCommandSchema: GenMessage<StackRemoveCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 19);
+  messageDesc(file_phoenix_v1_agent, 20);
 
 /**
  * List services.
@@ -916,7 +938,7 @@ export type ServiceListCommand = Message<"phoenix.v1.ServiceListCommand"> & {
  * Use `create(ServiceListCommandSchema)` to create a new message.
  */
 export const ServiceListCommandSchema: GenMessage<ServiceListCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 20);
+  messageDesc(file_phoenix_v1_agent, 21);
 
 /**
  * List tasks of a service.
@@ -937,7 +959,7 @@ export type TaskListCommand = Message<"phoenix.v1.TaskListCommand"> & {
  * Use `create(TaskListCommandSchema)` to create a new message.
  */
 export const TaskListCommandSchema: GenMessage<TaskListCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 21);
+  messageDesc(file_phoenix_v1_agent, 22);
 
 /**
  * Read a service's logs.
@@ -979,7 +1001,7 @@ export type ServiceLogsCommand = Message<"phoenix.v1.ServiceLogsCommand"> & {
  * Use `create(ServiceLogsCommandSchema)` to create a new message.
  */
 export const ServiceLogsCommandSchema: GenMessage<ServiceLogsCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 22);
+  messageDesc(file_phoenix_v1_agent, 23);
 
 /**
  * Scale a replicated service.
@@ -1007,7 +1029,7 @@ export type ServiceScaleCommand = Message<"phoenix.v1.ServiceScaleCommand"> & {
  * Use `create(ServiceScaleCommandSchema)` to create a new message.
  */
 export const ServiceScaleCommandSchema: GenMessage<ServiceScaleCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 23);
+  messageDesc(file_phoenix_v1_agent, 24);
 
 /**
  * Collect the inventory now.
@@ -1022,7 +1044,7 @@ export type RefreshInventoryCommand = Message<"phoenix.v1.RefreshInventoryComman
  * Use `create(RefreshInventoryCommandSchema)` to create a new message.
  */
 export const RefreshInventoryCommandSchema: GenMessage<RefreshInventoryCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 24);
+  messageDesc(file_phoenix_v1_agent, 25);
 
 /**
  * Replace the bundle this agent runs from with the coordinator's, then restart into it
@@ -1059,7 +1081,7 @@ export type AgentUpdateCommand = Message<"phoenix.v1.AgentUpdateCommand"> & {
  * Use `create(AgentUpdateCommandSchema)` to create a new message.
  */
 export const AgentUpdateCommandSchema: GenMessage<AgentUpdateCommand> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 25);
+  messageDesc(file_phoenix_v1_agent, 26);
 
 /**
  * Final outcome of a command.
@@ -1253,7 +1275,7 @@ export type CommandResult = Message<"phoenix.v1.CommandResult"> & {
  * Use `create(CommandResultSchema)` to create a new message.
  */
 export const CommandResultSchema: GenMessage<CommandResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 26);
+  messageDesc(file_phoenix_v1_agent, 27);
 
 /**
  * Intermediate output of a long command.
@@ -1288,7 +1310,7 @@ export type CommandProgress = Message<"phoenix.v1.CommandProgress"> & {
  * Use `create(CommandProgressSchema)` to create a new message.
  */
 export const CommandProgressSchema: GenMessage<CommandProgress> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 27);
+  messageDesc(file_phoenix_v1_agent, 28);
 
 /**
  * Answer to PingCommand.
@@ -1309,7 +1331,7 @@ export type PingResult = Message<"phoenix.v1.PingResult"> & {
  * Use `create(PingResultSchema)` to create a new message.
  */
 export const PingResultSchema: GenMessage<PingResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 28);
+  messageDesc(file_phoenix_v1_agent, 29);
 
 /**
  * Answer to SwarmInitCommand.
@@ -1337,7 +1359,7 @@ export type SwarmInitResult = Message<"phoenix.v1.SwarmInitResult"> & {
  * Use `create(SwarmInitResultSchema)` to create a new message.
  */
 export const SwarmInitResultSchema: GenMessage<SwarmInitResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 29);
+  messageDesc(file_phoenix_v1_agent, 30);
 
 /**
  * Answer to SwarmJoinCommand.
@@ -1365,7 +1387,7 @@ export type SwarmJoinResult = Message<"phoenix.v1.SwarmJoinResult"> & {
  * Use `create(SwarmJoinResultSchema)` to create a new message.
  */
 export const SwarmJoinResultSchema: GenMessage<SwarmJoinResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 30);
+  messageDesc(file_phoenix_v1_agent, 31);
 
 /**
  * Answer to SwarmLeaveCommand.
@@ -1386,7 +1408,7 @@ export type SwarmLeaveResult = Message<"phoenix.v1.SwarmLeaveResult"> & {
  * Use `create(SwarmLeaveResultSchema)` to create a new message.
  */
 export const SwarmLeaveResultSchema: GenMessage<SwarmLeaveResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 31);
+  messageDesc(file_phoenix_v1_agent, 32);
 
 /**
  * Answer to JoinTokensCommand. Holds secrets: never logged.
@@ -1421,7 +1443,7 @@ export type JoinTokensResult = Message<"phoenix.v1.JoinTokensResult"> & {
  * Use `create(JoinTokensResultSchema)` to create a new message.
  */
 export const JoinTokensResultSchema: GenMessage<JoinTokensResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 32);
+  messageDesc(file_phoenix_v1_agent, 33);
 
 /**
  * Answer to SwarmInspectCommand.
@@ -1449,7 +1471,7 @@ export type SwarmInspectResult = Message<"phoenix.v1.SwarmInspectResult"> & {
  * Use `create(SwarmInspectResultSchema)` to create a new message.
  */
 export const SwarmInspectResultSchema: GenMessage<SwarmInspectResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 33);
+  messageDesc(file_phoenix_v1_agent, 34);
 
 /**
  * Answer to NodeUpdateCommand.
@@ -1477,7 +1499,7 @@ export type NodeUpdateResult = Message<"phoenix.v1.NodeUpdateResult"> & {
  * Use `create(NodeUpdateResultSchema)` to create a new message.
  */
 export const NodeUpdateResultSchema: GenMessage<NodeUpdateResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 34);
+  messageDesc(file_phoenix_v1_agent, 35);
 
 /**
  * Answer to NodeRemoveCommand.
@@ -1505,7 +1527,7 @@ export type NodeRemoveResult = Message<"phoenix.v1.NodeRemoveResult"> & {
  * Use `create(NodeRemoveResultSchema)` to create a new message.
  */
 export const NodeRemoveResultSchema: GenMessage<NodeRemoveResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 35);
+  messageDesc(file_phoenix_v1_agent, 36);
 
 /**
  * Answer to AgentUpdateCommand.
@@ -1547,7 +1569,7 @@ export type AgentUpdateResult = Message<"phoenix.v1.AgentUpdateResult"> & {
  * Use `create(AgentUpdateResultSchema)` to create a new message.
  */
 export const AgentUpdateResultSchema: GenMessage<AgentUpdateResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 36);
+  messageDesc(file_phoenix_v1_agent, 37);
 
 /**
  * Answer to StackCheckCommand.
@@ -1556,12 +1578,11 @@ export const AgentUpdateResultSchema: GenMessage<AgentUpdateResult> = /*@__PURE_
  */
 export type StackCheckResult = Message<"phoenix.v1.StackCheckResult"> & {
   /**
-   * What an apply of the specs would change, one line each, e.g.
-   * "service dev1_app_web: missing"; empty when the swarm runs the specs.
+   * One per stack, in the command's order.
    *
-   * @generated from field: repeated string differences = 1;
+   * @generated from field: repeated phoenix.v1.StackDifferences stacks = 1;
    */
-  differences: string[];
+  stacks: StackDifferences[];
 };
 
 /**
@@ -1569,7 +1590,44 @@ export type StackCheckResult = Message<"phoenix.v1.StackCheckResult"> & {
  * Use `create(StackCheckResultSchema)` to create a new message.
  */
 export const StackCheckResultSchema: GenMessage<StackCheckResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 37);
+  messageDesc(file_phoenix_v1_agent, 38);
+
+/**
+ * How one stack of a StackCheckCommand differs from what the swarm runs.
+ *
+ * @generated from message phoenix.v1.StackDifferences
+ */
+export type StackDifferences = Message<"phoenix.v1.StackDifferences"> & {
+  /**
+   * Stack namespace.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * What an apply of the specs would change, one line each, e.g.
+   * "service dev1_app_web: missing"; empty when the swarm runs the specs.
+   *
+   * @generated from field: repeated string differences = 2;
+   */
+  differences: string[];
+
+  /**
+   * Set when this stack could not be compared (its specs do not parse, a secret
+   * name taken by an object Phoenix did not make); the others still are.
+   *
+   * @generated from field: phoenix.v1.ErrorInfo error = 3;
+   */
+  error?: ErrorInfo | undefined;
+};
+
+/**
+ * Describes the message phoenix.v1.StackDifferences.
+ * Use `create(StackDifferencesSchema)` to create a new message.
+ */
+export const StackDifferencesSchema: GenMessage<StackDifferences> = /*@__PURE__*/
+  messageDesc(file_phoenix_v1_agent, 39);
 
 /**
  * Answer to StackRemoveCommand.
@@ -1590,7 +1648,7 @@ export type StackRemoveResult = Message<"phoenix.v1.StackRemoveResult"> & {
  * Use `create(StackRemoveResultSchema)` to create a new message.
  */
 export const StackRemoveResultSchema: GenMessage<StackRemoveResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 38);
+  messageDesc(file_phoenix_v1_agent, 40);
 
 /**
  * Answer to ServiceListCommand.
@@ -1611,7 +1669,7 @@ export type ServiceListResult = Message<"phoenix.v1.ServiceListResult"> & {
  * Use `create(ServiceListResultSchema)` to create a new message.
  */
 export const ServiceListResultSchema: GenMessage<ServiceListResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 39);
+  messageDesc(file_phoenix_v1_agent, 41);
 
 /**
  * Answer to TaskListCommand.
@@ -1632,7 +1690,7 @@ export type TaskListResult = Message<"phoenix.v1.TaskListResult"> & {
  * Use `create(TaskListResultSchema)` to create a new message.
  */
 export const TaskListResultSchema: GenMessage<TaskListResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 40);
+  messageDesc(file_phoenix_v1_agent, 42);
 
 /**
  * Answer to ServiceLogsCommand.
@@ -1653,7 +1711,7 @@ export type ServiceLogsResult = Message<"phoenix.v1.ServiceLogsResult"> & {
  * Use `create(ServiceLogsResultSchema)` to create a new message.
  */
 export const ServiceLogsResultSchema: GenMessage<ServiceLogsResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 41);
+  messageDesc(file_phoenix_v1_agent, 43);
 
 /**
  * Answer to ServiceScaleCommand.
@@ -1681,7 +1739,7 @@ export type ServiceScaleResult = Message<"phoenix.v1.ServiceScaleResult"> & {
  * Use `create(ServiceScaleResultSchema)` to create a new message.
  */
 export const ServiceScaleResultSchema: GenMessage<ServiceScaleResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 42);
+  messageDesc(file_phoenix_v1_agent, 44);
 
 /**
  * Answer to RefreshInventoryCommand.
@@ -1702,7 +1760,7 @@ export type RefreshInventoryResult = Message<"phoenix.v1.RefreshInventoryResult"
  * Use `create(RefreshInventoryResultSchema)` to create a new message.
  */
 export const RefreshInventoryResultSchema: GenMessage<RefreshInventoryResult> = /*@__PURE__*/
-  messageDesc(file_phoenix_v1_agent, 43);
+  messageDesc(file_phoenix_v1_agent, 45);
 
 /**
  * Why the coordinator ends a session.
