@@ -1,11 +1,15 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { loadModel, type Model } from "@phoenix/model";
+import { compareStacks } from "../../../agents/node-agent/src/stack/check-stack";
+import { parseStackSpecs } from "../../../agents/node-agent/src/stack/stack-specs";
+import { renderModelStack, stackSpecs } from "../../../coordinator/src/fleet-actions";
 import { type ObservedState, plan, simulateApply } from "../../../coordinator/src/planner";
 import { desiredState } from "../../../coordinator/src/scheduler";
 import { type Figure, figure } from "../figures";
 import { median, timeRuns } from "../stats";
 import { FLEET_1000, type FleetSize, fleetModelFiles, freshFleet, withDrift } from "./fleet-model";
+import { swarmRunning } from "./swarm-state";
 
 /** Options of the plan benchmark. */
 export interface PlanBenchOptions {
@@ -99,5 +103,59 @@ export async function benchPlan(opts: PlanBenchOptions): Promise<Figure[]> {
       }),
     );
   }
+  figures.push(...(await checkFigures(m, opts, converged, planFor, what)));
   return figures;
+}
+
+/**
+ * What a real plan adds for the stack deployments it would leave alone: the coordinator renders
+ * each (only after its files changed) and the manager's agent compares them all with the swarm
+ * (compareStacks, the pure part of stack_check; the four Docker list calls are not timed).
+ */
+async function checkFigures(
+  m: Model,
+  opts: PlanBenchOptions,
+  converged: ObservedState,
+  planFor: (observed: ObservedState) => { steps: unknown[] },
+  what: string,
+): Promise<Figure[]> {
+  const deployments = converged.stacks;
+  let specs = new Map<string, string>();
+  const renderTimes = await timeRuns(opts.runs, () => {
+    specs = new Map(
+      deployments.map((d) => [
+        `${d.env}_${d.stack}`,
+        JSON.stringify(stackSpecs(renderModelStack(m, opts.dir, d.stack, d.env))),
+      ]),
+    );
+  });
+  const swarm = swarmRunning(new Map([...specs].map(([ns, json]) => [ns, parseStackSpecs(json, ns)])));
+  const asked = [...specs].map(([namespace, specsJson]) => ({ namespace, specsJson, prune: true }));
+  let differing = 0;
+  const checkedTimes = await timeRuns(opts.runs, () => {
+    planFor(converged);
+    const answer = compareStacks(asked, swarm);
+    differing = (answer.stacks ?? []).filter((st) => st.error || (st.differences?.length ?? 0) > 0).length;
+  });
+  if (differing > 0)
+    throw new Error(`${differing} deployments of the converged fleet differ from the swarm built from them`);
+  return [
+    figure({
+      id: "plan.check-render",
+      section: SECTION,
+      label: `render ${deployments.length} stack deployments for the check (once per file change)`,
+      value: median(renderTimes),
+      unit: "ms",
+      note: `median of ${opts.runs}; renderModelStack() + specs JSON per deployment; a plan re-renders only deployments whose files changed`,
+    }),
+    figure({
+      id: "plan.converged-checked",
+      section: SECTION,
+      label: `plan, converged fleet, with the stack check of ${deployments.length} deployments`,
+      value: median(checkedTimes),
+      unit: "ms",
+      budget: PLAN_BUDGET_MS,
+      note: `desiredState() + plan() + compareStacks() (what the manager's agent does with one stack_check: parse the specs, compare with ${swarm.services.length.toLocaleString("en-US")} services); ${what}`,
+    }),
+  ];
 }

@@ -17,7 +17,15 @@ import {
 import { isSharedNetwork, isStackNetwork, SPEC_HASH_LABEL } from "./labels";
 import { type ObjectPlan, planObjects } from "./object-versions";
 import { checkNamespace, readAsManager } from "./preflight";
-import { networkRefs, type ObjectRef, objectRefs, resolveServiceSpec, serviceHash } from "./resolve-service";
+import {
+  networkRefs,
+  type ObjectRef,
+  objectRefs,
+  objectsByName,
+  type RefLookup,
+  resolveServiceSpec,
+  serviceHash,
+} from "./resolve-service";
 import { specHash } from "./spec-hash";
 import { StackApplyError, type StackApplyResultInit } from "./stack-apply-error";
 import { type NetworkSpec, parseStackSpecs, type StackSpecs } from "./stack-specs";
@@ -224,7 +232,7 @@ class StackApply {
     configs: ObjectPlan,
     allSecrets: EngineObject[],
     allConfigs: EngineObject[],
-  ): Promise<{ secretRefs: Map<string, ObjectRef>; configRefs: Map<string, ObjectRef> }> {
+  ): Promise<{ secretRefs: RefLookup; configRefs: RefLookup }> {
     const kinds = [
       { kind: "secret" as const, plan: secrets, existing: allSecrets },
       { kind: "config" as const, plan: configs, existing: allConfigs },
@@ -245,8 +253,8 @@ class StackApply {
       (o) => this.createdObjects.push(o),
     );
     return {
-      secretRefs: objectRefs(secrets, allSecrets),
-      configRefs: objectRefs(configs, allConfigs),
+      secretRefs: objectRefs(secrets, objectsByName(allSecrets)),
+      configRefs: objectRefs(configs, objectsByName(allConfigs)),
     };
   }
 

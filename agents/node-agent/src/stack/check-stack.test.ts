@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type StackState, stackDifferences } from "./check-stack";
+import { indexSwarm, type StackState, stackDifferences } from "./check-stack";
 import type { EngineNetwork, EngineObject, EngineService } from "./engine";
 import { NAMESPACE_LABEL, SPEC_HASH_LABEL } from "./labels";
 import { objectHash } from "./object-versions";
@@ -135,6 +135,6 @@ describe("stackDifferences", () => {
     ],
   ];
   it.each(cases)("%s", (_name, change, prune, want) => {
-    expect(stackDifferences(specs, ns, { ...converged, ...change }, prune)).toEqual(want);
+    expect(stackDifferences(specs, ns, indexSwarm({ ...converged, ...change }), prune)).toEqual(want);
   });
 });

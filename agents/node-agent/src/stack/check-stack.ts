@@ -1,6 +1,7 @@
 import { PhoenixError } from "@phoenix/errors";
 import {
   type MessageInitShape,
+  type StackCheck,
   type StackCheckCommand,
   type StackCheckResultSchema,
   toErrorInfo,
@@ -17,7 +18,14 @@ import {
 import { isStackNetwork, NAMESPACE_LABEL } from "./labels";
 import { planObjects } from "./object-versions";
 import { checkNamespace, readAsManager } from "./preflight";
-import { networkRefs, objectRefs, resolveServiceSpec, serviceHash } from "./resolve-service";
+import {
+  networkRefs,
+  type ObjectRef,
+  objectRefs,
+  objectsByName,
+  resolveServiceSpec,
+  serviceHash,
+} from "./resolve-service";
 import { parseStackSpecs, type StackSpecs } from "./stack-specs";
 
 type StackCheckResultInit = MessageInitShape<typeof StackCheckResultSchema>;
@@ -54,18 +62,62 @@ export async function checkStacks(
   const engine = createEngine(docker, signal, place);
   const { reads } = await readAsManager(engine, place, Promise.all(stateReads(engine)));
   const [services, networks, secrets, configs] = await reads;
-  const byNamespace = new Map<string, EngineService[]>();
-  for (const s of services) {
-    const ns = s.Spec.Labels?.[NAMESPACE_LABEL];
-    if (ns) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), s]);
-  }
+  return compareStacks(cmd.stacks, { services, networks, secrets, configs });
+}
+
+/** What the comparisons read of the swarm, indexed once for every stack of a check. */
+export interface SwarmIndex {
+  /** Services by stack namespace. */
+  services: ReadonlyMap<string, readonly EngineService[]>;
+  /** Networks by name and id (networkRefs). */
+  networks: ReadonlyMap<string, ObjectRef>;
+  /** Networks of one stack alone (not shared), by namespace. */
+  stackNetworks: ReadonlyMap<string, readonly EngineNetwork[]>;
+  secrets: readonly EngineObject[];
+  configs: readonly EngineObject[];
+  secretsByName: ReadonlyMap<string, ObjectRef>;
+  configsByName: ReadonlyMap<string, ObjectRef>;
+}
+
+/** Indexes what the swarm holds (every service of every namespace) for stackDifferences. */
+export function indexSwarm(swarm: StackState): SwarmIndex {
+  const group = <T>(items: readonly T[], nsOf: (item: T) => string | undefined) => {
+    const out = new Map<string, T[]>();
+    for (const item of items) {
+      const ns = nsOf(item);
+      if (!ns) continue;
+      const list = out.get(ns);
+      if (list) list.push(item);
+      else out.set(ns, [item]);
+    }
+    return out;
+  };
   return {
-    stacks: cmd.stacks.map((c) => {
+    services: group(swarm.services, (s) => s.Spec.Labels?.[NAMESPACE_LABEL]),
+    networks: networkRefs(swarm.networks),
+    stackNetworks: group(swarm.networks, (n) => {
+      const ns = n.Labels?.[NAMESPACE_LABEL];
+      return ns && isStackNetwork(n.Labels ?? undefined, ns) ? ns : undefined;
+    }),
+    secrets: swarm.secrets,
+    configs: swarm.configs,
+    secretsByName: objectsByName(swarm.secrets),
+    configsByName: objectsByName(swarm.configs),
+  };
+}
+
+/** The answer to a StackCheckCommand from what the swarm holds (every service of every namespace). */
+export function compareStacks(
+  stacks: readonly Pick<StackCheck, "namespace" | "specsJson" | "prune">[],
+  swarm: StackState,
+): StackCheckResultInit {
+  const index = indexSwarm(swarm);
+  return {
+    stacks: stacks.map((c) => {
       try {
         const ns = checkNamespace(c.namespace);
         const specs = parseStackSpecs(c.specsJson, ns);
-        const state = { services: byNamespace.get(ns) ?? [], networks, secrets, configs };
-        return { namespace: c.namespace, differences: stackDifferences(specs, ns, state, c.prune) };
+        return { namespace: c.namespace, differences: stackDifferences(specs, ns, index, c.prune) };
       } catch (err) {
         return { namespace: c.namespace, error: toErrorInfo(PhoenixError.from(err)) };
       }
@@ -80,18 +132,12 @@ export async function checkStacks(
  * Phoenix; with `prune`, what the namespace holds that the specs no longer declare. Empty when
  * an apply would write nothing.
  */
-export function stackDifferences(
-  specs: StackSpecs,
-  ns: string,
-  current: StackState,
-  prune: boolean,
-): string[] {
+export function stackDifferences(specs: StackSpecs, ns: string, swarm: SwarmIndex, prune: boolean): string[] {
   const out: string[] = [];
-  const networks = networkRefs(current.networks);
-  for (const n of specs.networks) if (!networks.has(n.Name)) out.push(`network ${n.Name}: missing`);
+  for (const n of specs.networks) if (!swarm.networks.has(n.Name)) out.push(`network ${n.Name}: missing`);
   const objects = {
-    secret: planObjects("secret", specs.secrets, current.secrets, ns),
-    config: planObjects("config", specs.configs, current.configs, ns),
+    secret: planObjects("secret", specs.secrets, swarm.secrets, ns),
+    config: planObjects("config", specs.configs, swarm.configs, ns),
   };
   for (const [kind, plan] of Object.entries(objects)) {
     for (const v of plan.versions) {
@@ -100,11 +146,12 @@ export function stackDifferences(
     }
   }
   const refs = {
-    networks,
-    secrets: objectRefs(objects.secret, current.secrets),
-    configs: objectRefs(objects.config, current.configs),
+    networks: swarm.networks,
+    secrets: objectRefs(objects.secret, swarm.secretsByName),
+    configs: objectRefs(objects.config, swarm.configsByName),
   };
-  const byName = new Map(current.services.map((s) => [s.Spec.Name, s]));
+  const services = swarm.services.get(ns) ?? [];
+  const byName = new Map(services.map((s) => [s.Spec.Name, s]));
   for (const spec of specs.services) {
     const svc = byName.get(spec.Name);
     if (!svc) {
@@ -127,12 +174,10 @@ export function stackDifferences(
     service: new Set(specs.services.map((s) => s.Name)),
     network: new Set(specs.networks.map((n) => n.Name)),
   };
-  for (const svc of current.services)
+  for (const svc of services)
     if (!declared.service.has(svc.Spec.Name)) out.push(`service ${svc.Spec.Name}: no longer declared`);
-  for (const n of current.networks) {
-    if (isStackNetwork(n.Labels ?? undefined, ns) && !declared.network.has(n.Name))
-      out.push(`network ${n.Name}: no longer declared`);
-  }
+  for (const n of swarm.stackNetworks.get(ns) ?? [])
+    if (!declared.network.has(n.Name)) out.push(`network ${n.Name}: no longer declared`);
   for (const [kind, plan] of Object.entries(objects))
     for (const o of plan.undeclared) out.push(`${kind} ${o.Spec.Name}: no longer declared`);
   return out;

@@ -13,11 +13,14 @@ export interface ObjectRef {
   id: string;
 }
 
+/** Name → object lookup. */
+export type RefLookup = Pick<ReadonlyMap<string, ObjectRef>, "get">;
+
 /** Name → object lookups for the references inside a service spec. */
 export interface ServiceRefs {
-  networks: ReadonlyMap<string, ObjectRef>;
-  secrets: ReadonlyMap<string, ObjectRef>;
-  configs: ReadonlyMap<string, ObjectRef>;
+  networks: RefLookup;
+  secrets: RefLookup;
+  configs: RefLookup;
 }
 
 /** Every network by name and by id; a swarm-scoped network wins over a local one of the same name, as for Docker. */
@@ -31,18 +34,21 @@ export function networkRefs(existing: readonly EngineNetwork[]): Map<string, Obj
   return refs;
 }
 
+/** Every secret (or config) by name. */
+export function objectsByName(existing: readonly EngineObject[]): Map<string, ObjectRef> {
+  return new Map(existing.map((o) => [o.Spec.Name, { name: o.Spec.Name, id: o.ID }]));
+}
+
 /**
- * Every secret (or config) by name, and each one the stack declares by the object that holds its
- * content; a declared one with no such object yet (one to create) is left out.
+ * Every secret (or config) by name (`byName`, from objectsByName), except that each one the stack
+ * declares is the object holding its content; a declared one with no such object yet (one to
+ * create) is not found.
  */
-export function objectRefs(plan: ObjectPlan, existing: readonly EngineObject[]): Map<string, ObjectRef> {
-  const refs = new Map<string, ObjectRef>();
-  for (const o of existing) refs.set(o.Spec.Name, { name: o.Spec.Name, id: o.ID });
-  for (const version of plan.versions) {
-    if (version.id) refs.set(version.declared, { name: version.name, id: version.id });
-    else refs.delete(version.declared);
-  }
-  return refs;
+export function objectRefs(plan: ObjectPlan, byName: ReadonlyMap<string, ObjectRef>): RefLookup {
+  const declared = new Map<string, ObjectRef | undefined>(
+    plan.versions.map((v) => [v.declared, v.id ? { name: v.name, id: v.id } : undefined]),
+  );
+  return { get: (name) => (declared.has(name) ? declared.get(name) : byName.get(name)) };
 }
 
 type NetworkAttachment = { Target: string; [k: string]: unknown };
@@ -56,11 +62,7 @@ type NetworkAttachment = { Target: string; [k: string]: unknown };
 export function resolveServiceSpec(spec: ServiceSpec, refs: ServiceRefs, ns: string): ServiceSpec {
   const out = structuredClone(spec);
   const place = { stack: ns, service: spec.Name };
-  const lookup = (
-    kind: "network" | "secret" | "config",
-    map: ReadonlyMap<string, ObjectRef>,
-    name: string,
-  ) => {
+  const lookup = (kind: "network" | "secret" | "config", map: RefLookup, name: string) => {
     const found = map.get(name);
     if (!found) {
       throw new PhoenixError(
