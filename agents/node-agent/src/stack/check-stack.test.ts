@@ -109,6 +109,28 @@ describe("stackDifferences", () => {
       ["service dev1_app_web: differs from its specs"],
     ],
     [
+      "a service whose specs changed: the fields, never their values",
+      {
+        services: [
+          stored(
+            {
+              ...web,
+              TaskTemplate: {
+                ...web.TaskTemplate,
+                ContainerSpec: { Image: "nginx:1.26", Env: ["DB_PASSWORD=hunter2"] },
+              },
+            },
+            "s1",
+          ),
+          stored(db, "s2"),
+        ],
+      },
+      true,
+      [
+        "service dev1_app_web: differs from its specs in TaskTemplate.ContainerSpec.Env, TaskTemplate.ContainerSpec.Secrets",
+      ],
+    ],
+    [
       "a secret whose content is another",
       {
         secrets: [

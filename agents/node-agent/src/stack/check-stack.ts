@@ -6,6 +6,7 @@ import {
   type StackCheckResultSchema,
   toErrorInfo,
 } from "@phoenix/proto";
+import { diffServiceSpec } from "@phoenix/stacks";
 import type Dockerode from "dockerode";
 import { driftedFields } from "./drift";
 import {
@@ -15,7 +16,7 @@ import {
   type EngineObject,
   type EngineService,
 } from "./engine";
-import { isStackNetwork, NAMESPACE_LABEL } from "./labels";
+import { isStackNetwork, NAMESPACE_LABEL, SPEC_HASH_LABEL } from "./labels";
 import { planObjects } from "./object-versions";
 import { checkNamespace, readAsManager } from "./preflight";
 import {
@@ -26,7 +27,7 @@ import {
   resolveServiceSpec,
   serviceHash,
 } from "./resolve-service";
-import { parseStackSpecs, type StackSpecs } from "./stack-specs";
+import { parseStackSpecs, type ServiceSpec, type StackSpecs } from "./stack-specs";
 
 type StackCheckResultInit = MessageInitShape<typeof StackCheckResultSchema>;
 
@@ -165,7 +166,8 @@ export function stackDifferences(specs: StackSpecs, ns: string, swarm: SwarmInde
       continue; // it points at a network, secret or config named above as missing
     }
     const drifted = driftedFields(svc.Spec, body);
-    if (serviceHash(svc.Spec) !== serviceHash(body)) out.push(`service ${spec.Name}: differs from its specs`);
+    if (serviceHash(svc.Spec) !== serviceHash(body))
+      out.push(`service ${spec.Name}: ${changedFields(body, svc.Spec)}`);
     else if (drifted.length > 0)
       out.push(`service ${spec.Name}: ${drifted.join(", ")} changed outside Phoenix`);
   }
@@ -181,4 +183,32 @@ export function stackDifferences(specs: StackSpecs, ns: string, swarm: SwarmInde
   for (const [kind, plan] of Object.entries(objects))
     for (const o of plan.undeclared) out.push(`${kind} ${o.Spec.Name}: no longer declared`);
   return out;
+}
+
+/** Most fields named for one service; the rest are counted. */
+const FIELDS_NAMED = 4;
+
+/**
+ * "differs from its specs in TaskTemplate.ContainerSpec.Env, Mode.Replicated.Replicas": where the
+ * stored spec and the wanted one differ, by field path only. Values are never shown: an
+ * environment variable may hold a password, and these lines reach plans, logs and events.
+ */
+export function changedFields(wanted: ServiceSpec, stored: EngineService["Spec"]): string {
+  const byTarget = (list: unknown) =>
+    Array.isArray(list)
+      ? [...(list as { Target: string }[])].sort((a, b) =>
+          a.Target < b.Target ? -1 : a.Target > b.Target ? 1 : 0,
+        )
+      : list;
+  const desired = structuredClone(wanted);
+  desired.TaskTemplate.Networks = byTarget(
+    desired.TaskTemplate.Networks,
+  ) as typeof desired.TaskTemplate.Networks;
+  const paths = diffServiceSpec(desired as never, stored as never)
+    .map((d) => d.path.replace(/\[\d+\]/g, ""))
+    .filter((p) => p !== `Labels.${SPEC_HASH_LABEL}`);
+  const unique = [...new Set(paths)];
+  if (unique.length === 0) return "differs from its specs";
+  const more = unique.length > FIELDS_NAMED ? `, and ${unique.length - FIELDS_NAMED} more` : "";
+  return `differs from its specs in ${unique.slice(0, FIELDS_NAMED).join(", ")}${more}`;
 }
