@@ -158,10 +158,11 @@ Examples:
     .command("deploy <stack>")
     .addHelpText(
       "after",
-      "\nExamples:\n  phoenix swarm deploy qdrant_service --env dev1\n  phoenix swarm deploy thinkheads_ai_app --env test --no-rollback",
+      "\nExamples:\n  phoenix swarm deploy qdrant_service --env dev1\n  phoenix swarm deploy qdrant_service --env dev1 --plan\n  phoenix swarm deploy thinkheads_ai_app --env test --no-rollback",
     )
     .description("Deploy a stack as an environment (namespace <env>_<stack>)")
     .requiredOption("--env <env>", "environment from the stack's phoenix.json")
+    .option("--plan", "print what the deploy would change in the swarm, and change nothing")
     .option("--no-rollback", "keep the new specs even if tasks fail")
     .option("--json", "print the result as JSON")
     .action(lazy(async () => (await import("./commands/swarm")).deploy));

@@ -210,6 +210,7 @@ export function createClusterHandlers(deps: ClusterHandlerDeps): ServiceImpl<typ
         stack: req.stack,
         env: req.env,
         noRollback: req.noRollback,
+        dryRun: req.dryRun,
         signal: ctx.signal,
       });
     },

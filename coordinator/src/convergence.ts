@@ -15,7 +15,7 @@ import {
 import { createChannel } from "./async-channel";
 import { VERSION } from "./config";
 import { executeSteps } from "./executor";
-import type { Emit, FleetActions } from "./fleet-actions";
+import { deploymentHash, type Emit, type FleetActions, renderModelStack } from "./fleet-actions";
 import { fleetNotes } from "./fleet-notes";
 import type { Logger } from "./logger";
 import type { ManagerAccess } from "./manager-access";
@@ -79,10 +79,12 @@ export interface Convergence {
   checkDrift(reason: string): Promise<void>;
   swarmInit(node: string, signal?: AbortSignal): Promise<MessageInitShape<typeof SwarmInitResponseSchema>>;
   swarmJoin(node: string, signal?: AbortSignal): Promise<MessageInitShape<typeof SwarmJoinResponseSchema>>;
+  /** Deploys a stack environment; with `dryRun`, answers what a deploy would change and changes nothing. */
   deploy(o: {
     stack: string;
     env: string;
     noRollback: boolean;
+    dryRun?: boolean;
     signal?: AbortSignal;
   }): AsyncIterable<DeployInit>;
   remove(stack: string, env: string): Promise<MessageInitShape<typeof RemoveStackResponseSchema>>;
@@ -260,6 +262,21 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
       concurrency: STEP_CONCURRENCY,
       ...(signal ? { signal } : {}),
     });
+  };
+
+  /** What a deploy of the stack environment would change now, as the swarm runs it (no lock: it writes nothing). */
+  const previewDeploy = async (stack: string, env: string, signal?: AbortSignal) => {
+    const model = await models.load();
+    const rendered = renderModelStack(model, models.dir, stack, env);
+    const target = { stack, env, specHash: deploymentHash(model, stack, env) };
+    const answer = (await actions.checkStacks(model, [target], signal)).get(`${env}/${stack}`);
+    if (answer instanceof PhoenixError) throw answer;
+    return {
+      namespace: rendered.namespace,
+      ok: true,
+      warnings: rendered.warnings,
+      differences: answer ?? [],
+    };
   };
 
   const resolveGuest = (model: Model | undefined, key: string): { name: string; agent?: AgentRecord } => {
@@ -478,8 +495,18 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
       });
     },
 
-    deploy({ stack, env, noRollback, signal }) {
+    deploy({ stack, env, noRollback, dryRun, signal }) {
       const out = createChannel<DeployInit>();
+      if (dryRun) {
+        previewDeploy(stack, env, signal).then(
+          (result) => {
+            out.push({ msg: { case: "result", value: result } });
+            out.close();
+          },
+          (err) => out.close(err),
+        );
+        return out;
+      }
       lock
         .run("deploy", async () => {
           const model = await models.load();

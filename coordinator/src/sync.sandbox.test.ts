@@ -252,6 +252,14 @@ describe("sync on fresh guests", () => {
 
   it("deploys a stack environment, lists it, removes it", async () => {
     const c = lab.client();
+    const manager = sandbox.guest("guest-1").docker;
+    // --plan first: what the deploy would do, and nothing done.
+    const preview = async () => {
+      const last = (await drain(c.deployStack({ stack: "api", env: "dev1", dryRun: true }))).at(-1)!.msg;
+      return last.case === "result" ? last.value.differences : last;
+    };
+    expect(await preview()).toEqual(["network dev1_api_default: missing", "service dev1_api_api: missing"]);
+    expect((await manager.listServices()).map((sv) => sv.Spec?.Name)).toEqual(["dev1_web_web"]);
     const msgs = await drain(c.deployStack({ stack: "api", env: "dev1" }));
     const last = msgs.at(-1)!.msg;
     expect(last.case).toBe("result");
@@ -267,9 +275,9 @@ describe("sync on fresh guests", () => {
     expect((await c.listServices({ namespace: "dev1_api" })).services.map((sv) => sv.name)).toEqual([
       "dev1_api_api",
     ]);
+    expect(await preview()).toEqual([]);
     const removed = await c.removeStack({ stack: "api", env: "dev1" });
     expect(removed.removed).toContain("dev1_api_api");
-    const manager = sandbox.guest("guest-1").docker;
     expect((await manager.listServices()).map((sv) => sv.Spec?.Name).sort()).toEqual(["dev1_web_web"]);
     const again = await c.removeStack({ stack: "api", env: "dev1" }).catch((e: PhoenixError) => e);
     expect((again as PhoenixError).code).toBe(ErrorCode.NOT_FOUND);

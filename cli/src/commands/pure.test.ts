@@ -6,6 +6,7 @@ import { bashCompletion } from "./completion";
 import { formatEvent, parseSince } from "./events";
 import { roleCell, userLabels } from "./nodes";
 import { parseScale } from "./services";
+import { deployPlanText } from "./swarm";
 
 describe("parseScale", () => {
   it.each([
@@ -100,5 +101,17 @@ describe("updateSummary", () => {
     [0, 2, 1, "2 agent(s) not updated, 0 run 0.2.0 now; 1 already did."],
   ])("%i updated, %i failed, %i current", (updated, failed, current, want) => {
     expect(updateSummary(updated, failed, current, "0.2.0")).toBe(want);
+  });
+});
+
+describe("deployPlanText", () => {
+  it.each<[string[], string]>([
+    [[], "Nothing to deploy: the swarm runs dev1_app as its files say."],
+    [
+      ["service dev1_app_web: missing", "service dev1_app_db: replicas changed outside Phoenix"],
+      "A deploy of dev1_app would change:\n  service dev1_app_web: missing\n  service dev1_app_db: replicas changed outside Phoenix",
+    ],
+  ])("%j", (differences, text) => {
+    expect(deployPlanText("dev1_app", differences)).toBe(text);
   });
 });

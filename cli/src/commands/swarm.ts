@@ -70,13 +70,12 @@ export async function status(ctx: CommandContext): Promise<number> {
 export async function deploy(
   ctx: CommandContext,
   stack: string,
-  opts: { env: string; rollback?: boolean },
+  opts: { env: string; rollback?: boolean; plan?: boolean },
 ): Promise<number> {
   const { out } = ctx;
   let ok = false;
-  for await (const msg of ctx
-    .client()
-    .deployStack({ stack, env: opts.env, noRollback: opts.rollback === false }, { signal: ctx.signal })) {
+  const req = { stack, env: opts.env, noRollback: opts.rollback === false, dryRun: opts.plan === true };
+  for await (const msg of ctx.client().deployStack(req, { signal: ctx.signal })) {
     if (msg.msg.case === "progress") {
       if (!out.json) out.line(out.dim(msg.msg.value));
       continue;
@@ -89,6 +88,10 @@ export async function deploy(
       continue;
     }
     for (const w of r.warnings) out.line(out.yellow(`warning: ${w}`));
+    if (req.dryRun) {
+      out.line(deployPlanText(r.namespace, r.differences));
+      continue;
+    }
     if (r.apply) {
       out.table(
         ["SERVICE", "ACTION", "STATE", "TASKS", "ERROR"],
@@ -116,6 +119,12 @@ export async function deploy(
     }
   }
   return ok ? 0 : 1;
+}
+
+/** What `phoenix swarm deploy --plan` prints after the warnings. */
+export function deployPlanText(namespace: string, differences: readonly string[]): string {
+  if (differences.length === 0) return `Nothing to deploy: the swarm runs ${namespace} as its files say.`;
+  return [`A deploy of ${namespace} would change:`, ...differences.map((d) => `  ${d}`)].join("\n");
 }
 
 /** `phoenix swarm rm <stack> --env <env>` */

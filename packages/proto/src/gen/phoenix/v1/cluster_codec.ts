@@ -1785,7 +1785,7 @@ export const GetSwarmStatusResponseCodec: MessageCodec<GetSwarmStatusResponse, M
 
 /** A phoenix.v1.DeployStackRequest with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroDeployStackRequest(): DeployStackRequest {
-  return { $typeName: "phoenix.v1.DeployStackRequest", stack: "", env: "", noRollback: false };
+  return { $typeName: "phoenix.v1.DeployStackRequest", stack: "", env: "", noRollback: false, dryRun: false };
 }
 
 /** Writes a phoenix.v1.DeployStackRequest as toBinary(DeployStackRequestSchema, create(DeployStackRequestSchema, m)) would, into w. */
@@ -1798,6 +1798,9 @@ export function writeDeployStackRequest(w: BinaryWriter, m: MessageInitShape<typ
   }
   if (m.noRollback !== undefined && m.noRollback) {
     w.uint32(24).bool(m.noRollback);
+  }
+  if (m.dryRun !== undefined && m.dryRun) {
+    w.uint32(32).bool(m.dryRun);
   }
   return w;
 }
@@ -1826,6 +1829,11 @@ export function readDeployStackRequest(r: BinaryReader, len: number, m: DeploySt
         m.noRollback = r.bool();
         break;
       }
+      case 4: {
+        if (t !== 0) wrongWireType("phoenix.v1.DeployStackRequest", 4, t);
+        m.dryRun = r.bool();
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -1843,6 +1851,7 @@ export function jsonDeployStackRequest(m: DeployStackRequest, a = false): JsonOb
   if (a || m.stack !== "") j["stack"] = m.stack;
   if (a || m.env !== "") j["env"] = m.env;
   if (a || m.noRollback) j["noRollback"] = m.noRollback;
+  if (a || m.dryRun) j["dryRun"] = m.dryRun;
   return j;
 }
 
@@ -1857,7 +1866,7 @@ export const DeployStackRequestCodec: MessageCodec<DeployStackRequest, MessageIn
 
 /** A phoenix.v1.DeployStackResult with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroDeployStackResult(): DeployStackResult {
-  return { $typeName: "phoenix.v1.DeployStackResult", namespace: "", ok: false, warnings: [] };
+  return { $typeName: "phoenix.v1.DeployStackResult", namespace: "", ok: false, warnings: [], differences: [] };
 }
 
 /** Writes a phoenix.v1.DeployStackResult as toBinary(DeployStackResultSchema, create(DeployStackResultSchema, m)) would, into w. */
@@ -1879,6 +1888,7 @@ export function writeDeployStackResult(w: BinaryWriter, m: MessageInitShape<type
     w.join();
   }
   for (const x of m.warnings ?? []) w.uint32(42).string(x);
+  for (const x of m.differences ?? []) w.uint32(50).string(x);
   return w;
 }
 
@@ -1916,6 +1926,11 @@ export function readDeployStackResult(r: BinaryReader, len: number, m: DeploySta
         m.warnings.push(r.string());
         break;
       }
+      case 6: {
+        if (t !== 2) wrongWireType("phoenix.v1.DeployStackResult", 6, t);
+        m.differences.push(r.string());
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -1935,6 +1950,7 @@ export function jsonDeployStackResult(m: DeployStackResult, a = false): JsonObje
   if (m.apply !== undefined) j["apply"] = jsonStackApplyResult(m.apply, a);
   if (m.error !== undefined) j["error"] = jsonErrorInfo(m.error, a);
   if (a || m.warnings.length > 0) j["warnings"] = m.warnings.map((x) => x);
+  if (a || m.differences.length > 0) j["differences"] = m.differences.map((x) => x);
   return j;
 }
 
