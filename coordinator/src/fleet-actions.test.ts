@@ -216,10 +216,14 @@ describe("comparing stack deployments with the swarm", () => {
     h = undefined;
   });
 
-  /** Checks through one scripted manager that finds qdrant_service's service gone in every environment. */
-  async function check(targets: { stack: string; env: string }[], checkBatchBytes?: number) {
+  /**
+   * Actions whose one scripted manager answers stack checks: qdrant_service's service is gone in
+   * every environment, production_traefik cannot be compared. `sent` gets every specs_json.
+   */
+  async function checking(checkBatchBytes?: number) {
     h = await startRegistryHarness();
     const commands: string[][] = [];
+    const sent: string[] = [];
     await h.agent({
       agentId: "m1",
       hostname: "manager-1",
@@ -228,22 +232,18 @@ describe("comparing stack deployments with the swarm", () => {
         if (cmd.kind.case !== "stackCheck") return undefined;
         const stacks = cmd.kind.value.stacks;
         commands.push(stacks.map((st) => st.namespace));
+        sent.push(...stacks.map((st) => st.specsJson));
+        const answer = (namespace: string) =>
+          namespace === "production_traefik"
+            ? { namespace, error: { code: "CONFLICT", message: "secret taken" } }
+            : {
+                namespace,
+                differences: namespace.endsWith("_qdrant_service")
+                  ? [`service ${namespace}_qdrant: missing`]
+                  : [],
+              };
         return {
-          result: {
-            case: "stackCheck",
-            value: {
-              stacks: stacks.map((st) =>
-                st.namespace === "production_traefik"
-                  ? { namespace: st.namespace, error: { code: "CONFLICT", message: "secret taken" } }
-                  : {
-                      namespace: st.namespace,
-                      differences: st.namespace.endsWith("_qdrant_service")
-                        ? [`service ${st.namespace}_qdrant: missing`]
-                        : [],
-                    },
-              ),
-            },
-          },
+          result: { case: "stackCheck", value: { stacks: stacks.map((st) => answer(st.namespace)) } },
         };
       },
     }).welcome;
@@ -256,20 +256,19 @@ describe("comparing stack deployments with the swarm", () => {
       logger: createLogger("silent"),
       ...(checkBatchBytes ? { checkBatchBytes } : {}),
     });
-    const withHash = targets.map((t) => ({ ...t, specHash: "h" }));
-    const found = await actions.checkStacks(model, withHash, AbortSignal.timeout(10_000));
-    return { commands, found };
+    return { actions, commands, sent };
   }
 
   const targets = [
-    { stack: "qdrant_service", env: "dev1" },
-    { stack: "thinkheads_ai_app", env: "dev1" },
-    { stack: "traefik", env: "production" },
-    { stack: "nope", env: "dev1" },
+    { stack: "qdrant_service", env: "dev1", specHash: "h" },
+    { stack: "thinkheads_ai_app", env: "dev1", specHash: "h" },
+    { stack: "traefik", env: "production", specHash: "h" },
+    { stack: "nope", env: "dev1", specHash: "h" },
   ];
 
   it("asks one command for every stack, and answers per stack: differences, or why not", async () => {
-    const { commands, found } = await check(targets);
+    const { actions, commands } = await checking();
+    const found = await actions.checkStacks(model, targets);
     expect(commands).toEqual([["dev1_qdrant_service", "dev1_thinkheads_ai_app", "production_traefik"]]);
     expect(found.get("dev1/qdrant_service")).toEqual(["service dev1_qdrant_service_qdrant: missing"]);
     expect(found.get("dev1/thinkheads_ai_app")).toEqual([]);
@@ -279,8 +278,24 @@ describe("comparing stack deployments with the swarm", () => {
   });
 
   it("splits the stacks over several commands past the batch size", async () => {
-    const { commands, found } = await check(targets.slice(0, 3), 1);
+    const { actions, commands } = await checking(1);
+    const found = await actions.checkStacks(model, targets.slice(0, 3));
     expect(commands).toEqual([["dev1_qdrant_service"], ["dev1_thinkheads_ai_app"], ["production_traefik"]]);
     expect(found.size).toBe(3);
+  });
+
+  it("renders a stack again only when its hash changes", async () => {
+    const { actions, sent } = await checking();
+    const target = (specHash: string) => [{ stack: "qdrant_service", env: "dev1", specHash }];
+    // The same model with the compose file edited: only a new hash renders it again.
+    const edited = structuredClone(model);
+    const compose = edited.stacks.qdrant_service!.compose as { text: string };
+    compose.text = compose.text.replace("4G", "2G");
+    await actions.checkStacks(model, target("h1"));
+    await actions.checkStacks(edited, target("h1"));
+    await actions.checkStacks(edited, target("h2"));
+    expect(sent[1]).toBe(sent[0]);
+    expect(sent[2]).not.toBe(sent[0]);
+    expect(sent[2]).toContain(String(2 * 1024 ** 3));
   });
 });

@@ -253,9 +253,9 @@ function failedServices(apply: StackApplyResult): string[] {
 export function createFleetActions(deps: FleetActionDeps): FleetActions {
   const { registry, managers, emit } = deps;
   const log = deps.logger.child({ component: "actions" });
-  // The specs of the last checks, by `env/stack@specHash` (the hash covers all a rendering reads):
-  // a plan renders only the stacks whose files changed since the one before.
-  let checkSpecs = new Map<string, string>();
+  // The specs checks rendered, by `env/stack`, with the hash they were rendered at (it covers all
+  // a rendering reads): a plan renders only the stacks whose files changed since one before.
+  const checkSpecs = new Map<string, { specHash: string; specsJson: string }>();
 
   const opts = (ctx: RunContext, timeoutMs: number, idempotencyKey: string) => ({
     timeoutMs,
@@ -499,20 +499,19 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
 
     async checkStacks(model, targets, signal) {
       const out = new Map<string, string[] | PhoenixError>();
-      const specs = new Map<string, string>();
       const batches: { key: string; namespace: string; specsJson: string }[][] = [[]];
       let bytes = 0;
       for (const t of targets) {
         const key = `${t.env}/${t.stack}`;
-        const cacheKey = `${key}@${t.specHash}`;
-        let specsJson = checkSpecs.get(cacheKey);
+        const cached = checkSpecs.get(key);
+        let specsJson = cached?.specHash === t.specHash ? cached.specsJson : undefined;
         try {
           specsJson ??= JSON.stringify(stackSpecs(renderModelStack(model, deps.modelDir, t.stack, t.env)));
         } catch (err) {
           out.set(key, PhoenixError.from(err));
           continue;
         }
-        specs.set(cacheKey, specsJson);
+        checkSpecs.set(key, { specHash: t.specHash, specsJson });
         if (bytes > 0 && bytes + specsJson.length > (deps.checkBatchBytes ?? CHECK_BATCH_BYTES)) {
           batches.push([]);
           bytes = 0;
@@ -520,7 +519,6 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
         bytes += specsJson.length;
         batches.at(-1)?.push({ key, namespace: stackNamespace(t.env, t.stack), specsJson });
       }
-      checkSpecs = specs;
       for (const batch of batches.filter((b) => b.length > 0)) {
         const { result } = await managers.send(
           {
