@@ -276,6 +276,10 @@ describe("b. a second sync", () => {
     const t0 = Date.now();
     const plan = JSON.parse(await phoenixOk(["plan", "--json"])) as { steps?: unknown[] };
     expect(plan.steps ?? []).toEqual([]);
+    // The swarm runs what each deployment's files say, also by a deploy's own comparison.
+    expect(await phoenixOk(["swarm", "deploy", "thinkheads_ai_app", "--env", "production", "--plan"])).toBe(
+      "Nothing to deploy: the swarm runs production_thinkheads_ai_app as its files say.\n",
+    );
     const lines = (await phoenixOk(["sync", "all", "--json"]))
       .split("\n")
       .filter((l) => l.trim() !== "")

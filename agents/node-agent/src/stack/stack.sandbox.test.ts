@@ -212,7 +212,7 @@ describe("on a one-node swarm", () => {
       "service dev1_app_web: replicas changed outside Phoenix",
     ]);
     expect(await check(ns, stackSpecs(ns, { webEnv: ["MODE=slow"], worker: false }))).toEqual([
-      "service dev1_app_web: differs from its specs",
+      "service dev1_app_web: differs from its specs in Mode.Replicated.Replicas, TaskTemplate.ContainerSpec.Env",
       "service dev1_app_worker: no longer declared",
     ]);
     expect((await docker.getService("dev1_app_web").inspect()).Version.Index).toBe(scaledVersion);
