@@ -39,7 +39,7 @@ export interface StackState {
   configs: readonly EngineObject[];
 }
 
-/** The reads of a stack's StackState, in its order, as they start (every service with no namespace). */
+/** The reads a StackState is made of, started at once: the services of `ns` (of every namespace without it), then every network, secret and config. */
 export function stateReads(engine: Engine, ns?: string) {
   return [
     engine.listServices(ns),
