@@ -1,6 +1,6 @@
 import { create, ServiceSummarySchema } from "@phoenix/proto";
 import { describe, expect, it } from "vitest";
-import { stackSummaries } from "./cluster-handlers";
+import { scaleNote, stackSummaries } from "./cluster-handlers";
 import type { CoordinatorState } from "./state";
 
 const environments: CoordinatorState["environments"] = {
@@ -36,5 +36,15 @@ describe("stackSummaries", () => {
   it("keeps failed for a failed deploy", () => {
     const failed = { dev1_app: { ...environments.dev1_app!, status: "failed" as const } };
     expect(stackSummaries(failed, [], new Set())[0]?.status).toBe("failed");
+  });
+});
+
+describe("scaleNote", () => {
+  it("says how long a scale of a deployed stack's service lasts, and nothing for other services", () => {
+    expect(scaleNote(environments, "dev1_app_web")).toBe(
+      "dev1_app_web belongs to dev1_app, which Phoenix deployed: `phoenix plan` shows the new count as a difference, " +
+        "and the next sync or `phoenix swarm deploy app --env dev1` sets its files' count again",
+    );
+    expect(scaleNote(environments, "portainer_agent")).toBeUndefined();
   });
 });

@@ -89,6 +89,16 @@ export function stackSummaries(
     .sort(byName);
 }
 
+/** What scaling a service of a stack deployment Phoenix made lasts until; undefined for other services. */
+export function scaleNote(
+  environments: CoordinatorState["environments"],
+  service: string,
+): string | undefined {
+  const e = Object.values(environments).find((d) => d.services.includes(service));
+  if (!e) return undefined;
+  return `${service} belongs to ${e.namespace}, which Phoenix deployed: \`phoenix plan\` shows the new count as a difference, and the next sync or \`phoenix swarm deploy ${e.stack} --env ${e.env}\` sets its files' count again`;
+}
+
 /** The ClusterService methods, before authentication (see createClusterApi). */
 export function createClusterHandlers(deps: ClusterHandlerDeps): ServiceImpl<typeof ClusterService> {
   const { models, registry, state, events, services, convergence } = deps;
@@ -243,7 +253,9 @@ export function createClusterHandlers(deps: ClusterHandlerDeps): ServiceImpl<typ
     },
 
     async scaleService(req) {
-      return services.scale(req.service, req.replicas);
+      const scaled = await services.scale(req.service, req.replicas);
+      const note = scaleNote(state.get().environments, req.service);
+      return { ...scaled, ...(note ? { note } : {}) };
     },
 
     async *watchEvents(req, ctx) {

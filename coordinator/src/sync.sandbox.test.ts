@@ -292,6 +292,7 @@ describe("sync on fresh guests", () => {
     expect(lines).toContain("hello-from-web");
     const scaled = await c.scaleService({ service: "dev1_web_web", replicas: 2 });
     expect([scaled.previous, scaled.replicas]).toEqual([1, 2]);
+    expect(scaled.note).toMatch(/^dev1_web_web belongs to dev1_web, which Phoenix deployed: /);
     await waitFor(
       "2 web tasks running",
       async () =>

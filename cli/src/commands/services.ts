@@ -118,7 +118,10 @@ export async function scale(ctx: CommandContext, args: string[]): Promise<number
         service: w.service,
         ...(ScaleServiceResponseCodec.toJson(res, { alwaysEmitImplicit: true }) as object),
       });
-    } else ctx.out.line(`${w.service} scaled from ${res.previous} to ${res.replicas}`);
+    } else {
+      ctx.out.line(`${w.service} scaled from ${res.previous} to ${res.replicas}`);
+      if (res.note) ctx.out.line(ctx.out.dim(res.note));
+    }
   }
   if (ctx.out.json) ctx.out.printJson(results);
   return 0;

@@ -2664,7 +2664,7 @@ export const ScaleServiceRequestCodec: MessageCodec<ScaleServiceRequest, Message
 
 /** A phoenix.v1.ScaleServiceResponse with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroScaleServiceResponse(): ScaleServiceResponse {
-  return { $typeName: "phoenix.v1.ScaleServiceResponse", previous: 0, replicas: 0 };
+  return { $typeName: "phoenix.v1.ScaleServiceResponse", previous: 0, replicas: 0, note: "" };
 }
 
 /** Writes a phoenix.v1.ScaleServiceResponse as toBinary(ScaleServiceResponseSchema, create(ScaleServiceResponseSchema, m)) would, into w. */
@@ -2674,6 +2674,9 @@ export function writeScaleServiceResponse(w: BinaryWriter, m: MessageInitShape<t
   }
   if (m.replicas !== undefined && m.replicas !== 0) {
     w.uint32(16).uint32(m.replicas);
+  }
+  if (m.note !== undefined && m.note !== "") {
+    w.uint32(26).string(m.note);
   }
   return w;
 }
@@ -2697,6 +2700,11 @@ export function readScaleServiceResponse(r: BinaryReader, len: number, m: ScaleS
         m.replicas = r.uint32();
         break;
       }
+      case 3: {
+        if (t !== 2) wrongWireType("phoenix.v1.ScaleServiceResponse", 3, t);
+        m.note = r.string();
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -2713,6 +2721,7 @@ export function jsonScaleServiceResponse(m: ScaleServiceResponse, a = false): Js
   const j: JsonObject = {};
   if (a || m.previous !== 0) j["previous"] = m.previous;
   if (a || m.replicas !== 0) j["replicas"] = m.replicas;
+  if (a || m.note !== "") j["note"] = m.note;
   return j;
 }
 
