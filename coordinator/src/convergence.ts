@@ -15,7 +15,7 @@ import {
 import { createChannel } from "./async-channel";
 import { VERSION } from "./config";
 import { executeSteps } from "./executor";
-import { deploymentHash, type Emit, type FleetActions, renderModelStack } from "./fleet-actions";
+import { deploymentHash, type Emit, type FleetActions, renderModelStack, stackKey } from "./fleet-actions";
 import { fleetNotes } from "./fleet-notes";
 import type { Logger } from "./logger";
 import type { ManagerAccess } from "./manager-access";
@@ -242,7 +242,7 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     async deployStack(ctx, model, stack, env, o) {
       const namespace = stackNamespace(env, stack);
       const had = state.get().environments[namespace]?.source;
-      lastChecks?.differences.delete(`${env}/${stack}`);
+      lastChecks?.differences.delete(stackKey({ env, stack }));
       const outcome = await actions.deployStack(ctx, model, stack, env, o);
       await setEnvironmentSource(state, namespace, asked === "deploy" ? "deploy" : (had ?? "model"));
       return outcome;
@@ -269,7 +269,7 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     const model = await models.load();
     const rendered = renderModelStack(model, models.dir, stack, env);
     const target = { stack, env, specHash: deploymentHash(model, stack, env) };
-    const answer = (await actions.checkStacks(model, [target], signal)).get(`${env}/${stack}`);
+    const answer = (await actions.checkStacks(model, [target], signal)).get(stackKey(target));
     if (answer instanceof PhoenixError) throw answer;
     return {
       namespace: rendered.namespace,

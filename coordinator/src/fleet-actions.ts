@@ -121,6 +121,9 @@ export interface StackTarget {
   specHash: string;
 }
 
+/** How checkStacks names a stack environment in its answer: `env/stack`. */
+export const stackKey = (s: { env: string; stack: string }): string => `${s.env}/${s.stack}`;
+
 /** Most bytes of specs one stack_check command carries; more stacks take more commands. */
 export const CHECK_BATCH_BYTES = 1 << 20;
 
@@ -502,7 +505,7 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
       const batches: { key: string; namespace: string; specsJson: string }[][] = [[]];
       let bytes = 0;
       for (const t of targets) {
-        const key = `${t.env}/${t.stack}`;
+        const key = stackKey(t);
         const cached = checkSpecs.get(key);
         let specsJson = cached?.specHash === t.specHash ? cached.specsJson : undefined;
         try {

@@ -1,5 +1,5 @@
 import { PhoenixError } from "@phoenix/errors";
-import type { StackTarget } from "./fleet-actions";
+import { stackKey as key, type StackTarget } from "./fleet-actions";
 import type { ObservedState, Plan } from "./planner";
 import type { DesiredState } from "./scheduler";
 
@@ -10,8 +10,6 @@ export interface StackChecks {
   /** Why some could not be compared (the plan's note), when some could not. */
   note?: string;
 }
-
-const key = (s: { env: string; stack: string }) => `${s.env}/${s.stack}`;
 
 /**
  * The deployments a plan would leave alone because their specs are the ones deployed: only the

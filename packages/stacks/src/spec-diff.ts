@@ -123,16 +123,20 @@ export function withDaemonDefaults(spec: ServiceSpec): ServiceSpec {
   return s;
 }
 
+/** Network attachments in one order on both sides: Docker keeps the order sent, which says nothing. */
+function byTarget<T extends { Target: string }>(list: T[] | undefined): T[] | undefined {
+  return list && [...list].sort((a, b) => (a.Target < b.Target ? -1 : a.Target > b.Target ? 1 : 0));
+}
+
 function canonicalObserved(observed: ServiceSpec, names: ObservedNames): ServiceSpec {
   // `docker service inspect` asks for defaults (`insertDefaults=true`), a plain API client does
   // not: filling them in here makes both forms compare alike.
   const s = withDaemonDefaults(observed) as ServiceSpec & { TaskTemplate: { Runtime?: string } };
   if (s.TaskTemplate.Runtime === "container") delete s.TaskTemplate.Runtime;
   delete s.TaskTemplate.ForceUpdate;
-  s.TaskTemplate.Networks = s.TaskTemplate.Networks?.map((n) => ({
-    ...n,
-    Target: names.networks?.[n.Target] ?? n.Target,
-  })).sort((a, b) => (a.Target < b.Target ? -1 : a.Target > b.Target ? 1 : 0));
+  s.TaskTemplate.Networks = byTarget(
+    s.TaskTemplate.Networks?.map((n) => ({ ...n, Target: names.networks?.[n.Target] ?? n.Target })),
+  );
   const c = s.TaskTemplate.ContainerSpec;
   c.Secrets = c.Secrets?.map(({ SecretID: _, ...rest }) => rest);
   c.Configs = c.Configs?.map(({ ConfigID: _, ...rest }) => rest);
@@ -141,6 +145,7 @@ function canonicalObserved(observed: ServiceSpec, names: ObservedNames): Service
 
 function canonicalDesired(desired: ServiceSpec, observed: ServiceSpec): ServiceSpec {
   const s = withDaemonDefaults(desired);
+  s.TaskTemplate.Networks = byTarget(s.TaskTemplate.Networks);
   const c = s.TaskTemplate.ContainerSpec;
   c.Secrets = c.Secrets?.map(({ SecretID: _, ...rest }) => rest);
   c.Configs = c.Configs?.map(({ ConfigID: _, ...rest }) => rest);

@@ -194,17 +194,7 @@ const FIELDS_NAMED = 4;
  * environment variable may hold a password, and these lines reach plans, logs and events.
  */
 export function changedFields(wanted: ServiceSpec, stored: EngineService["Spec"]): string {
-  const byTarget = (list: unknown) =>
-    Array.isArray(list)
-      ? [...(list as { Target: string }[])].sort((a, b) =>
-          a.Target < b.Target ? -1 : a.Target > b.Target ? 1 : 0,
-        )
-      : list;
-  const desired = structuredClone(wanted);
-  desired.TaskTemplate.Networks = byTarget(
-    desired.TaskTemplate.Networks,
-  ) as typeof desired.TaskTemplate.Networks;
-  const paths = diffServiceSpec(desired as never, stored as never)
+  const paths = diffServiceSpec(wanted as never, stored as never)
     .map((d) => d.path.replace(/\[\d+\]/g, ""))
     .filter((p) => p !== `Labels.${SPEC_HASH_LABEL}`);
   const unique = [...new Set(paths)];
