@@ -7,6 +7,7 @@ import {
   stackPinConstraint,
   stackSourceHash,
 } from "@phoenix/model";
+import type { StackApplyCommand } from "@phoenix/proto";
 import { RENDER_REVISION } from "@phoenix/stacks";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -135,14 +136,22 @@ describe("a stack deploy that fails on the agent", () => {
     h = undefined;
   });
 
-  /** Deploys qdrant_service to dev1 through one scripted manager that answers the apply with `answer`. */
-  async function deploy(answer: ScriptedAnswer) {
+  /**
+   * Deploys qdrant_service to dev1 through one scripted manager that answers the apply with `answer`;
+   * the journal has `recorded` as the fingerprints of the last deploy, and `applied` gets the command.
+   */
+  async function deploy(answer: ScriptedAnswer, recorded?: Record<string, string>) {
     h = await startRegistryHarness();
+    const applied: StackApplyCommand[] = [];
     await h.agent({
       agentId: "m1",
       hostname: "manager-1",
       manager: "node-1",
-      handle: (cmd) => (cmd.kind.case === "stackApply" ? answer : undefined),
+      handle: (cmd) => {
+        if (cmd.kind.case !== "stackApply") return undefined;
+        applied.push(cmd.kind.value);
+        return answer;
+      },
     }).welcome;
     const events: EventData[] = [];
     const journal: { record: EnvironmentRecord; outcome: { error?: string; dockerWrites?: number } }[] = [];
@@ -153,12 +162,13 @@ describe("a stack deploy that fails on the agent", () => {
       journal: {
         deployed: async (record, outcome) => void journal.push({ record, outcome }),
         removed: async () => {},
+        fingerprints: (namespace) => (namespace === "dev1_qdrant_service" ? recorded : undefined),
       },
       modelDir: MODEL_DIR,
       logger: createLogger("silent"),
     });
     const { result } = await actions.deployStack({ runId: "r1" }, model, "qdrant_service", "dev1");
-    return { result, events, journal };
+    return { result, events, journal, applied };
   }
 
   const failedApply = (rolledBack: boolean) => ({
@@ -207,6 +217,71 @@ describe("a stack deploy that fails on the agent", () => {
     expect(journal[0]!.outcome).toEqual({ error: expect.stringContaining("not reachable") });
     expect(journal[0]!.outcome.dockerWrites).toBeUndefined();
   });
+
+  it("sends the fingerprints the last deploy recorded, and records none for a failed one", async () => {
+    const recorded = { dev1_qdrant_service_qdrant: "f0" };
+    const { applied, journal } = await deploy(
+      {
+        error: { code: "DEPLOY_FAILED", message: "task failed" },
+        result: { case: "stackApply", value: failedApply(true) },
+      },
+      recorded,
+    );
+    expect(applied[0]?.fingerprints).toEqual(recorded);
+    expect(journal[0]!.record.fingerprints).toBeUndefined();
+  });
+});
+
+describe("a stack deploy that succeeds", () => {
+  it("records the fingerprints the agent reported, for the next apply and check", async () => {
+    const h = await startRegistryHarness();
+    try {
+      const fingerprints = { dev1_qdrant_service_qdrant: "f1" };
+      await h.agent({
+        agentId: "m1",
+        hostname: "manager-1",
+        manager: "node-1",
+        handle: (cmd) =>
+          cmd.kind.case === "stackApply"
+            ? {
+                result: {
+                  case: "stackApply",
+                  value: {
+                    services: [
+                      {
+                        name: "dev1_qdrant_service_qdrant",
+                        action: "unchanged",
+                        state: "running",
+                        running: 1,
+                        desired: 1,
+                      },
+                    ],
+                    fingerprints,
+                  },
+                },
+              }
+            : undefined,
+      }).welcome;
+      const journal: EnvironmentRecord[] = [];
+      const actions = createFleetActions({
+        registry: h.registry,
+        managers: h.managers,
+        emit: () => {},
+        journal: {
+          deployed: async (record) => void journal.push(record),
+          removed: async () => {},
+          fingerprints: () => undefined,
+        },
+        modelDir: MODEL_DIR,
+        logger: createLogger("silent"),
+      });
+      const { result } = await actions.deployStack({ runId: "r1" }, model, "qdrant_service", "dev1");
+      expect(result.ok).toBe(true);
+      expect(journal[0]).toMatchObject({ status: "deployed", fingerprints });
+    } finally {
+      await h.stop();
+    }
+  });
 });
 
 describe("comparing stack deployments with the swarm", () => {
@@ -224,6 +299,7 @@ describe("comparing stack deployments with the swarm", () => {
     h = await startRegistryHarness();
     const commands: string[][] = [];
     const sent: string[] = [];
+    const fingerprintsSent: Record<string, Record<string, string>> = {};
     await h.agent({
       agentId: "m1",
       hostname: "manager-1",
@@ -233,6 +309,7 @@ describe("comparing stack deployments with the swarm", () => {
         const stacks = cmd.kind.value.stacks;
         commands.push(stacks.map((st) => st.namespace));
         sent.push(...stacks.map((st) => st.specsJson));
+        for (const st of stacks) fingerprintsSent[st.namespace] = st.fingerprints;
         const answer = (namespace: string) =>
           namespace === "production_traefik"
             ? { namespace, error: { code: "CONFLICT", message: "secret taken" } }
@@ -251,12 +328,17 @@ describe("comparing stack deployments with the swarm", () => {
       registry: h.registry,
       managers: h.managers,
       emit: () => {},
-      journal: { deployed: async () => {}, removed: async () => {} },
+      journal: {
+        deployed: async () => {},
+        removed: async () => {},
+        fingerprints: (namespace) =>
+          namespace === "dev1_qdrant_service" ? { dev1_qdrant_service_qdrant: "f1" } : undefined,
+      },
       modelDir: MODEL_DIR,
       logger: createLogger("silent"),
       ...(checkBatchBytes ? { checkBatchBytes } : {}),
     });
-    return { actions, commands, sent };
+    return { actions, commands, sent, fingerprintsSent };
   }
 
   const targets = [
@@ -267,9 +349,15 @@ describe("comparing stack deployments with the swarm", () => {
   ];
 
   it("asks one command for every stack, and answers per stack: differences, or why not", async () => {
-    const { actions, commands } = await checking();
+    const { actions, commands, fingerprintsSent } = await checking();
     const found = await actions.checkStacks(model, targets);
     expect(commands).toEqual([["dev1_qdrant_service", "dev1_thinkheads_ai_app", "production_traefik"]]);
+    // Each stack with the fingerprints its last deploy recorded (none recorded: none sent).
+    expect(fingerprintsSent).toEqual({
+      dev1_qdrant_service: { dev1_qdrant_service_qdrant: "f1" },
+      dev1_thinkheads_ai_app: {},
+      production_traefik: {},
+    });
     expect(found.get("dev1/qdrant_service")).toEqual(["service dev1_qdrant_service_qdrant: missing"]);
     expect(found.get("dev1/thinkheads_ai_app")).toEqual([]);
     expect(found.get("production/traefik")).toMatchObject({ code: "CONFLICT", message: "secret taken" });

@@ -35,6 +35,8 @@ export type Emit = (data: EventData, subject: string) => void;
 export interface DeployJournal {
   deployed(record: EnvironmentRecord, outcome: { error?: string; dockerWrites?: number }): Promise<void>;
   removed(stack: string, env: string, namespace: string): Promise<void>;
+  /** The fingerprints the last deploy of a namespace recorded, sent with its next apply and check. */
+  fingerprints(namespace: string): Readonly<Record<string, string>> | undefined;
 }
 
 /** What the actions need from the coordinator. */
@@ -435,6 +437,7 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
               wait: true,
               waitTimeout: durationFromMs(DEPLOY_WAIT_MS),
               rollbackOnFailure: rollback,
+              fingerprints: { ...deps.journal.fingerprints(namespace) },
             },
           },
           opts(ctx, DEPLOY_TIMEOUT_MS, workKey(ctx, "stack.deploy", { namespace, specsJson, rollback })),
@@ -486,6 +489,9 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
           specHash,
           status: "deployed",
           services,
+          ...(out.apply && Object.keys(out.apply.fingerprints).length > 0
+            ? { fingerprints: { ...out.apply.fingerprints } }
+            : {}),
         },
         { dockerWrites: out.apply?.dockerWrites ?? 0 },
       );
@@ -527,7 +533,12 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
           {
             case: "stackCheck",
             value: {
-              stacks: batch.map(({ namespace, specsJson }) => ({ namespace, specsJson, prune: true })),
+              stacks: batch.map(({ namespace, specsJson }) => ({
+                namespace,
+                specsJson,
+                prune: true,
+                fingerprints: { ...deps.journal.fingerprints(namespace) },
+              })),
             },
           },
           { timeoutMs: NODE_TIMEOUT_MS, ...(signal ? { signal } : {}) },

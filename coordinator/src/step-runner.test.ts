@@ -51,7 +51,7 @@ async function fleet(onManager: (cmd: Command) => ScriptedAnswer) {
     registry: h.registry,
     managers: h.managers,
     emit: (data) => events.push(data),
-    journal: { deployed: async () => {}, removed: async () => {} },
+    journal: { deployed: async () => {}, removed: async () => {}, fingerprints: () => undefined },
     modelDir: MODEL_DIR,
     logger: createLogger("silent"),
   });

@@ -349,6 +349,28 @@ describe("sync on fresh guests", () => {
     expect((await lab.client().plan({})).steps).toEqual([]);
     expect(await status()).toBe("deployed");
   });
+
+  it("notices a service changed by hand with its labels kept (--env-add), and the next sync undoes it", async () => {
+    const manager = sandbox.guest("guest-1").docker;
+    const envOf = async () =>
+      ((await manager.getService("dev1_web_web").inspect()).Spec.TaskTemplate.ContainerSpec.Env ??
+        []) as string[];
+    const env = await envOf();
+    await driftFoundAfter(async () => {
+      const svc = await manager.getService("dev1_web_web").inspect();
+      const spec = structuredClone(svc.Spec);
+      spec.TaskTemplate.ContainerSpec.Env = [...env, "DEBUG=1"];
+      await manager.getService("dev1_web_web").update({ version: svc.Version.Index, ...spec });
+    });
+    expect((await lab.client().plan({})).steps.map((st) => st.description)).toEqual([
+      "update stack web in dev1 as dev1_web (the swarm differs: service dev1_web_web: changed outside Phoenix in TaskTemplate.ContainerSpec.Env)",
+    ]);
+    const out = await drain(lab.client().sync({}));
+    const last = out.at(-1)?.msg;
+    expect(last?.case === "summary" && [last.value.ok, last.value.stepsDone]).toEqual([true, 1]);
+    expect(await envOf()).toEqual(env);
+    expect((await lab.client().plan({})).steps).toEqual([]);
+  });
 });
 
 describe("who owns a stack environment", () => {

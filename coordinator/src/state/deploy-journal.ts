@@ -11,6 +11,8 @@ export interface StateDeployJournal {
   deployed(record: EnvironmentRecord, outcome: { error?: string; dockerWrites?: number }): Promise<void>;
   /** Forgets a removed environment and records the removal in the history. */
   removed(stack: string, env: string, namespace: string): Promise<void>;
+  /** The fingerprints the last deploy of a namespace recorded (EnvironmentRecord.fingerprints), if any. */
+  fingerprints(namespace: string): Readonly<Record<string, string>> | undefined;
 }
 
 /** The deploy journal over the state store. */
@@ -37,6 +39,7 @@ export function createDeployJournal(state: StateStore): StateDeployJournal {
         delete d.environments[namespace];
         d.history.push({ at: new Date().toISOString(), action: "remove", stack, env, ok: true });
       }),
+    fingerprints: (namespace) => state.get().environments[namespace]?.fingerprints,
   };
 }
 

@@ -52,6 +52,7 @@ describe("openStateStore", () => {
         specHash: "sha256:ab12",
         status: "deployed",
         services: ["qdrant"],
+        fingerprints: { dev1_qdrant_service_qdrant: "5f0c8d2e" },
         source: "deploy",
       };
       d.history.push({
@@ -76,6 +77,9 @@ describe("openStateStore", () => {
     expect(reopened.get()).toEqual(store.get());
     expect(reopened.get().adopted["agent-7f3"]?.vmid).toBe(951);
     expect(reopened.get().history.map((h) => h.action)).toEqual(["deploy", "remove"]);
+    expect(reopened.get().environments.dev1_qdrant_service?.fingerprints).toEqual({
+      dev1_qdrant_service_qdrant: "5f0c8d2e",
+    });
   });
 
   it.each([

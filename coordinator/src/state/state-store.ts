@@ -31,6 +31,11 @@ export interface EnvironmentRecord {
   specHash: string;
   status: "deployed" | "failed";
   services: string[];
+  /**
+   * Each service as the deploy left it, by name (StackApplyResult.fingerprints): the next deploy
+   * and every plan's check compare them with the swarm. Absent after a failed deploy.
+   */
+  fingerprints?: Record<string, string>;
 }
 
 /** A deployed stack environment as the state keeps it: the last deploy's record and who asked for it. */
@@ -90,6 +95,7 @@ const environmentSchema = z.object({
   specHash: z.string(),
   status: z.enum(["deployed", "failed"]),
   services: z.array(z.string()),
+  fingerprints: z.record(z.string(), z.string()).optional(),
   source: z.enum(["model", "deploy"]),
 });
 const stateSchema = z.object({

@@ -4,7 +4,7 @@ import type Dockerode from "dockerode";
 import { checkAborted } from "./abort";
 import { eachBounded, eachBoundedInOrder, WRITE_CONCURRENCY } from "./bounded";
 import { stateReads } from "./check-stack";
-import { driftedFields } from "./drift";
+import { changedOutside, driftedFields, specFingerprint } from "./drift";
 import {
   createEngine,
   type Engine,
@@ -99,6 +99,8 @@ class StackApply {
   private readonly removed: string[] = [];
   private rolledBack = false;
   private settled = false;
+  /** Each service of the namespace as the apply left it (specFingerprint), once it succeeded. */
+  private fingerprints: Record<string, string> = {};
 
   constructor(
     private readonly engine: Engine,
@@ -137,6 +139,9 @@ class StackApply {
 
     await this.removeReplaced(secrets, configs);
     if (this.cmd.prune) await this.pruneLeftovers(secrets, configs, this.undeclaredNetworks(networks));
+    // Nothing written: the services read at the start are the ones there are.
+    const now = this.engine.writes === 0 ? services : await this.engine.listServices(ns);
+    this.fingerprints = Object.fromEntries(now.map((svc) => [svc.Spec.Name, specFingerprint(svc.Spec)]));
   }
 
   private progress(msg: string): void {
@@ -269,6 +274,9 @@ class StackApply {
       const body = resolveServiceSpec(spec, refs, this.ns) as EngineServiceSpec;
       const current = byName.get(spec.Name);
       const drifted = current ? driftedFields(current.Spec, body) : [];
+      // Changed by hand with its labels kept (`docker service update --env-add`): written again.
+      if (current && drifted.length === 0 && changedOutside(current.Spec, this.cmd.fingerprints[spec.Name]))
+        drifted.push("its spec");
       const unchanged = current && serviceHash(current.Spec) === serviceHash(body) && drifted.length === 0;
       return { body, current, drifted, unchanged };
     });
@@ -536,6 +544,7 @@ class StackApply {
       removed: [...this.removed],
       dockerWrites: this.engine.writes,
       rolledBack: this.rolledBack,
+      fingerprints: this.fingerprints,
     };
   }
 }

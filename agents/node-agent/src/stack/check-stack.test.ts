@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { indexSwarm, type StackState, stackDifferences } from "./check-stack";
+import { specFingerprint } from "./drift";
 import type { EngineNetwork, EngineObject, EngineService } from "./engine";
 import { NAMESPACE_LABEL, SPEC_HASH_LABEL } from "./labels";
 import { objectHash } from "./object-versions";
@@ -158,5 +159,33 @@ describe("stackDifferences", () => {
   ];
   it.each(cases)("%s", (_name, change, prune, want) => {
     expect(stackDifferences(specs, ns, indexSwarm({ ...converged, ...change }), prune)).toEqual(want);
+  });
+
+  // What the last apply reported: the services as it left them.
+  const applied = Object.fromEntries(converged.services.map((s) => [s.Spec.Name, specFingerprint(s.Spec)]));
+  const envAdded = stored(web, "s1", (s) => {
+    (s.TaskTemplate.ContainerSpec as { Env?: string[] }).Env = ["DEBUG=1"];
+  });
+  const fingerprintCases: [string, EngineService, Record<string, string>, string[]][] = [
+    ["nothing when the services have the fingerprints of the last apply", stored(web, "s1"), applied, []],
+    [
+      "a service changed by hand with its labels kept (docker service update --env-add): the field",
+      envAdded,
+      applied,
+      ["service dev1_app_web: changed outside Phoenix in TaskTemplate.ContainerSpec.Env"],
+    ],
+    [
+      "only a forced restart (docker service update --force): nothing",
+      stored(web, "s1", (s) => {
+        (s.TaskTemplate as { ForceUpdate?: number }).ForceUpdate = 4;
+      }),
+      applied,
+      [],
+    ],
+    ["nothing to compare with when the last apply reported no fingerprints", envAdded, {}, []],
+  ];
+  it.each(fingerprintCases)("%s", (_name, svc, fingerprints, want) => {
+    const swarm = indexSwarm({ ...converged, services: [svc, stored(db, "s2")] });
+    expect(stackDifferences(specs, ns, swarm, true, fingerprints)).toEqual(want);
   });
 });

@@ -8,7 +8,7 @@ import {
 } from "@phoenix/proto";
 import { diffServiceSpec } from "@phoenix/stacks";
 import type Dockerode from "dockerode";
-import { driftedFields } from "./drift";
+import { changedOutside, driftedFields } from "./drift";
 import {
   createEngine,
   type Engine,
@@ -109,7 +109,8 @@ export function indexSwarm(swarm: StackState): SwarmIndex {
 
 /** The answer to a StackCheckCommand from what the swarm holds (every service of every namespace). */
 export function compareStacks(
-  stacks: readonly Pick<StackCheck, "namespace" | "specsJson" | "prune">[],
+  stacks: readonly (Pick<StackCheck, "namespace" | "specsJson" | "prune"> &
+    Partial<Pick<StackCheck, "fingerprints">>)[],
   swarm: StackState,
 ): StackCheckResultInit {
   const index = indexSwarm(swarm);
@@ -118,7 +119,10 @@ export function compareStacks(
       try {
         const ns = checkNamespace(c.namespace);
         const specs = parseStackSpecs(c.specsJson, ns);
-        return { namespace: c.namespace, differences: stackDifferences(specs, ns, index, c.prune) };
+        return {
+          namespace: c.namespace,
+          differences: stackDifferences(specs, ns, index, c.prune, c.fingerprints),
+        };
       } catch (err) {
         return { namespace: c.namespace, error: toErrorInfo(PhoenixError.from(err)) };
       }
@@ -129,11 +133,18 @@ export function compareStacks(
 /**
  * What an apply of `specs` would change in the swarm, by the same rules as the apply: a declared
  * network, secret, config or service that is missing; a secret or config whose content differs; a
- * service whose stored spec hash differs, or whose image or replicas someone changed outside
- * Phoenix; with `prune`, what the namespace holds that the specs no longer declare. Empty when
- * an apply would write nothing.
+ * service whose stored spec hash differs, whose image or replicas someone changed outside Phoenix,
+ * or which no longer has the fingerprint in `fingerprints` (the last apply's, by service name);
+ * with `prune`, what the namespace holds that the specs no longer declare. Empty when an apply
+ * would write nothing.
  */
-export function stackDifferences(specs: StackSpecs, ns: string, swarm: SwarmIndex, prune: boolean): string[] {
+export function stackDifferences(
+  specs: StackSpecs,
+  ns: string,
+  swarm: SwarmIndex,
+  prune: boolean,
+  fingerprints: Readonly<Record<string, string>> = {},
+): string[] {
   const out: string[] = [];
   for (const n of specs.networks) if (!swarm.networks.has(n.Name)) out.push(`network ${n.Name}: missing`);
   const objects = {
@@ -167,9 +178,11 @@ export function stackDifferences(specs: StackSpecs, ns: string, swarm: SwarmInde
     }
     const drifted = driftedFields(svc.Spec, body);
     if (serviceHash(svc.Spec) !== serviceHash(body))
-      out.push(`service ${spec.Name}: ${changedFields(body, svc.Spec)}`);
+      out.push(`service ${spec.Name}: differs from its specs${inFields(fieldPaths(body, svc.Spec))}`);
     else if (drifted.length > 0)
       out.push(`service ${spec.Name}: ${drifted.join(", ")} changed outside Phoenix`);
+    else if (changedOutside(svc.Spec, fingerprints[spec.Name]))
+      out.push(`service ${spec.Name}: changed outside Phoenix${inFields(fieldPaths(body, svc.Spec))}`);
   }
   if (!prune) return out;
   const declared = {
@@ -189,16 +202,20 @@ export function stackDifferences(specs: StackSpecs, ns: string, swarm: SwarmInde
 const FIELDS_NAMED = 4;
 
 /**
- * "differs from its specs in TaskTemplate.ContainerSpec.Env, Mode.Replicated.Replicas": where the
- * stored spec and the wanted one differ, by field path only. Values are never shown: an
- * environment variable may hold a password, and these lines reach plans, logs and events.
+ * Where the stored spec and the wanted one differ, by field path only (`TaskTemplate.ContainerSpec.Env`).
+ * Values are never shown: an environment variable may hold a password, and these lines reach
+ * plans, logs and events.
  */
-export function changedFields(wanted: ServiceSpec, stored: EngineService["Spec"]): string {
+export function fieldPaths(wanted: ServiceSpec, stored: EngineService["Spec"]): string[] {
   const paths = diffServiceSpec(wanted as never, stored as never)
     .map((d) => d.path.replace(/\[\d+\]/g, ""))
     .filter((p) => p !== `Labels.${SPEC_HASH_LABEL}`);
-  const unique = [...new Set(paths)];
-  if (unique.length === 0) return "differs from its specs";
-  const more = unique.length > FIELDS_NAMED ? `, and ${unique.length - FIELDS_NAMED} more` : "";
-  return `differs from its specs in ${unique.slice(0, FIELDS_NAMED).join(", ")}${more}`;
+  return [...new Set(paths)];
+}
+
+/** " in A, B, C, D, and 2 more", or "" for no paths. */
+export function inFields(paths: readonly string[]): string {
+  if (paths.length === 0) return "";
+  const more = paths.length > FIELDS_NAMED ? `, and ${paths.length - FIELDS_NAMED} more` : "";
+  return ` in ${paths.slice(0, FIELDS_NAMED).join(", ")}${more}`;
 }

@@ -1,3 +1,5 @@
+import { specHash } from "./spec-hash";
+
 /** The parts of a service spec that drift checks read. */
 interface SpecView {
   TaskTemplate?: { ContainerSpec?: { Image?: string } };
@@ -18,4 +20,26 @@ export function driftedFields(storedSpec: object, desiredSpec: object): string[]
   const replicas = desired.Mode?.Replicated?.Replicas;
   if (replicas !== undefined && stored.Mode?.Replicated?.Replicas !== replicas) out.push("replicas");
   return out;
+}
+
+/** Hex digits of a fingerprint (128 bits). */
+const FINGERPRINT_LENGTH = 32;
+
+/**
+ * The fingerprint of a service spec as Docker stores it: a hash of all of it but the force-update
+ * counter (`docker service update --force` restarts tasks and changes nothing they run). Only a
+ * write to the service changes it; an apply reports it, and the next apply or check compares
+ * (changedOutside).
+ */
+export function specFingerprint(storedSpec: { TaskTemplate?: object }): string {
+  const { ForceUpdate: _, ...taskTemplate } = (storedSpec.TaskTemplate ?? {}) as { ForceUpdate?: number };
+  return specHash({ ...storedSpec, TaskTemplate: taskTemplate }).slice(0, FINGERPRINT_LENGTH);
+}
+
+/**
+ * True when a stored spec no longer has the fingerprint Phoenix's last apply reported for it:
+ * someone wrote to the service since (`docker service update --env-add`). False without one.
+ */
+export function changedOutside(storedSpec: { TaskTemplate?: object }, recorded: string | undefined): boolean {
+  return recorded !== undefined && recorded !== "" && specFingerprint(storedSpec) !== recorded;
 }

@@ -82,7 +82,11 @@ const ctx = () => ({ signal: AbortSignal.timeout(150_000), progress: (m: string)
 function apply(
   ns: string,
   specsJson: string,
-  more: Partial<{ rollbackOnFailure: boolean; waitTimeoutMs: number }> = {},
+  more: Partial<{
+    rollbackOnFailure: boolean;
+    waitTimeoutMs: number;
+    fingerprints: Record<string, string>;
+  }> = {},
 ) {
   const cmd = create(StackApplyCommandSchema, {
     namespace: ns,
@@ -90,15 +94,20 @@ function apply(
     prune: true,
     wait: true,
     rollbackOnFailure: more.rollbackOnFailure ?? false,
+    fingerprints: more.fingerprints ?? {},
     ...(more.waitTimeoutMs ? { waitTimeout: durationFromMs(more.waitTimeoutMs) } : {}),
   });
   return applyStack(docker, cmd, ctx());
 }
 
-async function check(ns: string, specsJson: string): Promise<string[]> {
+async function check(
+  ns: string,
+  specsJson: string,
+  fingerprints: Record<string, string> = {},
+): Promise<string[]> {
   const cmd = create(StackCheckCommandSchema, {
     stacks: [
-      { namespace: ns, specsJson, prune: true },
+      { namespace: ns, specsJson, prune: true, fingerprints },
       { namespace: "other_app", specsJson: "{not json", prune: true },
     ],
   });
@@ -152,6 +161,7 @@ describe("on a one-node swarm", () => {
   // The stack as it stands after the rotation and prune steps; later cases start from it.
   const rotated = { webEnv: ["MODE=fast"], config: "level=debug\n", secret: "s3cr3t-two" };
   const pruned = { ...rotated, worker: false };
+  let created: Record<string, string> = {};
 
   beforeAll(async () => {
     const g = sandbox.guest(0);
@@ -171,6 +181,8 @@ describe("on a one-node swarm", () => {
     const spec = await inspectSpec("dev1_app_web");
     expect(spec.Labels?.[SPEC_HASH_LABEL]).toMatch(/^[0-9a-f]{64}$/);
     expect(lines).toContain("service dev1_app_web: 1/1 running");
+    created = { ...result.fingerprints };
+    expect(Object.keys(created).sort()).toEqual(["dev1_app_web", "dev1_app_worker"]);
   });
 
   it("changes nothing when the same specs are applied again: zero Docker writes", async () => {
@@ -178,6 +190,8 @@ describe("on a one-node swarm", () => {
     const result = await apply(ns, stackSpecs(ns));
     expect(result.dockerWrites).toBe(0);
     expect(byName(result)).toEqual({ dev1_app_web: "unchanged", dev1_app_worker: "unchanged" });
+    // Read back after the writes or read before a re-apply: the same fingerprints.
+    expect(result.fingerprints).toEqual(created);
     // Reported from the reads made before anything else: the stack's services and their tasks.
     expect(result.services?.map((s) => [s.state, s.running, s.desired])).toEqual([
       ["running", 1, 1],
@@ -222,6 +236,61 @@ describe("on a one-node swarm", () => {
     expect(lines).toContain("service dev1_app_web: updated (replicas changed outside Phoenix)");
     expect((await inspectSpec("dev1_app_web")).Mode).toEqual({ Replicated: { Replicas: 1 } });
     expect(await check(ns, stackSpecs(ns, { webEnv: ["MODE=fast"] }))).toEqual([]);
+  });
+
+  it("undoes an edit outside Phoenix that keeps the labels, told by the fingerprints of the last apply", async () => {
+    const specs = stackSpecs(ns, { webEnv: ["MODE=fast"] });
+    // A re-apply reports the fingerprints from what it read; they are those the last write left.
+    const last = await apply(ns, specs);
+    expect(last.dockerWrites).toBe(0);
+    const fingerprints = { ...last.fingerprints };
+    expect(Object.keys(fingerprints).sort()).toEqual(["dev1_app_web", "dev1_app_worker"]);
+    const edit = async (change: (spec: Dockerode.ServiceSpec) => void) => {
+      const svc = await docker.getService("dev1_app_web").inspect();
+      const spec = structuredClone(svc.Spec);
+      change(spec);
+      await docker
+        .getService("dev1_app_web")
+        .update({ _query: { version: svc.Version.Index }, _body: spec } as never);
+      // The rolling update moves the service's version as it goes: wait until it is done.
+      for (let i = 0; i < 300; i++) {
+        const now = await docker.getService("dev1_app_web").inspect();
+        if (now.UpdateStatus?.State === "completed") return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error("the update of dev1_app_web did not complete");
+    };
+
+    // docker service update --force: tasks restart, nothing they run changed.
+    await edit((spec) => {
+      spec.TaskTemplate!.ForceUpdate = (spec.TaskTemplate!.ForceUpdate ?? 0) + 1;
+    });
+    expect(await check(ns, specs, fingerprints)).toEqual([]);
+
+    // docker service update --env-add DEBUG=1: the hash label still matches.
+    await edit((spec) => {
+      (spec.TaskTemplate as { ContainerSpec: { Env?: string[] } }).ContainerSpec.Env = [
+        "MODE=fast",
+        "DEBUG=1",
+      ];
+    });
+    const edited = (await docker.getService("dev1_app_web").inspect()).Version.Index;
+    expect(await check(ns, specs, fingerprints)).toEqual([
+      "service dev1_app_web: changed outside Phoenix in TaskTemplate.ContainerSpec.Env",
+    ]);
+    // Without the fingerprints there is nothing to tell it by.
+    expect(await check(ns, specs)).toEqual([]);
+    expect((await docker.getService("dev1_app_web").inspect()).Version.Index).toBe(edited);
+
+    const result = await apply(ns, specs, { fingerprints });
+    expect(byName(result)).toEqual({ dev1_app_web: "updated", dev1_app_worker: "unchanged" });
+    expect(result.dockerWrites).toBe(1);
+    expect(lines).toContain("service dev1_app_web: updated (its spec changed outside Phoenix)");
+    expect((await inspectSpec("dev1_app_web")).TaskTemplate?.ContainerSpec?.Env).toEqual(["MODE=fast"]);
+    // The spec is the one Phoenix wrote again (less the force counter): so is its fingerprint.
+    expect(result.fingerprints).toEqual(fingerprints);
+    expect(await check(ns, specs, fingerprints)).toEqual([]);
+    expect((await apply(ns, specs, { fingerprints })).dockerWrites).toBe(0);
   });
 
   it("rotates a changed config and secret: new versioned objects, services switched, old ones gone", async () => {

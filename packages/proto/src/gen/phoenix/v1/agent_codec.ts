@@ -1469,7 +1469,7 @@ export const NodeRemoveCommandCodec: MessageCodec<NodeRemoveCommand, MessageInit
 
 /** A phoenix.v1.StackApplyCommand with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroStackApplyCommand(): StackApplyCommand {
-  return { $typeName: "phoenix.v1.StackApplyCommand", namespace: "", specsJson: "", prune: false, wait: false, rollbackOnFailure: false };
+  return { $typeName: "phoenix.v1.StackApplyCommand", namespace: "", specsJson: "", prune: false, wait: false, rollbackOnFailure: false, fingerprints: {} };
 }
 
 /** Writes a phoenix.v1.StackApplyCommand as toBinary(StackApplyCommandSchema, create(StackApplyCommandSchema, m)) would, into w. */
@@ -1493,6 +1493,14 @@ export function writeStackApplyCommand(w: BinaryWriter, m: MessageInitShape<type
   }
   if (m.rollbackOnFailure !== undefined && m.rollbackOnFailure) {
     w.uint32(48).bool(m.rollbackOnFailure);
+  }
+  if (m.fingerprints !== undefined) {
+    for (const k of Object.keys(m.fingerprints)) {
+      w.uint32(58).fork();
+      w.uint32(10).string(k);
+      w.uint32(18).string(m.fingerprints[k]!);
+      w.join();
+    }
   }
   return w;
 }
@@ -1536,6 +1544,21 @@ export function readStackApplyCommand(r: BinaryReader, len: number, m: StackAppl
         m.rollbackOnFailure = r.bool();
         break;
       }
+      case 7: {
+        if (t !== 2) wrongWireType("phoenix.v1.StackApplyCommand", 7, t);
+        const end = r.uint32() + r.pos;
+        let k = "";
+        let value = "";
+        while (r.pos < end) {
+          const [kn, kt] = r.tag();
+          if (kn === 1 && kt === 2) k = r.string();
+          else if (kn === 2 && kt === 2) value = r.string();
+          else if (kn === 1 || kn === 2) wrongWireType("phoenix.v1.StackApplyCommand", 7, kt);
+          else r.skip(kt, kn);
+        }
+        m.fingerprints[k] = value;
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -1556,6 +1579,9 @@ export function jsonStackApplyCommand(m: StackApplyCommand, a = false): JsonObje
   if (a || m.wait) j["wait"] = m.wait;
   if (m.waitTimeout !== undefined) j["waitTimeout"] = jsonDuration(m.waitTimeout);
   if (a || m.rollbackOnFailure) j["rollbackOnFailure"] = m.rollbackOnFailure;
+  if (a || Object.keys(m.fingerprints).length > 0) {
+    j["fingerprints"] = Object.fromEntries(Object.entries(m.fingerprints).map(([k, x]) => [k, x]));
+  }
   return j;
 }
 
@@ -1626,7 +1652,7 @@ export const StackCheckCommandCodec: MessageCodec<StackCheckCommand, MessageInit
 
 /** A phoenix.v1.StackCheck with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroStackCheck(): StackCheck {
-  return { $typeName: "phoenix.v1.StackCheck", namespace: "", specsJson: "", prune: false };
+  return { $typeName: "phoenix.v1.StackCheck", namespace: "", specsJson: "", prune: false, fingerprints: {} };
 }
 
 /** Writes a phoenix.v1.StackCheck as toBinary(StackCheckSchema, create(StackCheckSchema, m)) would, into w. */
@@ -1639,6 +1665,14 @@ export function writeStackCheck(w: BinaryWriter, m: MessageInitShape<typeof Stac
   }
   if (m.prune !== undefined && m.prune) {
     w.uint32(24).bool(m.prune);
+  }
+  if (m.fingerprints !== undefined) {
+    for (const k of Object.keys(m.fingerprints)) {
+      w.uint32(34).fork();
+      w.uint32(10).string(k);
+      w.uint32(18).string(m.fingerprints[k]!);
+      w.join();
+    }
   }
   return w;
 }
@@ -1667,6 +1701,21 @@ export function readStackCheck(r: BinaryReader, len: number, m: StackCheck): Sta
         m.prune = r.bool();
         break;
       }
+      case 4: {
+        if (t !== 2) wrongWireType("phoenix.v1.StackCheck", 4, t);
+        const end = r.uint32() + r.pos;
+        let k = "";
+        let value = "";
+        while (r.pos < end) {
+          const [kn, kt] = r.tag();
+          if (kn === 1 && kt === 2) k = r.string();
+          else if (kn === 2 && kt === 2) value = r.string();
+          else if (kn === 1 || kn === 2) wrongWireType("phoenix.v1.StackCheck", 4, kt);
+          else r.skip(kt, kn);
+        }
+        m.fingerprints[k] = value;
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -1684,6 +1733,9 @@ export function jsonStackCheck(m: StackCheck, a = false): JsonObject {
   if (a || m.namespace !== "") j["namespace"] = m.namespace;
   if (a || m.specsJson !== "") j["specsJson"] = m.specsJson;
   if (a || m.prune) j["prune"] = m.prune;
+  if (a || Object.keys(m.fingerprints).length > 0) {
+    j["fingerprints"] = Object.fromEntries(Object.entries(m.fingerprints).map(([k, x]) => [k, x]));
+  }
   return j;
 }
 

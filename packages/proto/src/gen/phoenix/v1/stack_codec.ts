@@ -193,7 +193,7 @@ export const ServiceApplyResultCodec: MessageCodec<ServiceApplyResult, MessageIn
 
 /** A phoenix.v1.StackApplyResult with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroStackApplyResult(): StackApplyResult {
-  return { $typeName: "phoenix.v1.StackApplyResult", services: [], networksCreated: [], objectsCreated: [], removed: [], dockerWrites: 0, rolledBack: false };
+  return { $typeName: "phoenix.v1.StackApplyResult", services: [], networksCreated: [], objectsCreated: [], removed: [], dockerWrites: 0, rolledBack: false, fingerprints: {} };
 }
 
 /** Writes a phoenix.v1.StackApplyResult as toBinary(StackApplyResultSchema, create(StackApplyResultSchema, m)) would, into w. */
@@ -211,6 +211,14 @@ export function writeStackApplyResult(w: BinaryWriter, m: MessageInitShape<typeo
   }
   if (m.rolledBack !== undefined && m.rolledBack) {
     w.uint32(48).bool(m.rolledBack);
+  }
+  if (m.fingerprints !== undefined) {
+    for (const k of Object.keys(m.fingerprints)) {
+      w.uint32(58).fork();
+      w.uint32(10).string(k);
+      w.uint32(18).string(m.fingerprints[k]!);
+      w.join();
+    }
   }
   return w;
 }
@@ -254,6 +262,21 @@ export function readStackApplyResult(r: BinaryReader, len: number, m: StackApply
         m.rolledBack = r.bool();
         break;
       }
+      case 7: {
+        if (t !== 2) wrongWireType("phoenix.v1.StackApplyResult", 7, t);
+        const end = r.uint32() + r.pos;
+        let k = "";
+        let value = "";
+        while (r.pos < end) {
+          const [kn, kt] = r.tag();
+          if (kn === 1 && kt === 2) k = r.string();
+          else if (kn === 2 && kt === 2) value = r.string();
+          else if (kn === 1 || kn === 2) wrongWireType("phoenix.v1.StackApplyResult", 7, kt);
+          else r.skip(kt, kn);
+        }
+        m.fingerprints[k] = value;
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -274,6 +297,9 @@ export function jsonStackApplyResult(m: StackApplyResult, a = false): JsonObject
   if (a || m.removed.length > 0) j["removed"] = m.removed.map((x) => x);
   if (a || m.dockerWrites !== 0) j["dockerWrites"] = m.dockerWrites;
   if (a || m.rolledBack) j["rolledBack"] = m.rolledBack;
+  if (a || Object.keys(m.fingerprints).length > 0) {
+    j["fingerprints"] = Object.fromEntries(Object.entries(m.fingerprints).map(([k, x]) => [k, x]));
+  }
   return j;
 }
 

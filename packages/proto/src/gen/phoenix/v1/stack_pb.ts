@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file phoenix/v1/stack.proto.
  */
 export const file_phoenix_v1_stack: GenFile = /*@__PURE__*/
-  fileDesc("ChZwaG9lbml4L3YxL3N0YWNrLnByb3RvEgpwaG9lbml4LnYxImIKB0xvZ0xpbmUSDwoHdGFza19pZBgBIAEoCRIOCgZzdHJlYW0YAiABKAkSDAoEdGV4dBgDIAEoCRIoCgR0aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJyChJTZXJ2aWNlQXBwbHlSZXN1bHQSDAoEbmFtZRgBIAEoCRIOCgZhY3Rpb24YAiABKAkSDQoFc3RhdGUYAyABKAkSDwoHcnVubmluZxgEIAEoDRIPCgdkZXNpcmVkGAUgASgNEg0KBWVycm9yGAYgASgJIrQBChBTdGFja0FwcGx5UmVzdWx0EjAKCHNlcnZpY2VzGAEgAygLMh4ucGhvZW5peC52MS5TZXJ2aWNlQXBwbHlSZXN1bHQSGAoQbmV0d29ya3NfY3JlYXRlZBgCIAMoCRIXCg9vYmplY3RzX2NyZWF0ZWQYAyADKAkSDwoHcmVtb3ZlZBgEIAMoCRIVCg1kb2NrZXJfd3JpdGVzGAUgASgNEhMKC3JvbGxlZF9iYWNrGAYgASgIYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChZwaG9lbml4L3YxL3N0YWNrLnByb3RvEgpwaG9lbml4LnYxImIKB0xvZ0xpbmUSDwoHdGFza19pZBgBIAEoCRIOCgZzdHJlYW0YAiABKAkSDAoEdGV4dBgDIAEoCRIoCgR0aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJyChJTZXJ2aWNlQXBwbHlSZXN1bHQSDAoEbmFtZRgBIAEoCRIOCgZhY3Rpb24YAiABKAkSDQoFc3RhdGUYAyABKAkSDwoHcnVubmluZxgEIAEoDRIPCgdkZXNpcmVkGAUgASgNEg0KBWVycm9yGAYgASgJIq8CChBTdGFja0FwcGx5UmVzdWx0EjAKCHNlcnZpY2VzGAEgAygLMh4ucGhvZW5peC52MS5TZXJ2aWNlQXBwbHlSZXN1bHQSGAoQbmV0d29ya3NfY3JlYXRlZBgCIAMoCRIXCg9vYmplY3RzX2NyZWF0ZWQYAyADKAkSDwoHcmVtb3ZlZBgEIAMoCRIVCg1kb2NrZXJfd3JpdGVzGAUgASgNEhMKC3JvbGxlZF9iYWNrGAYgASgIEkQKDGZpbmdlcnByaW50cxgHIAMoCzIuLnBob2VuaXgudjEuU3RhY2tBcHBseVJlc3VsdC5GaW5nZXJwcmludHNFbnRyeRozChFGaW5nZXJwcmludHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * One line of service logs.
@@ -159,6 +159,16 @@ export type StackApplyResult = Message<"phoenix.v1.StackApplyResult"> & {
    * @generated from field: bool rolled_back = 6;
    */
   rolledBack: boolean;
+
+  /**
+   * Each service of the namespace as this apply left it, by name: a hash of the spec
+   * Docker stores (less the force-update counter), which only a write changes. Sent back
+   * with the next apply and check, it shows a service changed outside Phoenix even where
+   * its labels still match (docker service update --env-add). Empty when the apply failed.
+   *
+   * @generated from field: map<string, string> fingerprints = 7;
+   */
+  fingerprints: { [key: string]: string };
 };
 
 /**
