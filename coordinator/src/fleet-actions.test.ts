@@ -278,6 +278,8 @@ describe("a stack deploy that succeeds", () => {
       const { result } = await actions.deployStack({ runId: "r1" }, model, "qdrant_service", "dev1");
       expect(result.ok).toBe(true);
       expect(journal[0]).toMatchObject({ status: "deployed", fingerprints });
+      // The state keeps them; the caller's answer does not carry them.
+      expect(result.apply?.fingerprints).toEqual({});
     } finally {
       await h.stop();
     }

@@ -426,6 +426,7 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
       const rollback = !o.noRollback;
       ctx.progress?.(`applying ${namespace}: ${services.length} service(s)`);
       const out = create(DeployStackResultSchema, { namespace, warnings: rendered.warnings });
+      let fingerprints: Record<string, string> = {};
       try {
         const { result } = await managers.send(
           {
@@ -443,7 +444,9 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
           opts(ctx, DEPLOY_TIMEOUT_MS, workKey(ctx, "stack.deploy", { namespace, specsJson, rollback })),
         );
         const apply = resultOf(result, "stackApply");
-        out.apply = apply;
+        // The fingerprints are the state's, not the caller's: kept here, left out of the answer.
+        fingerprints = apply.fingerprints;
+        out.apply = { ...apply, fingerprints: {} };
         const failed = failedServices(apply);
         if (failed.length > 0 || apply.rolledBack) {
           throw new PhoenixError(
@@ -489,9 +492,7 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
           specHash,
           status: "deployed",
           services,
-          ...(out.apply && Object.keys(out.apply.fingerprints).length > 0
-            ? { fingerprints: { ...out.apply.fingerprints } }
-            : {}),
+          ...(Object.keys(fingerprints).length > 0 ? { fingerprints: { ...fingerprints } } : {}),
         },
         { dockerWrites: out.apply?.dockerWrites ?? 0 },
       );

@@ -164,7 +164,8 @@ export type StackApplyResult = Message<"phoenix.v1.StackApplyResult"> & {
    * Each service of the namespace as this apply left it, by name: a hash of the spec
    * Docker stores (less the force-update counter), which only a write changes. Sent back
    * with the next apply and check, it shows a service changed outside Phoenix even where
-   * its labels still match (docker service update --env-add). Empty when the apply failed.
+   * its labels still match (docker service update --env-add). Empty when the apply failed,
+   * and in ClusterService's answers: the coordinator keeps them with the deployment.
    *
    * @generated from field: map<string, string> fingerprints = 7;
    */
