@@ -82,6 +82,14 @@ describe("ClusterService authentication", () => {
     expect((await ro.getStatus({})).cluster).toBe("apilab");
     expect((await ro.listNodes({})).nodes.map((n) => n.name)).toEqual(["alpha", "beta"]);
     expect((await ro.plan({})).warnings.join("\n")).toMatch(/no guest that should be a manager is online/);
+    // The plans of a sync and of a deploy change nothing: the read-only token may see them.
+    const planned = (await drain(ro.sync({ dryRun: true }))).map((m) => m.msg.case);
+    expect(planned).toEqual(["plan", "summary"]);
+    const preview = await drain(ro.deployStack({ stack: "x", env: "dev1", dryRun: true })).catch(
+      (e: PhoenixError) => e,
+    );
+    // Refused for what it asks (no stack x in the model), not for the token.
+    expect((preview as PhoenixError).code).toBe(ErrorCode.NOT_FOUND);
   });
 
   it.each([

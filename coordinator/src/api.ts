@@ -17,6 +17,14 @@ export const WRITE_METHODS: ReadonlySet<Method> = new Set<Method>([
   "updateAgents",
 ]);
 
+/**
+ * True when a call changes the fleet: a write method, unless the request asks only for its plan
+ * (`phoenix sync all --plan`, `phoenix swarm deploy --plan`), which the read-only token may see.
+ */
+export function isWrite(method: Method, req: unknown): boolean {
+  return WRITE_METHODS.has(method) && !(req as { dryRun?: boolean } | undefined)?.dryRun;
+}
+
 /** Methods that answer with a stream. */
 const STREAMING: ReadonlySet<Method> = new Set<Method>([
   "sync",
@@ -45,16 +53,15 @@ export function createClusterApi(handlers: Impl, auth: ApiAuth, logger: Logger):
   const log = logger.child({ component: "api" });
   const wrapped: Record<string, unknown> = {};
   for (const method of Object.keys(handlers) as Method[]) {
-    const write = WRITE_METHODS.has(method);
     const fn = handlers[method] as (req: unknown, ctx: CallContext) => unknown;
-    const check = (ctx: CallContext) => {
-      const access = auth.check(ctx.metadata, method, write);
+    const check = (req: unknown, ctx: CallContext) => {
+      const access = auth.check(ctx.metadata, method, isWrite(method, req));
       log.debug({ method, access, peer: ctx.peer }, "API call");
     };
     wrapped[method] = STREAMING.has(method)
       ? async function* (req: unknown, ctx: CallContext) {
           try {
-            check(ctx);
+            check(req, ctx);
             yield* fn(req, ctx) as AsyncIterable<unknown>;
           } catch (err) {
             logFailure(log, method, err);
@@ -63,7 +70,7 @@ export function createClusterApi(handlers: Impl, auth: ApiAuth, logger: Logger):
         }
       : async (req: unknown, ctx: CallContext) => {
           try {
-            check(ctx);
+            check(req, ctx);
             return await fn(req, ctx);
           } catch (err) {
             logFailure(log, method, err);
