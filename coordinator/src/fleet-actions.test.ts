@@ -163,6 +163,7 @@ describe("a stack deploy that fails on the agent", () => {
         deployed: async (record, outcome) => void journal.push({ record, outcome }),
         removed: async () => {},
         fingerprints: (namespace) => (namespace === "dev1_qdrant_service" ? recorded : undefined),
+        adoptFingerprints: async () => {},
       },
       modelDir: MODEL_DIR,
       logger: createLogger("silent"),
@@ -271,6 +272,7 @@ describe("a stack deploy that succeeds", () => {
           deployed: async (record) => void journal.push(record),
           removed: async () => {},
           fingerprints: () => undefined,
+          adoptFingerprints: async () => {},
         },
         modelDir: MODEL_DIR,
         logger: createLogger("silent"),
@@ -302,6 +304,7 @@ describe("comparing stack deployments with the swarm", () => {
     const commands: string[][] = [];
     const sent: string[] = [];
     const fingerprintsSent: Record<string, Record<string, string>> = {};
+    const adopted: [string, Readonly<Record<string, string>>][] = [];
     await h.agent({
       agentId: "m1",
       hostname: "manager-1",
@@ -320,6 +323,10 @@ describe("comparing stack deployments with the swarm", () => {
                 differences: namespace.endsWith("_qdrant_service")
                   ? [`service ${namespace}_qdrant: missing`]
                   : [],
+                // Checked without fingerprints and converged: the agent gives the services' own.
+                ...(namespace === "dev1_thinkheads_ai_app"
+                  ? { fingerprints: { dev1_thinkheads_ai_app_app: "f2" } }
+                  : {}),
               };
         return {
           result: { case: "stackCheck", value: { stacks: stacks.map((st) => answer(st.namespace)) } },
@@ -335,12 +342,13 @@ describe("comparing stack deployments with the swarm", () => {
         removed: async () => {},
         fingerprints: (namespace) =>
           namespace === "dev1_qdrant_service" ? { dev1_qdrant_service_qdrant: "f1" } : undefined,
+        adoptFingerprints: async (namespace, fingerprints) => void adopted.push([namespace, fingerprints]),
       },
       modelDir: MODEL_DIR,
       logger: createLogger("silent"),
       ...(checkBatchBytes ? { checkBatchBytes } : {}),
     });
-    return { actions, commands, sent, fingerprintsSent };
+    return { actions, commands, sent, fingerprintsSent, adopted };
   }
 
   const targets = [
@@ -351,7 +359,7 @@ describe("comparing stack deployments with the swarm", () => {
   ];
 
   it("asks one command for every stack, and answers per stack: differences, or why not", async () => {
-    const { actions, commands, fingerprintsSent } = await checking();
+    const { actions, commands, fingerprintsSent, adopted } = await checking();
     const found = await actions.checkStacks(model, targets);
     expect(commands).toEqual([["dev1_qdrant_service", "dev1_thinkheads_ai_app", "production_traefik"]]);
     // Each stack with the fingerprints its last deploy recorded (none recorded: none sent).
@@ -360,6 +368,8 @@ describe("comparing stack deployments with the swarm", () => {
       dev1_thinkheads_ai_app: {},
       production_traefik: {},
     });
+    // Fingerprints the agent gave for a deployment recorded without them are kept.
+    expect(adopted).toEqual([["dev1_thinkheads_ai_app", { dev1_thinkheads_ai_app_app: "f2" }]]);
     expect(found.get("dev1/qdrant_service")).toEqual(["service dev1_qdrant_service_qdrant: missing"]);
     expect(found.get("dev1/thinkheads_ai_app")).toEqual([]);
     expect(found.get("production/traefik")).toMatchObject({ code: "CONFLICT", message: "secret taken" });

@@ -37,6 +37,8 @@ export interface DeployJournal {
   removed(stack: string, env: string, namespace: string): Promise<void>;
   /** The fingerprints the last deploy of a namespace recorded, sent with its next apply and check. */
   fingerprints(namespace: string): Readonly<Record<string, string>> | undefined;
+  /** Keeps fingerprints a check reported for a deployment recorded without them. */
+  adoptFingerprints(namespace: string, fingerprints: Readonly<Record<string, string>>): Promise<void>;
 }
 
 /** What the actions need from the coordinator. */
@@ -545,11 +547,15 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
           { timeoutMs: NODE_TIMEOUT_MS, ...(signal ? { signal } : {}) },
         );
         const answers = resultOf(result, "stackCheck").stacks;
-        batch.forEach(({ key }, i) => {
+        const adopted: Promise<void>[] = [];
+        batch.forEach(({ key, namespace }, i) => {
           const a = answers[i];
           if (!a) out.set(key, new PhoenixError(ErrorCode.INTERNAL, "the agent answered for fewer stacks"));
           else out.set(key, a.error ? fromErrorInfo(a.error) : [...a.differences]);
+          if (a && Object.keys(a.fingerprints).length > 0)
+            adopted.push(deps.journal.adoptFingerprints(namespace, a.fingerprints));
         });
+        await Promise.all(adopted);
       }
       return out;
     },

@@ -51,7 +51,12 @@ async function fleet(onManager: (cmd: Command) => ScriptedAnswer) {
     registry: h.registry,
     managers: h.managers,
     emit: (data) => events.push(data),
-    journal: { deployed: async () => {}, removed: async () => {}, fingerprints: () => undefined },
+    journal: {
+      deployed: async () => {},
+      removed: async () => {},
+      fingerprints: () => undefined,
+      adoptFingerprints: async () => {},
+    },
     modelDir: MODEL_DIR,
     logger: createLogger("silent"),
   });

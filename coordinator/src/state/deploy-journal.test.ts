@@ -26,6 +26,29 @@ const record = (status: "deployed" | "failed", specHash = "h1"): EnvironmentReco
 });
 
 describe("deploy journal", () => {
+  it.each<[string, EnvironmentRecord | undefined, Record<string, string> | undefined]>([
+    [
+      "keeps fingerprints a check reported for a deployment recorded without them",
+      record("deployed"),
+      { dev1_web_web: "f2" },
+    ],
+    [
+      "keeps the ones a deploy recorded",
+      { ...record("deployed"), fingerprints: { dev1_web_web: "f1" } },
+      { dev1_web_web: "f1" },
+    ],
+    ["records none for a failed deploy", record("failed"), undefined],
+    ["records nothing for an environment it does not know", undefined, undefined],
+  ])("%s", async (_name, before, want) => {
+    const journal = createDeployJournal(store);
+    if (before) await journal.deployed(before, {});
+    const writes = store.get();
+    await journal.adoptFingerprints("dev1_web", { dev1_web_web: "f2" });
+    expect(journal.fingerprints("dev1_web")).toEqual(want);
+    // Nothing to keep: the state was not written again.
+    if (want?.dev1_web_web !== "f2") expect(store.get()).toBe(writes);
+  });
+
   it("records a new environment as an operator's until told otherwise, with a history entry", async () => {
     await createDeployJournal(store).deployed(record("deployed"), { dockerWrites: 3 });
     expect(store.get().environments.dev1_web).toEqual({ ...record("deployed"), source: "deploy" });

@@ -13,6 +13,11 @@ export interface StateDeployJournal {
   removed(stack: string, env: string, namespace: string): Promise<void>;
   /** The fingerprints the last deploy of a namespace recorded (EnvironmentRecord.fingerprints), if any. */
   fingerprints(namespace: string): Readonly<Record<string, string>> | undefined;
+  /**
+   * Records fingerprints a check reported for a deployed environment recorded without them (by a
+   * coordinator of a version before fingerprints); writes nothing for any other.
+   */
+  adoptFingerprints(namespace: string, fingerprints: Readonly<Record<string, string>>): Promise<void>;
 }
 
 /** The deploy journal over the state store. */
@@ -40,6 +45,14 @@ export function createDeployJournal(state: StateStore): StateDeployJournal {
         d.history.push({ at: new Date().toISOString(), action: "remove", stack, env, ok: true });
       }),
     fingerprints: (namespace) => state.get().environments[namespace]?.fingerprints,
+    adoptFingerprints: async (namespace, fingerprints) => {
+      const lacks = (e: EnvironmentRecord | undefined) => e?.status === "deployed" && !e.fingerprints;
+      if (!lacks(state.get().environments[namespace])) return;
+      await state.update((d) => {
+        const e = d.environments[namespace];
+        if (lacks(e) && e) e.fingerprints = { ...fingerprints };
+      });
+    },
   };
 }
 

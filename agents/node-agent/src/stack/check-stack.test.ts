@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { indexSwarm, type StackState, stackDifferences } from "./check-stack";
+import { compareStacks, indexSwarm, type StackState, stackDifferences } from "./check-stack";
 import { specFingerprint } from "./drift";
 import type { EngineNetwork, EngineObject, EngineService } from "./engine";
 import { NAMESPACE_LABEL, SPEC_HASH_LABEL } from "./labels";
@@ -187,5 +187,36 @@ describe("stackDifferences", () => {
   it.each(fingerprintCases)("%s", (_name, svc, fingerprints, want) => {
     const swarm = indexSwarm({ ...converged, services: [svc, stored(db, "s2")] });
     expect(stackDifferences(specs, ns, swarm, true, fingerprints)).toEqual(want);
+  });
+});
+
+describe("compareStacks", () => {
+  const fingerprints = Object.fromEntries(
+    converged.services.map((s) => [s.Spec.Name, specFingerprint(s.Spec)]),
+  );
+  const ask = (given: Record<string, string> | undefined, swarm: StackState) =>
+    compareStacks(
+      [
+        {
+          namespace: ns,
+          specsJson: JSON.stringify(specs),
+          prune: true,
+          ...(given ? { fingerprints: given } : {}),
+        },
+      ],
+      swarm,
+    ).stacks?.[0];
+
+  it.each<[string, Record<string, string> | undefined, StackState, Record<string, string>]>([
+    [
+      "a stack checked without fingerprints that the swarm runs gets its services' fingerprints",
+      undefined,
+      converged,
+      fingerprints,
+    ],
+    ["none when the command gave some", fingerprints, converged, {}],
+    ["none when the swarm does not run the specs", {}, { ...converged, services: [stored(web, "s1")] }, {}],
+  ])("%s", (_name, given, swarm, want) => {
+    expect(ask(given, swarm)?.fingerprints).toEqual(want);
   });
 });

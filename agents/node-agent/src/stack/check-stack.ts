@@ -8,7 +8,7 @@ import {
 } from "@phoenix/proto";
 import { diffServiceSpec } from "@phoenix/stacks";
 import type Dockerode from "dockerode";
-import { changedOutside, driftedFields } from "./drift";
+import { changedOutside, driftedFields, specFingerprint } from "./drift";
 import {
   createEngine,
   type Engine,
@@ -119,10 +119,15 @@ export function compareStacks(
       try {
         const ns = checkNamespace(c.namespace);
         const specs = parseStackSpecs(c.specsJson, ns);
-        return {
-          namespace: c.namespace,
-          differences: stackDifferences(specs, ns, index, c.prune, c.fingerprints),
-        };
+        const differences = stackDifferences(specs, ns, index, c.prune, c.fingerprints);
+        // Without fingerprints to compare, a stack the swarm runs as its specs say gets its own.
+        const baseline =
+          differences.length === 0 && Object.keys(c.fingerprints ?? {}).length === 0
+            ? Object.fromEntries(
+                (index.services.get(ns) ?? []).map((s) => [s.Spec.Name, specFingerprint(s.Spec)]),
+              )
+            : {};
+        return { namespace: c.namespace, differences, fingerprints: baseline };
       } catch (err) {
         return { namespace: c.namespace, error: toErrorInfo(PhoenixError.from(err)) };
       }

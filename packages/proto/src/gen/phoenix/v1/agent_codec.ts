@@ -3178,7 +3178,7 @@ export const StackCheckResultCodec: MessageCodec<StackCheckResult, MessageInitSh
 
 /** A phoenix.v1.StackDifferences with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroStackDifferences(): StackDifferences {
-  return { $typeName: "phoenix.v1.StackDifferences", namespace: "", differences: [] };
+  return { $typeName: "phoenix.v1.StackDifferences", namespace: "", differences: [], fingerprints: {} };
 }
 
 /** Writes a phoenix.v1.StackDifferences as toBinary(StackDifferencesSchema, create(StackDifferencesSchema, m)) would, into w. */
@@ -3191,6 +3191,14 @@ export function writeStackDifferences(w: BinaryWriter, m: MessageInitShape<typeo
     w.uint32(26).fork();
     writeErrorInfo(w, m.error);
     w.join();
+  }
+  if (m.fingerprints !== undefined) {
+    for (const k of Object.keys(m.fingerprints)) {
+      w.uint32(34).fork();
+      w.uint32(10).string(k);
+      w.uint32(18).string(m.fingerprints[k]!);
+      w.join();
+    }
   }
   return w;
 }
@@ -3219,6 +3227,21 @@ export function readStackDifferences(r: BinaryReader, len: number, m: StackDiffe
         m.error = readErrorInfo(r, r.uint32(), m.error ?? zeroErrorInfo());
         break;
       }
+      case 4: {
+        if (t !== 2) wrongWireType("phoenix.v1.StackDifferences", 4, t);
+        const end = r.uint32() + r.pos;
+        let k = "";
+        let value = "";
+        while (r.pos < end) {
+          const [kn, kt] = r.tag();
+          if (kn === 1 && kt === 2) k = r.string();
+          else if (kn === 2 && kt === 2) value = r.string();
+          else if (kn === 1 || kn === 2) wrongWireType("phoenix.v1.StackDifferences", 4, kt);
+          else r.skip(kt, kn);
+        }
+        m.fingerprints[k] = value;
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -3236,6 +3259,9 @@ export function jsonStackDifferences(m: StackDifferences, a = false): JsonObject
   if (a || m.namespace !== "") j["namespace"] = m.namespace;
   if (a || m.differences.length > 0) j["differences"] = m.differences.map((x) => x);
   if (m.error !== undefined) j["error"] = jsonErrorInfo(m.error, a);
+  if (a || Object.keys(m.fingerprints).length > 0) {
+    j["fingerprints"] = Object.fromEntries(Object.entries(m.fingerprints).map(([k, x]) => [k, x]));
+  }
   return j;
 }
 
