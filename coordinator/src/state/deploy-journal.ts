@@ -50,7 +50,7 @@ export function createDeployJournal(state: StateStore): StateDeployJournal {
       if (!lacks(state.get().environments[namespace])) return;
       await state.update((d) => {
         const e = d.environments[namespace];
-        if (lacks(e) && e) e.fingerprints = { ...fingerprints };
+        if (e && lacks(e)) e.fingerprints = { ...fingerprints };
       });
     },
   };
