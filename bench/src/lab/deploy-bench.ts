@@ -350,7 +350,7 @@ export async function benchDeploy(lab: Lab, o: DeployOptions): Promise<Figure[]>
         `(RunningTasks = DesiredTasks in GET /services?status=true on the manager, polled every ${POLL_MS} ms)` +
         `${o.warmup ? ", after one untimed deploy and removal of each" : ", without warm-up (Phoenix's first deploy also creates its environment network)"}. Swarm: ${nodes} lab guests. Phoenix attaches every task to the ` +
         `environment network ${ENV_NETWORK} too: one overlay network more per task (frontend 3 instead of 2, the others 2 instead of 1), ` +
-        `which each node sets up before its first task on it starts, one network after another (several seconds each on this machine)`,
+        `which each node sets up before its first task on it starts and connects every task to; on this 2-core machine the guests' Docker uses all CPU during a deploy, so each endpoint more is time more`,
     }),
     figure({
       id: "deploy.ratio",
