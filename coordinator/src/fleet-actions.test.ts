@@ -54,6 +54,17 @@ describe("stack rendering for a deploy", () => {
     expect(specs.networks[0]?.Name).toBe(environmentNetworkName("test"));
   });
 
+  it("gives the environment network the subnet etc/phoenix_cluster.json sets for it", () => {
+    const withSubnet = {
+      ...model,
+      cluster: { ...model.cluster, environmentSubnets: { test: "10.42.0.0/20" } },
+    };
+    const subnet = (env: string) =>
+      renderModelStack(withSubnet, MODEL_DIR, "qdrant_service", env).environmentNetwork?.IPAM;
+    expect(subnet("test")).toEqual({ Driver: "default", Config: [{ Subnet: "10.42.0.0/20" }] });
+    expect(subnet("dev1")).toBeUndefined();
+  });
+
   it.each([
     [
       "nope",

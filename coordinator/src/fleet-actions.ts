@@ -96,7 +96,8 @@ export interface FleetActions {
     nodeId: string,
     o?: { force?: boolean; waitDownMs?: number },
   ): Promise<{ already: boolean }>;
-  ensureEnvironmentNetwork(ctx: RunContext, env: string): Promise<{ created: boolean }>;
+  /** Creates an environment's network unless it exists, with the subnet the cluster sets for it. */
+  ensureEnvironmentNetwork(ctx: RunContext, env: string, subnet?: string): Promise<{ created: boolean }>;
   /** Renders and applies a stack environment; `specHash` is what the state records (default: the model's hash). */
   deployStack(
     ctx: RunContext,
@@ -237,6 +238,9 @@ export function renderModelStack(model: Model, modelDir: string, stack: string, 
     env,
     manifest: manifestOf(model, stack),
     manifestFile: `${s.dir}/phoenix.json`,
+    ...(model.cluster.environmentSubnets[env]
+      ? { environmentSubnet: model.cluster.environmentSubnets[env] }
+      : {}),
   });
   pinIfNeeded(model, stack, rendered);
   return rendered;
@@ -404,8 +408,8 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
       return { already: false };
     },
 
-    async ensureEnvironmentNetwork(ctx, env) {
-      const network = environmentNetwork(env);
+    async ensureEnvironmentNetwork(ctx, env, subnet) {
+      const network = environmentNetwork(env, subnet);
       const specs = { networks: [network], secrets: [], configs: [], services: [] };
       const { result } = await managers.send(
         {

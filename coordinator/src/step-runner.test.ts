@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 /** A manager and a worker over real gRPC, and the step runner of one run over them. */
-async function fleet(onManager: (cmd: Command) => ScriptedAnswer) {
+async function fleet(onManager: (cmd: Command) => ScriptedAnswer, m: Model = model) {
   h = await startRegistryHarness();
   const toManager: Command[] = [];
   const toWorker: Command[] = [];
@@ -60,7 +60,7 @@ async function fleet(onManager: (cmd: Command) => ScriptedAnswer) {
     modelDir: MODEL_DIR,
     logger: createLogger("silent"),
   });
-  const runner = createStepRunner({ actions, registry: h.registry, model, runId: "run-1" });
+  const runner = createStepRunner({ actions, registry: h.registry, model: m, runId: "run-1" });
   const run = (step: PlanStep) => runner.run(step, { progress: () => {}, attempt: 1 });
   return { run, toManager, toWorker, events };
 }
@@ -68,6 +68,31 @@ async function fleet(onManager: (cmd: Command) => ScriptedAnswer) {
 const guest = { name: "worker-1", hostname: "worker-1" };
 const removed = (hostname: string): ScriptedAnswer => ({
   result: { case: "nodeRemove", value: { hostname } },
+});
+
+describe("create-network step", () => {
+  it("creates the environment network with the subnet the cluster sets for it", async () => {
+    const withSubnet = {
+      ...model,
+      cluster: { ...model.cluster, environmentSubnets: { dev1: "10.42.0.0/20" } },
+    };
+    const f = await fleet(
+      () => ({ result: { case: "stackApply", value: { networksCreated: ["phoenix_env_dev1"] } } }),
+      withSubnet,
+    );
+    const out = await f.run({
+      kind: "create-network",
+      id: "create-network:dev1",
+      env: "dev1",
+      network: "phoenix_env_dev1",
+    });
+    expect(out).toBe("network created");
+    const cmd = f.toManager.find((c) => c.kind.case === "stackApply");
+    const specs = JSON.parse(cmd?.kind.case === "stackApply" ? cmd.kind.value.specsJson : "{}");
+    expect(specs.networks).toMatchObject([
+      { Name: "phoenix_env_dev1", IPAM: { Driver: "default", Config: [{ Subnet: "10.42.0.0/20" }] } },
+    ]);
+  });
 });
 
 describe("remove-node and leave steps", () => {

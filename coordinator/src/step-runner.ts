@@ -108,7 +108,11 @@ export function createStepRunner(deps: StepRunnerDeps): {
         return r.changed ? `availability ${step.availability}` : `already ${step.availability}`;
       }
       case "create-network": {
-        const r = await actions.ensureEnvironmentNetwork(ctx, step.env);
+        const r = await actions.ensureEnvironmentNetwork(
+          ctx,
+          step.env,
+          model.cluster.environmentSubnets[step.env],
+        );
         return r.created ? "network created" : "network exists";
       }
       case "deploy-stack": {

@@ -4,6 +4,7 @@ import type { ClusterConfig, Guest, Stack } from "./model-types";
 import { environmentNetworkName, stackNamespace } from "./naming";
 import { guestPath, roleIsKnown } from "./parse-guests";
 import { parsePlacementConstraint } from "./placement-constraint";
+import { parseSubnet, type Subnet, subnetsOverlap } from "./subnet";
 
 /** The model file names, relative to the model root. */
 export const MODEL_FILES = {
@@ -213,6 +214,28 @@ function checkEnvironments(cluster: ClusterConfig, problems: ModelProblems): voi
         `environment network ${JSON.stringify(network)} ${problem}`,
       );
   });
+  // Subnets of environment networks: for listed environments, each with addresses of its own.
+  const seen: { env: string; text: string; subnet: Subnet }[] = [];
+  for (const [env, text] of Object.entries(cluster.environmentSubnets)) {
+    if (!cluster.environments.includes(env)) {
+      problems.add(
+        MODEL_FILES.cluster,
+        ["environment_networks", env],
+        `environment ${JSON.stringify(env)} is not in environments (${cluster.environments.join(", ")})`,
+      );
+      continue;
+    }
+    const subnet = parseSubnet(text);
+    if ("problem" in subnet) continue; // the schema said why
+    const other = seen.find((s) => subnetsOverlap(s.subnet, subnet));
+    if (other)
+      problems.add(
+        MODEL_FILES.cluster,
+        ["environment_networks", env, "subnet"],
+        `${text} overlaps ${other.text} of environment ${other.env}: each environment network needs addresses of its own`,
+      );
+    seen.push({ env, text, subnet });
+  }
 }
 
 /** Every check that spans files: identities, stack references, stacks against compose and Swarm, managers. */

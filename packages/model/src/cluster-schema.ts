@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { clusterNameSchema, environmentNameSchema, natsPrefixSchema } from "./schema-parts";
+import { parseSubnet } from "./subnet";
 
 const managersSchema = z
   .union([z.literal("auto"), z.int().min(0)], { error: 'expected "auto" or a whole number' })
@@ -12,6 +13,26 @@ const adoptSchema = z
   .describe(
     "Guests whose agent registers but which the model does not list: none = leave alone, worker = join as worker, auto = join and let the scheduler pick the role",
   );
+
+const subnetSchema = z
+  .string()
+  .superRefine((text, ctx) => {
+    const parsed = parseSubnet(text);
+    if ("problem" in parsed) ctx.addIssue({ code: "custom", message: parsed.problem });
+  })
+  .describe("IPv4 subnet, e.g. 10.42.0.0/20 (/8 to /28)");
+
+const environmentNetworksSchema = z
+  .record(
+    environmentNameSchema,
+    z.strictObject({
+      subnet: subnetSchema.describe(
+        "Subnet of the environment's overlay network, given when Phoenix creates it (Docker cannot change it later). Without it Swarm gives a /24 from its address pool: 253 addresses for every task of every stack of the environment, one per guest running them and one per VIP service",
+      ),
+    }),
+  )
+  .default({})
+  .describe("Settings of environments' overlay networks, by environment");
 
 /** Schema of etc/phoenix_cluster.json. */
 export const clusterFileSchema = z
@@ -51,6 +72,7 @@ export const clusterFileSchema = z
         });
       })
       .describe("Environments stacks can be deployed to; each gets its own overlay network"),
+    environment_networks: environmentNetworksSchema,
     nats: z
       .strictObject({
         subject_prefix: natsPrefixSchema.default("phoenix"),
@@ -91,6 +113,7 @@ export function salvageClusterFile(value: unknown): ClusterFile {
     environments: Array.isArray(raw.environments)
       ? raw.environments.filter((e): e is string => environmentNameSchema.safeParse(e).success)
       : [],
+    environment_networks: pick(environmentNetworksSchema, raw.environment_networks, {}),
     nats: { subject_prefix: pick(natsPrefixSchema, nats.subject_prefix, "phoenix") },
   };
 }

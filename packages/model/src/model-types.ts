@@ -33,6 +33,8 @@ export interface ClusterConfig {
     gpu: boolean;
   };
   environments: string[];
+  /** Subnets set for environments' overlay networks, by environment; the others get Swarm's default. */
+  environmentSubnets: Record<string, string>;
   nats: { subjectPrefix: string };
 }
 

@@ -397,6 +397,29 @@ describe("parseModel", () => {
       ],
     ],
     [
+      "environment network subnets that are not one, for no environment, or shared",
+      (b) => {
+        b.cluster.environment_networks = {
+          dev1: { subnet: "10.42.0.0/20" },
+          production: { subnet: "10.42.8.0/24" },
+          staging: { subnet: "10.43.0.0/24" },
+        };
+      },
+      [
+        "etc/phoenix_cluster.json at $.environment_networks.production.subnet: 10.42.8.0/24 overlaps 10.42.0.0/20 of environment dev1: each environment network needs addresses of its own",
+        'etc/phoenix_cluster.json at $.environment_networks.staging: environment "staging" is not in environments (dev1, production)',
+      ],
+    ],
+    [
+      "an environment network subnet with host bits set",
+      (b) => {
+        b.cluster.environment_networks = { dev1: { subnet: "10.42.0.1/20" } };
+      },
+      [
+        "etc/phoenix_cluster.json at $.environment_networks.dev1.subnet: 10.42.0.1/20 is not a network address: did you mean 10.42.0.0/20?",
+      ],
+    ],
+    [
       "a key written twice",
       (b) =>
         (b.raw["etc/phoenix_lxc_configs.json"] = '{"lxc_configs": {"950": {"name": "ct1", "name": "ct2"}}}'),
@@ -452,6 +475,7 @@ describe("parseModel", () => {
       swarm: { managers: "auto", adopt: "worker" },
       labels: { hardware: true, gpu: true },
       environments: ["dev1", "production"],
+      environmentSubnets: {},
       nats: { subjectPrefix: "phoenix" },
     });
     expect(model.stacks.web!.environments.dev1!.services.web).toEqual({

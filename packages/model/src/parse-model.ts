@@ -16,6 +16,9 @@ function toCluster(file: ClusterFile): ClusterConfig {
     swarm: { managers: file.swarm.managers, adopt: file.swarm.adopt },
     labels: { hardware: file.labels.hardware, gpu: file.labels.gpu },
     environments: file.environments,
+    environmentSubnets: Object.fromEntries(
+      Object.entries(file.environment_networks).map(([env, n]) => [env, n.subnet]),
+    ),
     nats: { subjectPrefix: file.nats.subject_prefix },
   };
 }

@@ -183,6 +183,13 @@ services:
     expect(environmentNetwork("test").Labels["com.docker.stack.namespace"]).toBeUndefined();
   });
 
+  it("gives the environment network the subnet the cluster sets for it", () => {
+    const ipam = { Driver: "default", Config: [{ Subnet: "10.42.0.0/20" }] };
+    expect(environmentNetwork("test", "10.42.0.0/20").IPAM).toEqual(ipam);
+    expect(render({ environmentSubnet: "10.42.0.0/20" }).environmentNetwork?.IPAM).toEqual(ipam);
+    expect(render().environmentNetwork?.IPAM).toBeUndefined();
+  });
+
   it("merges replicas, constraints, environment and variables per service", () => {
     const r = render();
     const app = r.services.find((s) => s.Name === "dev1_thinkheads_app");

@@ -67,9 +67,11 @@ export function environmentNetworkName(env: string): string {
 /**
  * The environment's overlay network. Every stack of the environment joins it and none owns it:
  * it carries Phoenix's labels instead of `com.docker.stack.namespace`, so removing or pruning one
- * stack never removes it; Phoenix removes it when the environment has no stack left.
+ * stack never removes it; Phoenix removes it when the environment has no stack left. `subnet`
+ * (etc/phoenix_cluster.json `environment_networks.<env>.subnet`) is its address range; without
+ * one Swarm gives it a /24 from its pool.
  */
-export function environmentNetwork(env: string): NetworkCreate {
+export function environmentNetwork(env: string, subnet?: string): NetworkCreate {
   return {
     Name: environmentNetworkName(env),
     Driver: DEFAULT_NETWORK_DRIVER,
@@ -79,6 +81,7 @@ export function environmentNetwork(env: string): NetworkCreate {
       [LABEL_PHOENIX_ROLE]: "environment-network",
     },
     Attachable: true,
+    ...(subnet ? { IPAM: { Driver: "default", Config: [{ Subnet: subnet }] } } : {}),
   };
 }
 

@@ -44,6 +44,8 @@ export interface RenderInput {
   stack?: string;
   /** Environment of `manifest` to apply. */
   env?: string;
+  /** Subnet of the environment's network (`environmentNetwork`), when the cluster sets one. */
+  environmentSubnet?: string;
   manifest?: StackManifest;
   manifestFile?: string;
   /** Interpolation variables; they win over the environment's and the `.env` file's. */
@@ -204,7 +206,7 @@ export function renderStackSource(input: RenderInput): RenderedStack {
       warnings,
     };
     if (input.env !== undefined) {
-      const envNetwork = environmentNetwork(input.env);
+      const envNetwork = environmentNetwork(input.env, input.environmentSubnet);
       rendered.environmentNetwork = envNetwork;
       rendered.external.networks = rendered.external.networks.filter((n) => n !== envNetwork.Name);
       rendered.services = scopeEnvironmentAliases(

@@ -15,6 +15,7 @@ import {
   type EngineTask,
 } from "./engine";
 import { isSharedNetwork, isStackNetwork, SPEC_HASH_LABEL } from "./labels";
+import { subnetChange } from "./network-subnet";
 import { type ObjectPlan, planObjects } from "./object-versions";
 import { checkNamespace, readAsManager } from "./preflight";
 import {
@@ -189,7 +190,10 @@ class StackApply {
       }
       const current = existing.find((n) => n.Id === found.id);
       const stored = current?.Labels?.[SPEC_HASH_LABEL];
-      if (stored && stored !== hash && !isSharedNetwork(current?.Labels ?? undefined)) {
+      if (isSharedNetwork(current?.Labels ?? undefined)) {
+        const line = subnetChange(spec, current);
+        if (line) this.progress(`network ${spec.Name}: ${line}`);
+      } else if (stored && stored !== hash) {
         this.progress(
           `network ${spec.Name}: its settings changed; Docker cannot change a network in place, remove the stack to recreate it`,
         );

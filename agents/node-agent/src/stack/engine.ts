@@ -50,6 +50,7 @@ export interface EngineNetwork {
   Scope?: string;
   Driver?: string;
   Labels?: Record<string, string> | null;
+  IPAM?: { Config?: { Subnet?: string }[] | null } | null;
 }
 
 /** A secret or config as `GET /secrets` and `GET /configs` return it. */

@@ -38,12 +38,14 @@ function stackSpecs(
     extra?: object[];
     /** Environment whose shared network the services join too. */
     envNetwork?: string;
+    /** Subnet of that network. */
+    envSubnet?: string;
   } = {},
 ) {
   const L = { [NAMESPACE_LABEL]: ns };
   const net = `${ns}_default`;
   const networks: object[] = [{ Name: net, Driver: "overlay", Labels: L, Attachable: true }];
-  if (opts.envNetwork) networks.push(environmentNetwork(opts.envNetwork));
+  if (opts.envNetwork) networks.push(environmentNetwork(opts.envNetwork, opts.envSubnet));
   const file = (name: string) => ({ Name: name, UID: "0", GID: "0", Mode: 0o444 });
   const service = (name: string, extra: { Image?: string; Env?: string[] } = {}) => ({
     Name: `${ns}_${name}`,
@@ -458,6 +460,22 @@ describe("on a one-node swarm", () => {
 
     const again = await removeStack(docker, create(StackRemoveCommandSchema, { namespace: ns }), ctx());
     expect(again.removed).toEqual([]);
+  });
+
+  it("creates an environment network with the subnet asked for, and says so when another is asked of it", async () => {
+    const stage = "staging_app";
+    const specs = (envSubnet: string) =>
+      stackSpecs(stage, { envNetwork: "staging", envSubnet, worker: false });
+    await apply(stage, specs("10.250.0.0/20"));
+    const [net] = await docker.listNetworks({ filters: { name: ["phoenix_env_staging"] } });
+    expect(net?.IPAM?.Config?.map((c) => c.Subnet)).toEqual(["10.250.0.0/20"]);
+    lines.length = 0;
+    const again = await apply(stage, specs("10.250.16.0/20"));
+    expect(again.dockerWrites).toBe(0);
+    expect(lines).toContain(
+      "network phoenix_env_staging: has subnet 10.250.0.0/20, not 10.250.16.0/20; Docker cannot change a network in place: remove every stack that uses it to recreate it with the new subnet",
+    );
+    await removeStack(docker, create(StackRemoveCommandSchema, { namespace: stage }), ctx());
   });
 
   it("applies what packages/stacks renders from a compose file, and re-applies it without a write", async () => {

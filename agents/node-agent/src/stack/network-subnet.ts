@@ -1,0 +1,13 @@
+import type { EngineNetwork } from "./engine";
+import type { NetworkSpec } from "./stack-specs";
+
+/**
+ * What to say when a shared (environment) network asks for a subnet it was not created with, or
+ * nothing: every stack of the environment uses it, so only removing them all lets it be recreated.
+ */
+export function subnetChange(spec: NetworkSpec, current: EngineNetwork | undefined): string | undefined {
+  const wanted = (spec as { IPAM?: { Config?: { Subnet?: string }[] } }).IPAM?.Config?.[0]?.Subnet;
+  const has = (current?.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : []));
+  if (!wanted || has.includes(wanted)) return undefined;
+  return `has subnet ${has.join(", ") || "(none reported)"}, not ${wanted}; Docker cannot change a network in place: remove every stack that uses it to recreate it with the new subnet`;
+}
