@@ -136,6 +136,9 @@ export function legacyEnvironmentSource(model: Model | undefined): LegacySource 
   return (e) => (declared.has(`${e.env}/${e.stack}`) ? "model" : "deploy");
 }
 
+/** Stack checks that found nothing: a plan from the model and the recorded deployments alone. */
+const NO_CHECKS: StackChecks = { differences: new Map(), notes: [] };
+
 /** Creates the convergence use cases. */
 export function createConvergence(deps: ConvergenceDeps): Convergence {
   const { models, state, registry, managers, observer, actions, emit, lock } = deps;
@@ -185,6 +188,7 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     const desired = desiredState(model, observed, { adopted: adoptedForScheduler(model, state) });
     const plan = planSteps(desired, observed);
     if (checks?.note) plan.notes.push({ message: checks.note });
+    for (const message of checks?.notes ?? []) plan.notes.push({ message });
     plan.notes.push(
       ...fleetNotes({
         agents: snapshot.agents,
@@ -202,12 +206,15 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
    * so that a service removed or changed there by hand is deployed again.
    */
   const checkedCompute = async (model: Model, snapshot: FleetSnapshot, signal?: AbortSignal) => {
-    const unchecked = compute(model, snapshot, undefined);
+    // Planned without any comparison (not the last one: what it found may no longer hold).
+    const unchecked = compute(model, snapshot, NO_CHECKS);
     if (!snapshot.swarm) return unchecked;
     const targets = stacksToCheck(unchecked.desired, unchecked.plan);
     const checks = await checkStacks(targets, (t) => actions.checkStacks(model, t, signal), signal);
     lastChecks = checks;
-    return checks.differences.size > 0 || checks.note ? compute(model, snapshot, checks) : unchecked;
+    return checks.differences.size > 0 || checks.note || checks.notes.length > 0
+      ? compute(model, snapshot, checks)
+      : unchecked;
   };
 
   const freshPlan = async (signal?: AbortSignal, o: { checked: boolean } = { checked: true }) => {
@@ -269,12 +276,13 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     const model = await models.load();
     const rendered = renderModelStack(model, models.dir, stack, env);
     const target = { stack, env, specHash: deploymentHash(model, stack, env) };
-    const answer = (await actions.checkStacks(model, [target], signal)).get(stackKey(target));
+    const { stacks, notes } = await actions.checkStacks(model, [target], signal);
+    const answer = stacks.get(stackKey(target));
     if (answer instanceof PhoenixError) throw answer;
     return {
       namespace: rendered.namespace,
       ok: true,
-      warnings: rendered.warnings,
+      warnings: [...rendered.warnings, ...notes],
       differences: answer ?? [],
     };
   };

@@ -334,6 +334,10 @@ describe("comparing stack deployments with the swarm", () => {
                 differences: namespace.endsWith("_qdrant_service")
                   ? [`service ${namespace}_qdrant: missing`]
                   : [],
+                // Both stacks of dev1 ask the environment network for a subnet it does not have.
+                ...(namespace.startsWith("dev1_")
+                  ? { notes: ["network phoenix_env_dev1: has subnet ..."] }
+                  : {}),
                 // Checked without fingerprints and converged: the agent gives the services' own.
                 ...(namespace === "dev1_thinkheads_ai_app"
                   ? { fingerprints: { dev1_thinkheads_ai_app_app: "f2" } }
@@ -381,21 +385,26 @@ describe("comparing stack deployments with the swarm", () => {
     });
     // Fingerprints the agent gave for a deployment recorded without them are kept.
     expect(adopted).toEqual([["dev1_thinkheads_ai_app", { dev1_thinkheads_ai_app_app: "f2" }]]);
-    expect(found.get("dev1/qdrant_service")).toEqual(["service dev1_qdrant_service_qdrant: missing"]);
-    expect(found.get("dev1/thinkheads_ai_app")).toEqual([]);
-    expect(found.get("production/traefik")).toMatchObject({ code: "CONFLICT", message: "secret taken" });
+    expect(found.stacks.get("dev1/qdrant_service")).toEqual(["service dev1_qdrant_service_qdrant: missing"]);
+    expect(found.stacks.get("dev1/thinkheads_ai_app")).toEqual([]);
+    expect(found.stacks.get("production/traefik")).toMatchObject({
+      code: "CONFLICT",
+      message: "secret taken",
+    });
     // A stack the model cannot render is not sent; it says why.
-    expect(found.get("dev1/nope")).toMatchObject({ code: "NOT_FOUND" });
+    expect(found.stacks.get("dev1/nope")).toMatchObject({ code: "NOT_FOUND" });
+    // A note several stacks give comes once.
+    expect(found.notes).toEqual(["network phoenix_env_dev1: has subnet ..."]);
   });
 
   it("splits the stacks over several commands past the batch size", async () => {
     const { actions, commands } = await checking(1);
     const found = await actions.checkStacks(model, targets.slice(0, 3));
     expect(commands).toEqual([["dev1_qdrant_service"], ["dev1_thinkheads_ai_app"], ["production_traefik"]]);
-    expect(found.size).toBe(3);
+    expect(found.stacks.size).toBe(3);
   });
 
-  it("renders a stack again only when its hash changes", async () => {
+  it("renders a stack again only when its hash or its environment network's subnet changes", async () => {
     const { actions, sent } = await checking();
     const target = (specHash: string) => [{ stack: "qdrant_service", env: "dev1", specHash }];
     // The same model with the compose file edited: only a new hash renders it again.
@@ -408,5 +417,12 @@ describe("comparing stack deployments with the swarm", () => {
     expect(sent[1]).toBe(sent[0]);
     expect(sent[2]).not.toBe(sent[0]);
     expect(sent[2]).toContain(String(2 * 1024 ** 3));
+    // A subnet set for the environment network renders it again too.
+    const subnet = {
+      ...edited,
+      cluster: { ...edited.cluster, environmentSubnets: { dev1: "10.250.0.0/20" } },
+    };
+    await actions.checkStacks(subnet, target("h2"));
+    expect(sent[3]).toContain("10.250.0.0/20");
   });
 });

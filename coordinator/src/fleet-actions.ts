@@ -112,11 +112,15 @@ export interface FleetActions {
    * a manager and written nowhere: by `env/stack`, one line per change (none when the swarm runs
    * it), or why it could not be compared. A service removed or scaled by hand shows here.
    */
-  checkStacks(
-    model: Model,
-    targets: readonly StackTarget[],
-    signal?: AbortSignal,
-  ): Promise<Map<string, string[] | PhoenixError>>;
+  checkStacks(model: Model, targets: readonly StackTarget[], signal?: AbortSignal): Promise<CheckAnswers>;
+}
+
+/** What checkStacks found. */
+export interface CheckAnswers {
+  /** By `env/stack`: what an apply would change there (none when the swarm runs it), or why it could not be compared. */
+  stacks: Map<string, string[] | PhoenixError>;
+  /** What the specs ask for and no apply can change (an environment network's subnet), once each. */
+  notes: string[];
 }
 
 /** A stack environment, with the hash of what it is deployed from (DesiredStack.specHash). */
@@ -264,9 +268,10 @@ function failedServices(apply: StackApplyResult): string[] {
 export function createFleetActions(deps: FleetActionDeps): FleetActions {
   const { registry, managers, emit } = deps;
   const log = deps.logger.child({ component: "actions" });
-  // The specs checks rendered, by `env/stack`, with the hash they were rendered at (it covers all
-  // a rendering reads): a plan renders only the stacks whose files changed since one before.
-  const checkSpecs = new Map<string, { specHash: string; specsJson: string }>();
+  // The specs checks rendered, by `env/stack`, with what they were rendered from: the deployment
+  // hash (the stack's files and pin) and the environment network's subnet from the cluster file.
+  // A plan renders only the stacks whose files changed since one before.
+  const checkSpecs = new Map<string, { source: string; specsJson: string }>();
 
   const opts = (ctx: RunContext, timeoutMs: number, idempotencyKey: string) => ({
     timeoutMs,
@@ -515,19 +520,21 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
 
     async checkStacks(model, targets, signal) {
       const out = new Map<string, string[] | PhoenixError>();
+      const notes = new Set<string>();
       const batches: { key: string; namespace: string; specsJson: string }[][] = [[]];
       let bytes = 0;
       for (const t of targets) {
         const key = stackKey(t);
         const cached = checkSpecs.get(key);
-        let specsJson = cached?.specHash === t.specHash ? cached.specsJson : undefined;
+        const source = `${t.specHash} ${model.cluster.environmentSubnets[t.env] ?? ""}`;
+        let specsJson = cached?.source === source ? cached.specsJson : undefined;
         try {
           specsJson ??= JSON.stringify(stackSpecs(renderModelStack(model, deps.modelDir, t.stack, t.env)));
         } catch (err) {
           out.set(key, PhoenixError.from(err));
           continue;
         }
-        checkSpecs.set(key, { specHash: t.specHash, specsJson });
+        checkSpecs.set(key, { source, specsJson });
         if (bytes > 0 && bytes + specsJson.length > (deps.checkBatchBytes ?? CHECK_BATCH_BYTES)) {
           batches.push([]);
           bytes = 0;
@@ -558,10 +565,11 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
           else out.set(key, a.error ? fromErrorInfo(a.error) : [...a.differences]);
           if (a && Object.keys(a.fingerprints).length > 0)
             adopted.push(deps.journal.adoptFingerprints(namespace, a.fingerprints));
+          for (const n of a?.notes ?? []) notes.add(n);
         });
         await Promise.all(adopted);
       }
-      return out;
+      return { stacks: out, notes: [...notes] };
     },
 
     async removeStack(ctx, stack, env, namespace) {

@@ -47,27 +47,29 @@ describe("checkStacks", () => {
   const refused = new PhoenixError(ErrorCode.INVALID_ARGUMENT, "command has no kind this agent knows");
 
   it("keeps the deployments that differ", async () => {
-    const checks = await checkStacks(
-      targets,
-      async (asked) =>
-        new Map(
-          asked.map((t) => [`dev1/${t.stack}`, t.stack === "s3" ? ["service dev1_s3_web: missing"] : []]),
-        ),
-    );
-    expect(checks).toEqual({ differences: new Map([["dev1/s3", ["service dev1_s3_web: missing"]]]) });
+    const checks = await checkStacks(targets, async (asked) => ({
+      stacks: new Map(
+        asked.map((t) => [`dev1/${t.stack}`, t.stack === "s3" ? ["service dev1_s3_web: missing"] : []]),
+      ),
+      notes: ["network phoenix_env_dev1: has subnet 10.0.2.0/24, not 10.250.0.0/20; ..."],
+    }));
+    // What no deploy can change goes to the plan's notes, not to a deployment's differences.
+    expect(checks).toEqual({
+      differences: new Map([["dev1/s3", ["service dev1_s3_web: missing"]]]),
+      notes: ["network phoenix_env_dev1: has subnet 10.0.2.0/24, not 10.250.0.0/20; ..."],
+    });
   });
 
   it("names the deployments it could not compare in one note, and keeps the rest", async () => {
-    const checks = await checkStacks(
-      targets,
-      async () =>
-        new Map<string, string[] | PhoenixError>([
-          ["dev1/s0", new PhoenixError(ErrorCode.CONFLICT, "secret dev1_s0_key exists with other content")],
-          ["dev1/s1", ["service dev1_s1_web: replicas changed outside Phoenix"]],
-          ["dev1/s2", new PhoenixError(ErrorCode.INVALID_ARGUMENT, "bad specs")],
-          ["dev1/s3", []],
-        ]),
-    );
+    const checks = await checkStacks(targets, async () => ({
+      stacks: new Map<string, string[] | PhoenixError>([
+        ["dev1/s0", new PhoenixError(ErrorCode.CONFLICT, "secret dev1_s0_key exists with other content")],
+        ["dev1/s1", ["service dev1_s1_web: replicas changed outside Phoenix"]],
+        ["dev1/s2", new PhoenixError(ErrorCode.INVALID_ARGUMENT, "bad specs")],
+        ["dev1/s3", []],
+      ]),
+      notes: [],
+    }));
     expect([...checks.differences.keys()]).toEqual(["dev1/s1"]);
     expect(checks.note).toBe(
       "could not compare dev1_s0, dev1_s2 with what the swarm runs (secret dev1_s0_key exists with other content): " +
@@ -85,7 +87,7 @@ describe("checkStacks", () => {
 
   it("asks nothing when there is nothing to compare", async () => {
     const checks = await checkStacks([], async () => Promise.reject(refused));
-    expect(checks).toEqual({ differences: new Map() });
+    expect(checks).toEqual({ differences: new Map(), notes: [] });
   });
 
   it("gives up when the plan is cancelled", async () => {
@@ -112,6 +114,7 @@ describe("withStackChecks", () => {
   it("adds each deployment's differences and leaves the others and the input alone", () => {
     const out = withStackChecks(observed, {
       differences: new Map([["dev1/db", ["service dev1_db_db: missing"]]]),
+      notes: [],
     });
     expect(out.stacks).toEqual([
       { stack: "web", env: "dev1", specHash: "a", source: "model" },

@@ -1,5 +1,5 @@
 import { PhoenixError } from "@phoenix/errors";
-import { stackKey as key, type StackTarget } from "./fleet-actions";
+import { type CheckAnswers, stackKey as key, type StackTarget } from "./fleet-actions";
 import type { ObservedState, Plan } from "./planner";
 import type { DesiredState } from "./scheduler";
 
@@ -9,6 +9,8 @@ export interface StackChecks {
   differences: Map<string, string[]>;
   /** Why some could not be compared (the plan's note), when some could not. */
   note?: string;
+  /** What the model asks for and no deploy can change (CheckAnswers.notes): the plan's notes too. */
+  notes: string[];
 }
 
 /**
@@ -30,14 +32,15 @@ export function stacksToCheck(desired: DesiredState, plan: Plan): StackTarget[] 
  */
 export async function checkStacks(
   targets: readonly StackTarget[],
-  check: (targets: readonly StackTarget[]) => Promise<Map<string, string[] | PhoenixError>>,
+  check: (targets: readonly StackTarget[]) => Promise<CheckAnswers>,
   signal?: AbortSignal,
 ): Promise<StackChecks> {
   const differences = new Map<string, string[]>();
-  if (targets.length === 0) return { differences };
+  if (targets.length === 0) return { differences, notes: [] };
   let answers: Map<string, string[] | PhoenixError>;
+  let notes: string[] = [];
   try {
-    answers = await check(targets);
+    ({ stacks: answers, notes } = await check(targets));
   } catch (err) {
     if (signal?.aborted) throw err;
     const failed = PhoenixError.from(err);
@@ -49,12 +52,13 @@ export async function checkStacks(
     if (a instanceof PhoenixError) failed.push({ namespace: `${t.env}_${t.stack}`, message: a.message });
     else if (a && a.length > 0) differences.set(key(t), a);
   }
-  if (failed.length === 0) return { differences };
+  if (failed.length === 0) return { differences, notes };
   failed.sort((a, b) => (a.namespace < b.namespace ? -1 : 1));
   const first = failed[0] as { namespace: string; message: string };
   const names = failed.map((f) => f.namespace).join(", ");
   return {
     differences,
+    notes,
     note: `could not compare ${names} with what the swarm runs (${first.message}): a service removed or changed there by hand is not in this plan`,
   };
 }

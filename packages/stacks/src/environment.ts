@@ -67,7 +67,8 @@ export function environmentNetworkName(env: string): string {
 /**
  * The environment's overlay network. Every stack of the environment joins it and none owns it:
  * it carries Phoenix's labels instead of `com.docker.stack.namespace`, so removing or pruning one
- * stack never removes it; Phoenix removes it when the environment has no stack left. `subnet`
+ * stack never removes it, and Phoenix leaves it in place when the environment has no stack left
+ * (a service outside Phoenix, such as a Traefik of another environment, may still use it). `subnet`
  * (etc/phoenix_cluster.json `environment_networks.<env>.subnet`) is its address range; without
  * one Swarm gives it a /24 from its pool.
  */

@@ -219,4 +219,28 @@ describe("compareStacks", () => {
   ])("%s", (_name, given, swarm, want) => {
     expect(ask(given, swarm)?.fingerprints).toEqual(want);
   });
+
+  it("notes an environment network whose subnet is not the one asked for, as no difference", () => {
+    const envNetwork = {
+      Name: "phoenix_env_dev1",
+      Labels: { "phoenix.environment": "dev1" },
+      IPAM: { Driver: "default", Config: [{ Subnet: "10.250.0.0/20" }] },
+    };
+    const withEnv = JSON.stringify({ ...specs, networks: [...specs.networks, envNetwork] });
+    const swarm = (subnet: string): StackState => ({
+      ...converged,
+      networks: networks.map((n) =>
+        n.Name === "phoenix_env_dev1" ? { ...n, IPAM: { Config: [{ Subnet: subnet }] } } : n,
+      ),
+    });
+    const answer = (subnet: string) =>
+      compareStacks([{ namespace: ns, specsJson: withEnv, prune: true }], swarm(subnet)).stacks?.[0];
+    expect(answer("10.0.2.0/24")).toMatchObject({
+      differences: [],
+      notes: [
+        "network phoenix_env_dev1: has subnet 10.0.2.0/24, not 10.250.0.0/20; Docker cannot change a network in place: remove every stack that uses it, then the network (docker network rm phoenix_env_dev1), and the next deploy creates it with the new subnet",
+      ],
+    });
+    expect(answer("10.250.0.0/20")?.notes).toEqual([]);
+  });
 });

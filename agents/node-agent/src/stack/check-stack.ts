@@ -16,7 +16,8 @@ import {
   type EngineObject,
   type EngineService,
 } from "./engine";
-import { isStackNetwork, NAMESPACE_LABEL, SPEC_HASH_LABEL } from "./labels";
+import { isSharedNetwork, isStackNetwork, NAMESPACE_LABEL, SPEC_HASH_LABEL } from "./labels";
+import { subnetChange } from "./network-subnet";
 import { planObjects } from "./object-versions";
 import { checkNamespace, readAsManager } from "./preflight";
 import {
@@ -74,6 +75,8 @@ export interface SwarmIndex {
   networks: ReadonlyMap<string, ObjectRef>;
   /** Networks of one stack alone (not shared), by namespace. */
   stackNetworks: ReadonlyMap<string, readonly EngineNetwork[]>;
+  /** Shared (environment) networks, by name. */
+  sharedNetworks: ReadonlyMap<string, EngineNetwork>;
   secrets: readonly EngineObject[];
   configs: readonly EngineObject[];
   secretsByName: ReadonlyMap<string, ObjectRef>;
@@ -100,6 +103,9 @@ export function indexSwarm(swarm: StackState): SwarmIndex {
       const ns = n.Labels?.[NAMESPACE_LABEL];
       return ns && isStackNetwork(n.Labels ?? undefined, ns) ? ns : undefined;
     }),
+    sharedNetworks: new Map(
+      swarm.networks.filter((n) => isSharedNetwork(n.Labels ?? undefined)).map((n) => [n.Name, n]),
+    ),
     secrets: swarm.secrets,
     configs: swarm.configs,
     secretsByName: objectsByName(swarm.secrets),
@@ -127,12 +133,26 @@ export function compareStacks(
                 (index.services.get(ns) ?? []).map((s) => [s.Spec.Name, specFingerprint(s.Spec)]),
               )
             : {};
-        return { namespace: c.namespace, differences, fingerprints: baseline };
+        return {
+          namespace: c.namespace,
+          differences,
+          fingerprints: baseline,
+          notes: stackNotes(specs, index),
+        };
       } catch (err) {
         return { namespace: c.namespace, error: toErrorInfo(PhoenixError.from(err)) };
       }
     }),
   };
+}
+
+/** What `specs` ask for and an apply cannot change: a shared network's subnet (subnetChange). */
+export function stackNotes(specs: StackSpecs, swarm: SwarmIndex): string[] {
+  return specs.networks.flatMap((n) => {
+    const current = swarm.sharedNetworks.get(n.Name);
+    const line = current && subnetChange(n, current);
+    return line ? [`network ${n.Name}: ${line}`] : [];
+  });
 }
 
 /**

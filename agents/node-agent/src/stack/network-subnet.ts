@@ -9,5 +9,5 @@ export function subnetChange(spec: NetworkSpec, current: EngineNetwork | undefin
   const wanted = (spec as { IPAM?: { Config?: { Subnet?: string }[] } }).IPAM?.Config?.[0]?.Subnet;
   const has = (current?.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : []));
   if (!wanted || has.includes(wanted)) return undefined;
-  return `has subnet ${has.join(", ") || "(none reported)"}, not ${wanted}; Docker cannot change a network in place: remove every stack that uses it to recreate it with the new subnet`;
+  return `has subnet ${has.join(", ") || "(none reported)"}, not ${wanted}; Docker cannot change a network in place: remove every stack that uses it, then the network (docker network rm ${spec.Name}), and the next deploy creates it with the new subnet`;
 }

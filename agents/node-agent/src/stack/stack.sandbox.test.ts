@@ -473,7 +473,7 @@ describe("on a one-node swarm", () => {
     const again = await apply(stage, specs("10.250.16.0/20"));
     expect(again.dockerWrites).toBe(0);
     expect(lines).toContain(
-      "network phoenix_env_staging: has subnet 10.250.0.0/20, not 10.250.16.0/20; Docker cannot change a network in place: remove every stack that uses it to recreate it with the new subnet",
+      "network phoenix_env_staging: has subnet 10.250.0.0/20, not 10.250.16.0/20; Docker cannot change a network in place: remove every stack that uses it, then the network (docker network rm phoenix_env_staging), and the next deploy creates it with the new subnet",
     );
     await removeStack(docker, create(StackRemoveCommandSchema, { namespace: stage }), ctx());
   });

@@ -3178,7 +3178,7 @@ export const StackCheckResultCodec: MessageCodec<StackCheckResult, MessageInitSh
 
 /** A phoenix.v1.StackDifferences with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroStackDifferences(): StackDifferences {
-  return { $typeName: "phoenix.v1.StackDifferences", namespace: "", differences: [], fingerprints: {} };
+  return { $typeName: "phoenix.v1.StackDifferences", namespace: "", differences: [], fingerprints: {}, notes: [] };
 }
 
 /** Writes a phoenix.v1.StackDifferences as toBinary(StackDifferencesSchema, create(StackDifferencesSchema, m)) would, into w. */
@@ -3200,6 +3200,7 @@ export function writeStackDifferences(w: BinaryWriter, m: MessageInitShape<typeo
       w.join();
     }
   }
+  for (const x of m.notes ?? []) w.uint32(42).string(x);
   return w;
 }
 
@@ -3242,6 +3243,11 @@ export function readStackDifferences(r: BinaryReader, len: number, m: StackDiffe
         m.fingerprints[k] = value;
         break;
       }
+      case 5: {
+        if (t !== 2) wrongWireType("phoenix.v1.StackDifferences", 5, t);
+        m.notes.push(r.string());
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -3262,6 +3268,7 @@ export function jsonStackDifferences(m: StackDifferences, a = false): JsonObject
   if (a || Object.keys(m.fingerprints).length > 0) {
     j["fingerprints"] = Object.fromEntries(Object.entries(m.fingerprints).map(([k, x]) => [k, x]));
   }
+  if (a || m.notes.length > 0) j["notes"] = m.notes.map((x) => x);
   return j;
 }
 
