@@ -30,4 +30,3 @@ describe("subnetsOverlap", () => {
     expect(subnetsOverlap(s(b), s(a))).toBe(want);
   });
 });
-
