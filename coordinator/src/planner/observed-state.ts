@@ -47,7 +47,7 @@ export interface DeployedStack {
    */
   source: "model" | "deploy";
   /**
-   * What the swarm runs differently from this deployment's specs (see FleetActions.checkStack),
+   * What the swarm runs differently from this deployment's specs (see FleetActions.checkStacks),
    * one line each; absent when it was not compared.
    */
   differences?: string[];

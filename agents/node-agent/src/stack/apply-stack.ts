@@ -4,7 +4,7 @@ import type Dockerode from "dockerode";
 import { checkAborted } from "./abort";
 import { eachBounded, eachBoundedInOrder, WRITE_CONCURRENCY } from "./bounded";
 import { stateReads } from "./check-stack";
-import { changedOutside, driftedFields, specFingerprint } from "./drift";
+import { changesOutside, specFingerprint } from "./drift";
 import {
   createEngine,
   type Engine,
@@ -277,10 +277,7 @@ class StackApply {
     const plan = this.specs.services.map((spec) => {
       const body = resolveServiceSpec(spec, refs, this.ns) as EngineServiceSpec;
       const current = byName.get(spec.Name);
-      const drifted = current ? driftedFields(current.Spec, body) : [];
-      // Changed by hand with its labels kept (`docker service update --env-add`): written again.
-      if (current && drifted.length === 0 && changedOutside(current.Spec, this.cmd.fingerprints[spec.Name]))
-        drifted.push("its spec");
+      const drifted = current ? changesOutside(current.Spec, body, this.cmd.fingerprints[spec.Name]) : [];
       const unchanged = current && serviceHash(current.Spec) === serviceHash(body) && drifted.length === 0;
       return { body, current, drifted, unchanged };
     });

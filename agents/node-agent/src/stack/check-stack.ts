@@ -8,7 +8,7 @@ import {
 } from "@phoenix/proto";
 import { diffServiceSpec } from "@phoenix/stacks";
 import type Dockerode from "dockerode";
-import { changedOutside, driftedFields, specFingerprint } from "./drift";
+import { changesOutside, specFingerprint, WHOLE_SPEC } from "./drift";
 import {
   createEngine,
   type Engine,
@@ -201,13 +201,13 @@ export function stackDifferences(
     } catch {
       continue; // it points at a network, secret or config named above as missing
     }
-    const drifted = driftedFields(svc.Spec, body);
+    const drifted = changesOutside(svc.Spec, body, fingerprints[spec.Name]);
     if (serviceHash(svc.Spec) !== serviceHash(body))
       out.push(`service ${spec.Name}: differs from its specs${inFields(fieldPaths(body, svc.Spec))}`);
+    else if (drifted[0] === WHOLE_SPEC)
+      out.push(`service ${spec.Name}: changed outside Phoenix${inFields(fieldPaths(body, svc.Spec))}`);
     else if (drifted.length > 0)
       out.push(`service ${spec.Name}: ${drifted.join(", ")} changed outside Phoenix`);
-    else if (changedOutside(svc.Spec, fingerprints[spec.Name]))
-      out.push(`service ${spec.Name}: changed outside Phoenix${inFields(fieldPaths(body, svc.Spec))}`);
   }
   if (!prune) return out;
   const declared = {

@@ -43,3 +43,21 @@ export function specFingerprint(storedSpec: { TaskTemplate?: object }): string {
 export function changedOutside(storedSpec: { TaskTemplate?: object }, recorded: string | undefined): boolean {
   return recorded !== undefined && recorded !== "" && specFingerprint(storedSpec) !== recorded;
 }
+
+/** What changesOutside names when only the fingerprint tells that a service was changed. */
+export const WHOLE_SPEC = "its spec";
+
+/**
+ * What someone changed outside Phoenix in a stored service, by the rules both an apply and a check
+ * follow: the image and replicas by name (driftedFields); else, when the service no longer has the
+ * fingerprint recorded for it, WHOLE_SPEC alone. Empty when neither shows a change.
+ */
+export function changesOutside(
+  storedSpec: object,
+  desiredSpec: object,
+  recorded: string | undefined,
+): string[] {
+  const fields = driftedFields(storedSpec, desiredSpec);
+  if (fields.length === 0 && changedOutside(storedSpec, recorded)) return [WHOLE_SPEC];
+  return fields;
+}
