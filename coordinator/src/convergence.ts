@@ -31,7 +31,7 @@ import {
   modelEnvironments,
   type AdoptedGuest as SchedulerAdopted,
 } from "./scheduler";
-import { checkStacks, type StackChecks, stacksToCheck, withStackChecks } from "./stack-checks";
+import { checkStacks, type StackChecks, stacksToCheck, stacksToCount, withStackChecks } from "./stack-checks";
 import { type EnvironmentSource, type LegacySource, type StateStore, setEnvironmentSource } from "./state";
 import { createStepRunner } from "./step-runner";
 import { toObservedState } from "./to-observed";
@@ -209,8 +209,13 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     // Planned without any comparison (not the last one: what it found may no longer hold).
     const unchecked = compute(model, snapshot, NO_CHECKS);
     if (!snapshot.swarm) return unchecked;
-    const targets = stacksToCheck(unchecked.desired, unchecked.plan);
-    const checks = await checkStacks(targets, (t) => actions.checkStacks(model, t, signal), signal);
+    const counted = stacksToCount(unchecked.desired, unchecked.plan);
+    const targets = [...stacksToCheck(unchecked.desired, unchecked.plan), ...counted.targets];
+    const checks = await checkStacks(
+      targets,
+      (t) => actions.checkStacks(model, t, signal, counted.removing),
+      signal,
+    );
     lastChecks = checks;
     return checks.differences.size > 0 || checks.note || checks.notes.length > 0
       ? compute(model, snapshot, checks)

@@ -315,6 +315,8 @@ describe("comparing stack deployments with the swarm", () => {
     const commands: string[][] = [];
     const sent: string[] = [];
     const fingerprintsSent: Record<string, Record<string, string>> = {};
+    const notesOnly: string[] = [];
+    const removing: string[][] = [];
     const adopted: [string, Readonly<Record<string, string>>][] = [];
     await h.agent({
       agentId: "m1",
@@ -326,6 +328,8 @@ describe("comparing stack deployments with the swarm", () => {
         commands.push(stacks.map((st) => st.namespace));
         sent.push(...stacks.map((st) => st.specsJson));
         for (const st of stacks) fingerprintsSent[st.namespace] = st.fingerprints;
+        notesOnly.push(...stacks.filter((st) => st.notesOnly).map((st) => st.namespace));
+        removing.push(cmd.kind.value.removing);
         const answer = (namespace: string) =>
           namespace === "production_traefik"
             ? { namespace, error: { code: "CONFLICT", message: "secret taken" } }
@@ -363,7 +367,7 @@ describe("comparing stack deployments with the swarm", () => {
       logger: createLogger("silent"),
       ...(checkBatchBytes ? { checkBatchBytes } : {}),
     });
-    return { actions, commands, sent, fingerprintsSent, adopted };
+    return { actions, commands, sent, fingerprintsSent, adopted, notesOnly, removing };
   }
 
   const targets = [
@@ -395,6 +399,19 @@ describe("comparing stack deployments with the swarm", () => {
     expect(found.stacks.get("dev1/nope")).toMatchObject({ code: "NOT_FOUND" });
     // A note several stacks give comes once.
     expect(found.notes).toEqual(["network phoenix_env_dev1: has subnet ..."]);
+  });
+
+  it("sends a deployment only counted without fingerprints, and the namespaces the plan removes", async () => {
+    const { actions, fingerprintsSent, notesOnly, removing } = await checking();
+    await actions.checkStacks(
+      model,
+      [{ stack: "qdrant_service", env: "dev1", specHash: "h", notesOnly: true }, targets[1]!],
+      undefined,
+      ["dev1_old"],
+    );
+    expect(notesOnly).toEqual(["dev1_qdrant_service"]);
+    expect(fingerprintsSent.dev1_qdrant_service).toEqual({});
+    expect(removing).toEqual([["dev1_old"]]);
   });
 
   it("splits the stacks over several commands past the batch size", async () => {

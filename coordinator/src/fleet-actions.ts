@@ -112,7 +112,12 @@ export interface FleetActions {
    * a manager and written nowhere: by `env/stack`, one line per change (none when the swarm runs
    * it), or why it could not be compared. A service removed or scaled by hand shows here.
    */
-  checkStacks(model: Model, targets: readonly StackTarget[], signal?: AbortSignal): Promise<CheckAnswers>;
+  checkStacks(
+    model: Model,
+    targets: readonly StackTarget[],
+    signal?: AbortSignal,
+    removing?: readonly string[],
+  ): Promise<CheckAnswers>;
 }
 
 /** What checkStacks found. */
@@ -128,6 +133,11 @@ export interface StackTarget {
   stack: string;
   env: string;
   specHash: string;
+  /**
+   * A deployment the plan deploys anyway: not compared, only counted in the notes (the addresses
+   * its environment network needs). Its answer has no differences.
+   */
+  notesOnly?: boolean;
 }
 
 /** How checkStacks names a stack environment in its answer: `env/stack`. */
@@ -518,10 +528,10 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
       return { result: out, rendered };
     },
 
-    async checkStacks(model, targets, signal) {
+    async checkStacks(model, targets, signal, removing = []) {
       const out = new Map<string, string[] | PhoenixError>();
       const notes = new Set<string>();
-      const batches: { key: string; namespace: string; specsJson: string }[][] = [[]];
+      const batches: { key: string; namespace: string; specsJson: string; notesOnly: boolean }[][] = [[]];
       let bytes = 0;
       for (const t of targets) {
         const key = stackKey(t);
@@ -540,19 +550,26 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
           bytes = 0;
         }
         bytes += specsJson.length;
-        batches.at(-1)?.push({ key, namespace: stackNamespace(t.env, t.stack), specsJson });
+        batches.at(-1)?.push({
+          key,
+          namespace: stackNamespace(t.env, t.stack),
+          specsJson,
+          notesOnly: t.notesOnly === true,
+        });
       }
       for (const batch of batches.filter((b) => b.length > 0)) {
         const { result } = await managers.send(
           {
             case: "stackCheck",
             value: {
-              stacks: batch.map(({ namespace, specsJson }) => ({
+              stacks: batch.map(({ namespace, specsJson, notesOnly }) => ({
                 namespace,
                 specsJson,
                 prune: true,
-                fingerprints: { ...deps.journal.fingerprints(namespace) },
+                fingerprints: notesOnly ? {} : { ...deps.journal.fingerprints(namespace) },
+                notesOnly,
               })),
+              removing: [...removing],
             },
           },
           { timeoutMs: NODE_TIMEOUT_MS, ...(signal ? { signal } : {}) },

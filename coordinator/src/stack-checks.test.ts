@@ -2,7 +2,7 @@ import { ErrorCode, PhoenixError } from "@phoenix/errors";
 import { describe, expect, it } from "vitest";
 import type { ObservedState, Plan } from "./planner";
 import type { DesiredState } from "./scheduler";
-import { checkStacks, stacksToCheck, withStackChecks } from "./stack-checks";
+import { checkStacks, stacksToCheck, stacksToCount, withStackChecks } from "./stack-checks";
 
 const desired = {
   stacks: [
@@ -39,6 +39,27 @@ describe("stacksToCheck", () => {
     ],
   ])("%s", (_name, steps, want) => {
     expect(stacksToCheck(desired, { steps, notes: [] }).map((s) => `${s.env}/${s.stack}`)).toEqual(want);
+  });
+});
+
+describe("stacksToCount", () => {
+  it("counts the deployments the plan deploys, with their hashes, and names those it removes", () => {
+    const steps: Plan["steps"] = [
+      {
+        kind: "deploy-stack",
+        id: "deploy-stack:dev1/db",
+        stack: "db",
+        env: "dev1",
+        namespace: "dev1_db",
+        specHash: "h2",
+        update: true,
+      },
+      { kind: "remove-stack", id: "remove-stack:test/old", stack: "old", env: "test", namespace: "test_old" },
+    ];
+    expect(stacksToCount(desired, { steps, notes: [] })).toEqual({
+      targets: [{ stack: "db", env: "dev1", specHash: "h2", notesOnly: true }],
+      removing: ["test_old"],
+    });
   });
 });
 
@@ -83,6 +104,24 @@ describe("checkStacks", () => {
     expect(checks.note).toMatch(
       /^could not compare dev1_s0, dev1_s1 with what the swarm runs \(command has no kind/,
     );
+  });
+
+  it("never names a deployment only counted, and keeps the notes its answer gave", async () => {
+    const counted = { stack: "s9", env: "dev1", specHash: "h", notesOnly: true };
+    const checks = await checkStacks([targets[0]!, counted], async () => ({
+      stacks: new Map<string, string[] | PhoenixError>([
+        ["dev1/s0", []],
+        ["dev1/s9", new PhoenixError(ErrorCode.NOT_FOUND, "no such stack")],
+      ]),
+      notes: ["network phoenix_env_dev1: needs 300 addresses ..."],
+    }));
+    expect(checks).toEqual({
+      differences: new Map(),
+      notes: ["network phoenix_env_dev1: needs 300 addresses ..."],
+    });
+    // Failing as a whole, it names only the deployments to compare.
+    const failed = await checkStacks([targets[0]!, counted], async () => Promise.reject(refused));
+    expect(failed.note).toMatch(/^could not compare dev1_s0 with/);
   });
 
   it("asks nothing when there is nothing to compare", async () => {

@@ -27,8 +27,30 @@ export function stacksToCheck(desired: DesiredState, plan: Plan): StackTarget[] 
 }
 
 /**
+ * What a check counts besides: the deployments the plan deploys (notesOnly: their specs, not what
+ * the swarm runs now, count in the addresses of their environment network) and the namespaces it
+ * removes (not counted).
+ */
+export function stacksToCount(
+  desired: DesiredState,
+  plan: Plan,
+): { targets: StackTarget[]; removing: string[] } {
+  const hashes = new Map(desired.stacks.map((s) => [key(s), s.specHash]));
+  const targets: StackTarget[] = [];
+  const removing: string[] = [];
+  for (const s of plan.steps) {
+    if (s.kind === "remove-stack") removing.push(s.namespace);
+    if (s.kind !== "deploy-stack") continue;
+    const specHash = hashes.get(key(s));
+    if (specHash) targets.push({ stack: s.stack, env: s.env, specHash, notesOnly: true });
+  }
+  return { targets, removing };
+}
+
+/**
  * Compares the deployments through `check` (FleetActions.checkStacks); those that could not be
- * compared, all of them when the check failed as a whole, are named in the note.
+ * compared, all of them when the check failed as a whole, are named in the note. Targets only
+ * counted (notesOnly) are never named: their deploy says what fails.
  */
 export async function checkStacks(
   targets: readonly StackTarget[],
@@ -48,6 +70,7 @@ export async function checkStacks(
   }
   const failed: { namespace: string; message: string }[] = [];
   for (const t of targets) {
+    if (t.notesOnly) continue;
     const a = answers.get(key(t));
     if (a instanceof PhoenixError) failed.push({ namespace: `${t.env}_${t.stack}`, message: a.message });
     else if (a && a.length > 0) differences.set(key(t), a);

@@ -244,3 +244,89 @@ describe("compareStacks", () => {
     expect(answer("10.250.0.0/20")?.notes).toEqual([]);
   });
 });
+
+describe("compareStacks: the capacity of an environment network", () => {
+  const envNetwork = { Name: "phoenix_env_dev1", Labels: { "phoenix.environment": "dev1" } };
+  const nodes = ["n1", "n2"].map((ID) => ({ ID, Spec: { Role: "worker" }, Status: { State: "ready" } }));
+  /** The example stack with `replicas` web tasks, also on the environment network. */
+  const stackOf = (namespace: string, replicas: number) => {
+    const label = { [NAMESPACE_LABEL]: namespace };
+    const svc: ServiceSpec = {
+      Name: `${namespace}_web`,
+      Labels: label,
+      TaskTemplate: { ContainerSpec: { Image: "nginx:1.27" }, Networks: [{ Target: "phoenix_env_dev1" }] },
+      Mode: { Replicated: { Replicas: replicas } },
+      EndpointSpec: { Mode: "dnsrr" },
+    };
+    return JSON.stringify({ networks: [envNetwork], secrets: [], configs: [], services: [svc] });
+  };
+  // A /27: 29 addresses.
+  const small = networks.map((n) =>
+    n.Name === "phoenix_env_dev1" ? { ...n, IPAM: { Config: [{ Subnet: "10.9.0.0/27" }] } } : n,
+  );
+  /** What the swarm runs: `other` web tasks in dev1_other, on the environment network (by id). */
+  const running = (other: number): StackState => ({
+    ...converged,
+    networks: small,
+    services: [
+      {
+        ID: "o1",
+        Version: { Index: 1 },
+        CreatedAt: "",
+        UpdatedAt: "",
+        Spec: {
+          Name: "dev1_other_web",
+          Labels: { [NAMESPACE_LABEL]: "dev1_other" },
+          TaskTemplate: { Networks: [{ Target: "net2" }] },
+          Mode: { Replicated: { Replicas: other } },
+          EndpointSpec: { Mode: "dnsrr" },
+        },
+      },
+    ],
+  });
+  const over =
+    'network phoenix_env_dev1: needs 32 addresses (30 tasks, 2 node load balancers) and its subnet 10.9.0.0/27 has 29: the tasks past that stay in state "new" and never start; give it a larger subnet in etc/phoenix_cluster.json environment_networks.dev1.subnet (the network must then be recreated)';
+
+  it("counts the stacks checked, in place of what their namespaces run, with every other service on the network", () => {
+    const answer = compareStacks(
+      [
+        { namespace: "dev1_a", specsJson: stackOf("dev1_a", 10), prune: true },
+        { namespace: "dev1_b", specsJson: stackOf("dev1_b", 10), prune: true, notesOnly: true },
+      ],
+      { ...running(10), nodes },
+    );
+    // the same line for each stack on the network: the coordinator says it once
+    expect(answer.stacks?.map((s) => s.notes)).toEqual([[over], [over]]);
+    // a stack only counted is not compared
+    expect(answer.stacks?.[1]).toEqual({ namespace: "dev1_b", notes: [over] });
+    expect(answer.stacks?.[0]?.differences).toEqual(["service dev1_a_web: missing"]);
+  });
+
+  it.each<[string, number, string[], string[]]>([
+    ["fits under 80 %", 5, [], []],
+    ["the plan removes the namespace that fills it", 10, ["dev1_other"], []],
+    [
+      "nearly full",
+      12,
+      [],
+      [
+        "network phoenix_env_dev1: will use 24 of the 29 addresses of its subnet 10.9.0.0/27 (22 tasks, 2 node load balancers): 5 more fit; a larger subnet goes in etc/phoenix_cluster.json environment_networks.dev1.subnet",
+      ],
+    ],
+  ])("%s", (_name, other, removing, notes) => {
+    const answer = compareStacks(
+      [{ namespace: "dev1_a", specsJson: stackOf("dev1_a", 10), prune: true, notesOnly: true }],
+      { ...running(other), nodes },
+      removing,
+    );
+    expect(answer.stacks?.[0]?.notes).toEqual(notes);
+  });
+
+  it("says nothing without the swarm's nodes", () => {
+    const answer = compareStacks(
+      [{ namespace: "dev1_a", specsJson: stackOf("dev1_a", 40), prune: true }],
+      running(10),
+    );
+    expect(answer.stacks?.[0]?.notes).toEqual([]);
+  });
+});

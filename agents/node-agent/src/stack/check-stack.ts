@@ -6,17 +6,19 @@ import {
   type StackCheckResultSchema,
   toErrorInfo,
 } from "@phoenix/proto";
-import { diffServiceSpec } from "@phoenix/stacks";
+import { diffServiceSpec, LABEL_PHOENIX_ENVIRONMENT } from "@phoenix/stacks";
 import type Dockerode from "dockerode";
 import { changesOutside, specFingerprint, WHOLE_SPEC } from "./drift";
 import {
   createEngine,
   type Engine,
   type EngineNetwork,
+  type EngineNode,
   type EngineObject,
   type EngineService,
 } from "./engine";
 import { isSharedNetwork, isStackNetwork, NAMESPACE_LABEL, SPEC_HASH_LABEL } from "./labels";
+import { addressesNeeded, capacityNote, schedulableNodes } from "./network-capacity";
 import { subnetChange } from "./network-subnet";
 import { planObjects } from "./object-versions";
 import { checkNamespace, readAsManager } from "./preflight";
@@ -38,6 +40,13 @@ export interface StackState {
   networks: readonly EngineNetwork[];
   secrets: readonly EngineObject[];
   configs: readonly EngineObject[];
+}
+
+/** What a check reads besides: the nodes and Swarm's subnet prefix, for the shared networks' capacity. */
+export interface SwarmState extends StackState {
+  nodes?: readonly EngineNode[];
+  /** Prefix of the subnet Swarm gives a network created without one. */
+  subnetSize?: number;
 }
 
 /** The reads a StackState is made of, started at once: the services of `ns` (of every namespace without it), then every network, secret and config. */
@@ -62,9 +71,13 @@ export async function checkStacks(
 ): Promise<StackCheckResultInit> {
   const place = { command: "stack_check" };
   const engine = createEngine(docker, signal, place);
-  const { reads } = await readAsManager(engine, place, Promise.all(stateReads(engine)));
-  const [services, networks, secrets, configs] = await reads;
-  return compareStacks(cmd.stacks, { services, networks, secrets, configs });
+  const { reads } = await readAsManager(
+    engine,
+    place,
+    Promise.all([...stateReads(engine), engine.listNodes(), engine.subnetSize()]),
+  );
+  const [services, networks, secrets, configs, nodes, subnetSize] = await reads;
+  return compareStacks(cmd.stacks, { services, networks, secrets, configs, nodes, subnetSize }, cmd.removing);
 }
 
 /** What the comparisons read of the swarm, indexed once for every stack of a check. */
@@ -116,15 +129,36 @@ export function indexSwarm(swarm: StackState): SwarmIndex {
 /** The answer to a StackCheckCommand from what the swarm holds (every service of every namespace). */
 export function compareStacks(
   stacks: readonly (Pick<StackCheck, "namespace" | "specsJson" | "prune"> &
-    Partial<Pick<StackCheck, "fingerprints">>)[],
-  swarm: StackState,
+    Partial<Pick<StackCheck, "fingerprints" | "notesOnly">>)[],
+  swarm: SwarmState,
+  removing: readonly string[] = [],
 ): StackCheckResultInit {
   const index = indexSwarm(swarm);
+  const parsed = stacks.map((c) => {
+    try {
+      const ns = checkNamespace(c.namespace);
+      return { ns, specs: parseStackSpecs(c.specsJson, ns) };
+    } catch (err) {
+      return PhoenixError.from(err);
+    }
+  });
+  const capacity = capacityNotes(
+    parsed.flatMap((p) => (p instanceof PhoenixError ? [] : [p])),
+    swarm,
+    index,
+    removing,
+  );
   return {
-    stacks: stacks.map((c) => {
+    stacks: stacks.map((c, i) => {
+      const p = parsed[i] as (typeof parsed)[number];
+      if (p instanceof PhoenixError) return { namespace: c.namespace, error: toErrorInfo(p) };
+      const { ns, specs } = p;
+      const notes = [
+        ...stackNotes(specs, index),
+        ...specs.networks.flatMap((n) => capacity.get(n.Name) ?? []),
+      ];
+      if (c.notesOnly) return { namespace: c.namespace, notes };
       try {
-        const ns = checkNamespace(c.namespace);
-        const specs = parseStackSpecs(c.specsJson, ns);
         const differences = stackDifferences(specs, ns, index, c.prune, c.fingerprints);
         // Without fingerprints to compare, a stack the swarm runs as its specs say gets its own.
         const baseline =
@@ -133,12 +167,7 @@ export function compareStacks(
                 (index.services.get(ns) ?? []).map((s) => [s.Spec.Name, specFingerprint(s.Spec)]),
               )
             : {};
-        return {
-          namespace: c.namespace,
-          differences,
-          fingerprints: baseline,
-          notes: stackNotes(specs, index),
-        };
+        return { namespace: c.namespace, differences, fingerprints: baseline, notes };
       } catch (err) {
         return { namespace: c.namespace, error: toErrorInfo(PhoenixError.from(err)) };
       }
@@ -153,6 +182,43 @@ export function stackNotes(specs: StackSpecs, swarm: SwarmIndex): string[] {
     const line = current && subnetChange(n, current);
     return line ? [`network ${n.Name}: ${line}`] : [];
   });
+}
+
+/**
+ * By shared network name, what to say when the stacks of a check, with every other service that
+ * joins the network (any namespace but theirs and those the plan removes, services outside
+ * Phoenix too), fill or nearly fill its subnet (capacityNote). Nothing without the swarm's nodes.
+ */
+export function capacityNotes(
+  stacks: readonly { ns: string; specs: StackSpecs }[],
+  swarm: SwarmState,
+  index: SwarmIndex,
+  removing: readonly string[],
+): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!swarm.nodes) return out;
+  const replaced = new Set([...stacks.map((s) => s.ns), ...removing]);
+  const services: unknown[] = [
+    ...swarm.services.filter((s) => !replaced.has(s.Spec.Labels?.[NAMESPACE_LABEL] ?? "")).map((s) => s.Spec),
+    ...stacks.flatMap((s) => s.specs.services),
+  ];
+  const nodes = schedulableNodes(swarm.nodes);
+  for (const spec of stacks.flatMap((s) => s.specs.networks)) {
+    const env = spec.Labels?.[LABEL_PHOENIX_ENVIRONMENT];
+    if (!env || out.has(spec.Name)) continue;
+    const current = index.sharedNetworks.get(spec.Name);
+    const network = { Id: current?.Id ?? spec.Name, Name: spec.Name };
+    const subnet =
+      current?.IPAM?.Config?.[0]?.Subnet ??
+      (spec as { IPAM?: { Config?: { Subnet?: string }[] } }).IPAM?.Config?.[0]?.Subnet;
+    const line = capacityNote(
+      env,
+      { subnet, exists: current !== undefined, defaultPrefix: swarm.subnetSize ?? 24 },
+      addressesNeeded(network, services, nodes),
+    );
+    if (line) out.set(spec.Name, `network ${spec.Name}: ${line}`);
+  }
+  return out;
 }
 
 /**

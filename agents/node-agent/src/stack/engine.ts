@@ -53,6 +53,18 @@ export interface EngineNetwork {
   IPAM?: { Config?: { Subnet?: string }[] | null } | null;
 }
 
+/** A node as `GET /nodes` returns it (the fields placement reads). */
+export interface EngineNode {
+  ID: string;
+  Spec?: { Role?: string; Availability?: string; Labels?: Record<string, string> | null };
+  Description?: {
+    Hostname?: string;
+    Platform?: { OS?: string; Architecture?: string };
+    Engine?: { Labels?: Record<string, string> | null };
+  };
+  Status?: { State?: string };
+}
+
 /** A secret or config as `GET /secrets` and `GET /configs` return it. */
 export interface EngineObject {
   ID: string;
@@ -84,6 +96,10 @@ export interface Engine {
   /** Tasks of the services labelled with this stack namespace, as `docker stack ps` lists them. */
   listStackTasks(ns: string): Promise<EngineTask[]>;
   listNetworks(): Promise<EngineNetwork[]>;
+  /** The swarm's nodes (a manager's read). */
+  listNodes(): Promise<EngineNode[]>;
+  /** Prefix of the subnets Swarm gives networks created without one (`GET /swarm` SubnetSize, default 24). */
+  subnetSize(): Promise<number>;
   createNetwork(spec: object): Promise<string>;
   removeNetwork(id: string): Promise<void>;
   listObjects(kind: ObjectKind, ns?: string): Promise<EngineObject[]>;
@@ -182,6 +198,13 @@ export function createEngine(docker: Dockerode, signal: AbortSignal, place: Erro
       ),
     listNetworks: () =>
       call<EngineNetwork[]>("list networks", () => docker.listNetworks({ abortSignal: signal })),
+    listNodes: () => call<EngineNode[]>("list nodes", () => docker.listNodes({ abortSignal: signal })),
+    subnetSize: async () => {
+      const swarm = await call<{ SubnetSize?: number }>("read the swarm's settings", () =>
+        (docker.swarmInspect as (opts: object) => Promise<unknown>).call(docker, { abortSignal: signal }),
+      );
+      return swarm.SubnetSize || 24;
+    },
     createNetwork: async (spec) => {
       const name = (spec as { Name?: string }).Name;
       const res = (await write(`create network ${name}`, () =>

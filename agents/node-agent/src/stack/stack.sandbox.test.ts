@@ -478,6 +478,60 @@ describe("on a one-node swarm", () => {
     await removeStack(docker, create(StackRemoveCommandSchema, { namespace: stage }), ctx());
   });
 
+  it("says when a stack fills its environment network's subnet, as Docker counts the addresses", async () => {
+    const lab = "lab_app";
+    // web: a task and a VIP; `many`: a dnsrr task per replica; the node's load balancer: one more.
+    const specs = (replicas: number) =>
+      stackSpecs(lab, {
+        envNetwork: "lab",
+        envSubnet: "10.251.0.0/28",
+        worker: false,
+        extra: [
+          {
+            Name: `${lab}_many`,
+            Labels: { [NAMESPACE_LABEL]: lab },
+            TaskTemplate: {
+              ContainerSpec: { Image: TEST_IMAGE, Command: ["sleep", "3600"], StopGracePeriod: SECOND },
+              Networks: [{ Target: "phoenix_env_lab" }],
+            },
+            Mode: { Replicated: { Replicas: replicas } },
+            EndpointSpec: { Mode: "dnsrr" },
+          },
+        ],
+      });
+    const notes = async (replicas: number) => {
+      const cmd = create(StackCheckCommandSchema, {
+        stacks: [{ namespace: lab, specsJson: specs(replicas), prune: true, notesOnly: true }],
+      });
+      const { stacks } = await checkStacks(docker, cmd, AbortSignal.timeout(30_000));
+      expect(stacks?.[0]?.error).toBeUndefined();
+      return stacks?.[0]?.notes;
+    };
+    const over = (recreate: string) =>
+      `network phoenix_env_lab: needs 14 addresses (12 tasks, 1 service VIP, 1 node load balancer) and its subnet 10.251.0.0/28 has 13: the tasks past that stay in state "new" and never start; give it a larger subnet in etc/phoenix_cluster.json environment_networks.lab.subnet${recreate}`;
+    // Before the network exists: the subnet it will be created with.
+    expect(await notes(11)).toEqual([over("")]);
+    expect(await notes(6)).toEqual([]);
+    // 13 addresses of a /28 do hold 13: every task runs.
+    const full = await apply(lab, specs(10));
+    expect(full.services?.map((x) => [x.name, x.running])).toEqual([
+      ["lab_app_web", 1],
+      ["lab_app_many", 10],
+    ]);
+    expect(await notes(10)).toEqual([
+      "network phoenix_env_lab: will use 13 of the 13 addresses of its subnet 10.251.0.0/28 (11 tasks, 1 service VIP, 1 node load balancer): 0 more fit; a larger subnet goes in etc/phoenix_cluster.json environment_networks.lab.subnet",
+    ]);
+    expect(await notes(11)).toEqual([over(" (the network must then be recreated)")]);
+    // One more, and Docker leaves it in state "new", as the note says.
+    const err = await applyFailure(lab, specs(11), { waitTimeoutMs: 7_000 });
+    expect(err.message).toContain('lab_app_many 10/11 running (a task stays in state "new": Swarm has not given it addresses');
+    const tasks = await docker.listTasks({
+      filters: { service: ["lab_app_many"], "desired-state": ["running"] },
+    });
+    expect(tasks.map((t) => t.Status?.State).sort()).toEqual(["new", ...Array(10).fill("running")]);
+    await removeStack(docker, create(StackRemoveCommandSchema, { namespace: lab }), ctx());
+  });
+
   it("applies what packages/stacks renders from a compose file, and re-applies it without a write", async () => {
     const compose = [
       "services:",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EngineService, EngineTask } from "./engine";
-import { currentTasks, evaluateService, type ServiceProgress } from "./task-state";
+import { currentTasks, evaluateService, NOT_ALLOCATED, type ServiceProgress } from "./task-state";
 
 const T0 = Date.parse("2026-01-01T10:00:00Z");
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -34,6 +34,17 @@ function task(created: number, state: string, over: Partial<EngineTask> = {}): E
   };
 }
 const since = T0;
+
+describe("evaluateService: a task left in state new", () => {
+  const fresh = task(1, "new", { Status: { State: "new", Message: "created" } });
+  it.each<[string, number, string]>([
+    ["is not named in its first seconds", 4, ""],
+    ["is named after 5 s: Swarm gave it no address", 6, NOT_ALLOCATED],
+  ])("%s", (_name, seconds, error) => {
+    const p = evaluateService(service(), [task(1, "running"), fresh], since, T0 + seconds * 1000);
+    expect(p).toEqual({ state: "pending", running: 1, desired: 2, error });
+  });
+});
 
 describe("evaluateService", () => {
   const cases: [string, EngineService, EngineTask[], Partial<ServiceProgress>][] = [

@@ -100,8 +100,17 @@ export function evaluateService(
     return { state: job ? "complete" : "running", running, desired, error: "" };
   }
   const waiting = mine.find((t) => t.Status.Err);
-  return { state: "pending", running, desired, error: waiting?.Status.Err ?? "" };
+  if (waiting?.Status.Err) return { state: "pending", running, desired, error: waiting.Status.Err };
+  const unallocated = mine.some((t) => t.Status.State === "new" && now - time(t.CreatedAt) >= NEW_STALL_MS);
+  return { state: "pending", running, desired, error: unallocated ? NOT_ALLOCATED : "" };
 }
+
+/** How long a task may stay in state "new" (Swarm has yet to give it its addresses) before it is named. */
+export const NEW_STALL_MS = 5_000;
+
+/** Why a task stays in state "new": Docker says nothing of it. */
+export const NOT_ALLOCATED =
+  'a task stays in state "new": Swarm has not given it addresses on its networks; a network whose subnet is full does this (phoenix plan counts an environment network\'s addresses)';
 
 /** A task's error text: Docker's `Err` ("No such image: nope:latest"), else its status message. */
 export function taskError(task: EngineTask): string {

@@ -1596,7 +1596,7 @@ export const StackApplyCommandCodec: MessageCodec<StackApplyCommand, MessageInit
 
 /** A phoenix.v1.StackCheckCommand with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroStackCheckCommand(): StackCheckCommand {
-  return { $typeName: "phoenix.v1.StackCheckCommand", stacks: [] };
+  return { $typeName: "phoenix.v1.StackCheckCommand", stacks: [], removing: [] };
 }
 
 /** Writes a phoenix.v1.StackCheckCommand as toBinary(StackCheckCommandSchema, create(StackCheckCommandSchema, m)) would, into w. */
@@ -1606,6 +1606,7 @@ export function writeStackCheckCommand(w: BinaryWriter, m: MessageInitShape<type
     writeStackCheck(w, x);
     w.join();
   }
+  for (const x of m.removing ?? []) w.uint32(18).string(x);
   return w;
 }
 
@@ -1623,6 +1624,11 @@ export function readStackCheckCommand(r: BinaryReader, len: number, m: StackChec
         m.stacks.push(readStackCheck(r, r.uint32(), zeroStackCheck()));
         break;
       }
+      case 2: {
+        if (t !== 2) wrongWireType("phoenix.v1.StackCheckCommand", 2, t);
+        m.removing.push(r.string());
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -1638,6 +1644,7 @@ export function readStackCheckCommand(r: BinaryReader, len: number, m: StackChec
 export function jsonStackCheckCommand(m: StackCheckCommand, a = false): JsonObject {
   const j: JsonObject = {};
   if (a || m.stacks.length > 0) j["stacks"] = m.stacks.map((x) => jsonStackCheck(x, a));
+  if (a || m.removing.length > 0) j["removing"] = m.removing.map((x) => x);
   return j;
 }
 
@@ -1652,7 +1659,7 @@ export const StackCheckCommandCodec: MessageCodec<StackCheckCommand, MessageInit
 
 /** A phoenix.v1.StackCheck with every field at its zero value, as protobuf-es's create() makes it. */
 export function zeroStackCheck(): StackCheck {
-  return { $typeName: "phoenix.v1.StackCheck", namespace: "", specsJson: "", prune: false, fingerprints: {} };
+  return { $typeName: "phoenix.v1.StackCheck", namespace: "", specsJson: "", prune: false, fingerprints: {}, notesOnly: false };
 }
 
 /** Writes a phoenix.v1.StackCheck as toBinary(StackCheckSchema, create(StackCheckSchema, m)) would, into w. */
@@ -1673,6 +1680,9 @@ export function writeStackCheck(w: BinaryWriter, m: MessageInitShape<typeof Stac
       w.uint32(18).string(m.fingerprints[k]!);
       w.join();
     }
+  }
+  if (m.notesOnly !== undefined && m.notesOnly) {
+    w.uint32(40).bool(m.notesOnly);
   }
   return w;
 }
@@ -1716,6 +1726,11 @@ export function readStackCheck(r: BinaryReader, len: number, m: StackCheck): Sta
         m.fingerprints[k] = value;
         break;
       }
+      case 5: {
+        if (t !== 0) wrongWireType("phoenix.v1.StackCheck", 5, t);
+        m.notesOnly = r.bool();
+        break;
+      }
       default:
         r.skip(t, no);
     }
@@ -1736,6 +1751,7 @@ export function jsonStackCheck(m: StackCheck, a = false): JsonObject {
   if (a || Object.keys(m.fingerprints).length > 0) {
     j["fingerprints"] = Object.fromEntries(Object.entries(m.fingerprints).map(([k, x]) => [k, x]));
   }
+  if (a || m.notesOnly) j["notesOnly"] = m.notesOnly;
   return j;
 }
 

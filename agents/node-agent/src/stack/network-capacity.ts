@@ -1,0 +1,153 @@
+import type { EngineNetwork, EngineNode, EngineServiceSpec } from "./engine";
+
+/**
+ * How many addresses a Swarm overlay network needs, against what its subnet holds. Swarm gives
+ * one address of the network to each task attached to it (when the task is created, before it is
+ * scheduled, so a task that cannot be placed holds one too), one to each service in `vip` endpoint
+ * mode (its virtual IP), and one to each node where a task of the network runs (the node's load
+ * balancer endpoint, `lb-<network>`). A subnet of prefix p holds 2^(32-p) - 3 of them (network,
+ * broadcast and gateway addresses aside). Past that, tasks stay in state "new" with no error.
+ */
+export interface AddressUse {
+  tasks: number;
+  vips: number;
+  /** Nodes that may run a task of the network (at most one load balancer address each). */
+  nodes: number;
+  total: number;
+}
+
+/** Share of a subnet past which a plan says the network is nearly full. */
+export const NEARLY_FULL = 0.8;
+
+/** Addresses tasks can take in an IPv4 subnet (`10.0.1.0/24` → 253); undefined for IPv6 or a malformed one. */
+export function usableAddresses(subnet: string): number | undefined {
+  const m = /^\d{1,3}(?:\.\d{1,3}){3}\/(\d{1,2})$/.exec(subnet);
+  if (!m) return undefined;
+  const prefix = Number(m[1]);
+  if (prefix > 30) return 0;
+  return 2 ** (32 - prefix) - 3;
+}
+
+/** A node as `GET /nodes` returns it (the fields placement reads). */
+type Node = EngineNode;
+
+/** Swarm's reading of a node for a constraint key (manager/constraint), or undefined when unknown. */
+function nodeValue(node: Node, key: string): string | undefined {
+  const lower = key.toLowerCase();
+  if (lower === "node.id") return node.ID;
+  if (lower === "node.hostname") return node.Description?.Hostname ?? "";
+  if (lower === "node.role") return node.Spec?.Role ?? "";
+  if (lower === "node.platform.os") return node.Description?.Platform?.OS ?? "";
+  if (lower === "node.platform.arch") return node.Description?.Platform?.Architecture ?? "";
+  for (const [prefix, labels] of [
+    ["node.labels.", node.Spec?.Labels],
+    ["engine.labels.", node.Description?.Engine?.Labels],
+  ] as const) {
+    if (lower.startsWith(prefix)) return labels?.[key.slice(prefix.length)] ?? "";
+  }
+  return undefined;
+}
+
+/**
+ * Whether a node satisfies every placement constraint (`node.labels.gpu == true`), matched as
+ * Swarm does: the value compared without regard to case. A constraint this cannot read
+ * (`node.ip`, a malformed one) counts as satisfied, so the count errs on the side of more tasks.
+ */
+export function nodeMatches(node: Node, constraints: readonly string[]): boolean {
+  return constraints.every((expr) => {
+    const op = expr.includes("==") ? "==" : expr.includes("!=") ? "!=" : undefined;
+    if (!op) return true;
+    const at = expr.indexOf(op);
+    const have = nodeValue(node, expr.slice(0, at).trim());
+    if (have === undefined) return true;
+    const equal =
+      have.toLowerCase() ===
+      expr
+        .slice(at + 2)
+        .trim()
+        .toLowerCase();
+    return op === "==" ? equal : !equal;
+  });
+}
+
+/** Nodes that take new tasks: ready and active (not paused or drained). */
+export function schedulableNodes(nodes: readonly Node[]): Node[] {
+  return nodes.filter(
+    (n) => (n.Status?.State ?? "ready") === "ready" && (n.Spec?.Availability ?? "active") === "active",
+  );
+}
+
+interface ServiceShape {
+  Mode?: EngineServiceSpec["Mode"];
+  TaskTemplate?: {
+    Networks?: readonly { Target?: string }[] | null;
+    Placement?: { Constraints?: readonly string[] | null } | null;
+  };
+  /** Deprecated place of the networks, still read by Swarm. */
+  Networks?: readonly { Target?: string }[] | null;
+  EndpointSpec?: { Mode?: string } | null;
+}
+
+/** Whether the service joins `network` (its targets are ids in stored specs, names in rendered ones). */
+function joins(spec: ServiceShape, network: Pick<EngineNetwork, "Id" | "Name">): boolean {
+  const targets = [...(spec.TaskTemplate?.Networks ?? []), ...(spec.Networks ?? [])];
+  return targets.some((t) => t.Target === network.Id || t.Target === network.Name);
+}
+
+/**
+ * The addresses `services` (every service of the swarm that may join it, as specs) need on
+ * `network`, scheduled over `nodes` (schedulable ones): replicas for replicated services, the
+ * matching nodes for global ones, at most MaxConcurrent for replicated jobs.
+ */
+export function addressesNeeded(
+  network: Pick<EngineNetwork, "Id" | "Name">,
+  services: readonly unknown[],
+  nodes: readonly Node[],
+): AddressUse {
+  let tasks = 0;
+  let vips = 0;
+  const hosts = new Set<string>();
+  let spread = 0;
+  for (const raw of services) {
+    const spec = raw as ServiceShape;
+    if (!joins(spec, network)) continue;
+    const matching = nodes.filter((n) => nodeMatches(n, spec.TaskTemplate?.Placement?.Constraints ?? []));
+    const mode = spec.Mode ?? { Replicated: {} };
+    const count = mode.Replicated
+      ? (mode.Replicated.Replicas ?? 1)
+      : mode.ReplicatedJob
+        ? (mode.ReplicatedJob.MaxConcurrent ?? 1)
+        : matching.length;
+    tasks += count;
+    if ((spec.EndpointSpec?.Mode ?? "vip") === "vip") vips++;
+    if (count > 0) for (const n of matching) hosts.add(n.ID);
+    spread += Math.min(count, matching.length);
+  }
+  const onNodes = Math.min(hosts.size, spread);
+  return { tasks, vips, nodes: onNodes, total: tasks + vips + onNodes };
+}
+
+/**
+ * What to say of a shared network whose subnet is full or nearly (NEARLY_FULL), or nothing.
+ * `subnet` is the network's (or the one it will be created with), or undefined when Swarm will
+ * give it one of prefix `defaultPrefix`; `exists` when the network is already there.
+ */
+export function capacityNote(
+  env: string,
+  range: { subnet?: string | undefined; exists: boolean; defaultPrefix: number },
+  use: AddressUse,
+): string | undefined {
+  const { subnet, exists, defaultPrefix } = range;
+  const usable = usableAddresses(subnet ?? `0.0.0.0/${defaultPrefix}`);
+  if (usable === undefined || use.total <= usable * NEARLY_FULL) return undefined;
+  const parts = [
+    `${use.tasks} ${use.tasks === 1 ? "task" : "tasks"}`,
+    ...(use.vips > 0 ? [`${use.vips} service ${use.vips === 1 ? "VIP" : "VIPs"}`] : []),
+    `${use.nodes} node load ${use.nodes === 1 ? "balancer" : "balancers"}`,
+  ];
+  const where = subnet ? `its subnet ${subnet}` : `the /${defaultPrefix} Swarm gives it`;
+  const raise = `etc/phoenix_cluster.json environment_networks.${env}.subnet`;
+  if (use.total > usable)
+    return `needs ${use.total} addresses (${parts.join(", ")}) and ${where} has ${usable}: the tasks past that stay in state "new" and never start; give it a larger subnet in ${raise}${exists ? " (the network must then be recreated)" : ""}`;
+  return `will use ${use.total} of the ${usable} addresses of ${where} (${parts.join(", ")}): ${usable - use.total} more fit; a larger subnet goes in ${raise}`;
+}
