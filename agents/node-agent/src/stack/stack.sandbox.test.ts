@@ -524,7 +524,9 @@ describe("on a one-node swarm", () => {
     expect(await notes(11)).toEqual([over(" (the network must then be recreated)")]);
     // One more, and Docker leaves it in state "new", as the note says.
     const err = await applyFailure(lab, specs(11), { waitTimeoutMs: 7_000 });
-    expect(err.message).toContain('lab_app_many 10/11 running (a task stays in state "new": Swarm has not given it addresses');
+    expect(err.message).toContain(
+      'lab_app_many 10/11 running (a task stays in state "new": Swarm has not given it addresses',
+    );
     const tasks = await docker.listTasks({
       filters: { service: ["lab_app_many"], "desired-state": ["running"] },
     });
