@@ -440,6 +440,26 @@ describe("who owns a stack environment", () => {
     expect(await serviceNames()).toEqual(["dev1_web_web"]);
     expect(sources()).toEqual({ dev1_web: "model" });
   });
+
+  it("says when the deploys it plans would fill the environment network's subnet", async () => {
+    const c = lab.client();
+    const manifest = structuredClone(MODEL["stacks/web/phoenix.json"]);
+    manifest.environments.dev1.services.web.replicas = 260;
+    writeModel({ "stacks/web/phoenix.json": manifest }, modelDir);
+    try {
+      const plan = await c.plan({});
+      expect(plan.steps.map((st) => st.id)).toEqual(["deploy-stack:dev1/web"]);
+      // Counted as the plan would deploy it, on the one node its pin allows: Swarm's /24 holds 253.
+      expect(plan.warnings).toEqual([
+        expect.stringMatching(
+          /^network phoenix_env_dev1: needs 261 addresses \(260 tasks, 1 node load balancer\) and its subnet 10\.\d+\.\d+\.0\/24 has 253: the tasks past that stay in state "new" and never start; give it a larger subnet in etc\/phoenix_cluster\.json environment_networks\.dev1\.subnet \(the network must then be recreated\)$/,
+        ),
+      ]);
+    } finally {
+      writeModel(MODEL, modelDir);
+    }
+    expect(await c.plan({})).toMatchObject({ steps: [], warnings: [] });
+  });
 });
 
 /** Runs `change` and waits for the drift.found event the coordinator's next comparison emits. */
