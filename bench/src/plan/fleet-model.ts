@@ -102,6 +102,10 @@ export function fleetModelFiles(size: FleetSize): Record<string, string> {
         swarm: { managers: "auto", adopt: "none" },
         labels: { hardware: true, gpu: true },
         environments: size.environments,
+        // A fleet this size fills Swarm's default /24 per environment network: a /20 each.
+        environment_networks: Object.fromEntries(
+          size.environments.map((env, i) => [env, { subnet: `10.64.${i * 16}.0/20` }]),
+        ),
       },
       null,
       2,

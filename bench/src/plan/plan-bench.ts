@@ -112,7 +112,7 @@ export async function benchPlan(opts: PlanBenchOptions): Promise<Figure[]> {
 /**
  * What a real plan adds for the stack deployments it would leave alone: the coordinator renders
  * each (only after its files changed) and the manager's agent compares them all with the swarm
- * (compareStacks, the pure part of stack_check; the four Docker list calls are not timed).
+ * (compareStacks, the pure part of stack_check; its six Docker reads are not timed).
  */
 async function checkFigures(
   m: Model,
@@ -131,7 +131,17 @@ async function checkFigures(
       ]),
     );
   });
-  const swarm = swarmRunning(new Map([...specs].map(([ns, json]) => [ns, parseStackSpecs(json, ns)])));
+  const swarm = {
+    ...swarmRunning(new Map([...specs].map(([ns, json]) => [ns, parseStackSpecs(json, ns)]))),
+    // The nodes too: the check counts the addresses of each environment network over them.
+    nodes: converged.swarm.nodes.map((n) => ({
+      ID: n.id,
+      Spec: { Role: n.role, Availability: n.availability, Labels: { ...n.labels } },
+      Description: { Hostname: n.hostname },
+      Status: { State: n.state },
+    })),
+    subnetSize: 24,
+  };
   // With the fingerprints the deploys recorded: every service's stored spec is hashed and compared too.
   const fingerprints = new Map<string, Record<string, string>>();
   for (const svc of swarm.services) {
@@ -145,13 +155,17 @@ async function checkFigures(
     fingerprints: fingerprints.get(namespace) ?? {},
   }));
   let differing = 0;
+  let notes = new Set<string>();
   const checkedTimes = await timeRuns(opts.runs, () => {
     planFor(converged);
     const answer = compareStacks(asked, swarm);
     differing = (answer.stacks ?? []).filter((st) => st.error || (st.differences?.length ?? 0) > 0).length;
+    notes = new Set((answer.stacks ?? []).flatMap((st) => st.notes ?? []));
   });
   if (differing > 0)
     throw new Error(`${differing} deployments of the converged fleet differ from the swarm built from them`);
+  if (notes.size > 0)
+    throw new Error(`the check of the converged fleet gave notes: ${[...notes].join("; ")}`);
   return [
     figure({
       id: "plan.check-render",
@@ -168,7 +182,7 @@ async function checkFigures(
       value: median(checkedTimes),
       unit: "ms",
       budget: PLAN_BUDGET_MS,
-      note: `desiredState() + plan() + compareStacks() (what the manager's agent does with one stack_check: parse the specs, compare with ${swarm.services.length.toLocaleString("en-US")} services and their recorded fingerprints); ${what}`,
+      note: `desiredState() + plan() + compareStacks() (what the manager's agent does with one stack_check: parse the specs, compare with ${swarm.services.length.toLocaleString("en-US")} services and their recorded fingerprints, count each environment network's addresses over ${swarm.nodes.length.toLocaleString("en-US")} nodes); ${what}`,
     }),
   ];
 }

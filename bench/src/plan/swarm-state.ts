@@ -27,6 +27,7 @@ export function swarmRunning(stacks: ReadonlyMap<string, StackSpecs>): StackStat
           Name: n.Name,
           Scope: "swarm",
           Labels: n.Labels ?? {},
+          ...(n.IPAM ? { IPAM: n.IPAM as EngineNetwork["IPAM"] } : {}),
         });
     for (const [list, declared] of [
       [secrets, specs.secrets],

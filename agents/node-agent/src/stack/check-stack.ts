@@ -18,7 +18,7 @@ import {
   type EngineService,
 } from "./engine";
 import { isSharedNetwork, isStackNetwork, NAMESPACE_LABEL, SPEC_HASH_LABEL } from "./labels";
-import { addressesNeeded, capacityNote, schedulableNodes } from "./network-capacity";
+import { addressesNeeded, capacityNote, indexNodes, schedulableNodes } from "./network-capacity";
 import { subnetChange } from "./network-subnet";
 import { planObjects } from "./object-versions";
 import { checkNamespace, readAsManager } from "./preflight";
@@ -202,10 +202,12 @@ export function capacityNotes(
     ...swarm.services.filter((s) => !replaced.has(s.Spec.Labels?.[NAMESPACE_LABEL] ?? "")).map((s) => s.Spec),
     ...stacks.flatMap((s) => s.specs.services),
   ];
-  const nodes = schedulableNodes(swarm.nodes);
+  const nodes = indexNodes(schedulableNodes(swarm.nodes));
+  const counted = new Set<string>();
   for (const spec of stacks.flatMap((s) => s.specs.networks)) {
     const env = spec.Labels?.[LABEL_PHOENIX_ENVIRONMENT];
-    if (!env || out.has(spec.Name)) continue;
+    if (!env || counted.has(spec.Name)) continue;
+    counted.add(spec.Name);
     const current = index.sharedNetworks.get(spec.Name);
     const network = { Id: current?.Id ?? spec.Name, Name: spec.Name };
     const subnet =

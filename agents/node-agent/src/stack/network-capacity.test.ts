@@ -3,6 +3,7 @@ import type { EngineNode } from "./engine";
 import {
   addressesNeeded,
   capacityNote,
+  indexNodes,
   nodeMatches,
   schedulableNodes,
   usableAddresses,
@@ -60,6 +61,34 @@ describe("nodeMatches", () => {
   });
 });
 
+describe("indexNodes", () => {
+  const nodes = [
+    node("m1", { Spec: { Role: "manager", Labels: { zone: "Rack1" } } }),
+    node("w1", { Spec: { Role: "worker", Labels: { zone: "rack1", "phoenix.stack.web": "true" } } }),
+    node("w2", {
+      Spec: { Role: "worker", Labels: { zone: "rack2" } },
+      Description: { Engine: { Labels: { ssd: "yes" } } },
+    }),
+    node("w3", { Spec: { Role: "worker" } }),
+  ];
+  const index = indexNodes(nodes);
+  it.each<[string[]]>([
+    [[]],
+    [["node.labels.zone == rack1"]],
+    [["node.labels.zone == RACK1", "node.role == worker"]],
+    [["node.labels.zone == "]],
+    [["node.labels.zone != rack1"]],
+    [["node.labels.phoenix.stack.web == true"]],
+    [["engine.labels.ssd == yes"]],
+    [["node.role == manager"]],
+    [["node.hostname == w3"]],
+    [["node.ip == 10.0.0.1", "node.role == worker"]],
+  ])("%j: the nodes nodeMatches takes", (constraints) => {
+    const want = nodes.filter((n) => nodeMatches(n, constraints)).map((n) => n.ID);
+    expect(index.matching(constraints).map((n) => n.ID)).toEqual(want);
+  });
+});
+
 describe("schedulableNodes", () => {
   it("keeps ready, active nodes", () => {
     const nodes = [
@@ -95,7 +124,7 @@ describe("addressesNeeded", () => {
         svc({ Global: {} }),
         svc({ Replicated: { Replicas: 6 } }),
       ],
-      two,
+      indexNodes(two),
     );
     expect(use).toEqual({ tasks: 10, vips: 1, nodes: 2, total: 13 });
     expect(use.total).toBe(usableAddresses("10.77.0.0/28"));
@@ -164,7 +193,7 @@ describe("addressesNeeded", () => {
       { tasks: 1, vips: 1, nodes: 1, total: 3 },
     ],
   ])("%s", (_, services, expected) => {
-    expect(addressesNeeded(net, services, two)).toEqual(expected);
+    expect(addressesNeeded(net, services, indexNodes(two))).toEqual(expected);
   });
 });
 

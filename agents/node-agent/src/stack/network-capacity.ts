@@ -31,21 +31,65 @@ export function usableAddresses(subnet: string): number | undefined {
 /** A node as `GET /nodes` returns it (the fields placement reads). */
 type Node = EngineNode;
 
-/** Swarm's reading of a node for a constraint key (manager/constraint), or undefined when unknown. */
-function nodeValue(node: Node, key: string): string | undefined {
-  const lower = key.toLowerCase();
-  if (lower === "node.id") return node.ID;
-  if (lower === "node.hostname") return node.Description?.Hostname ?? "";
-  if (lower === "node.role") return node.Spec?.Role ?? "";
-  if (lower === "node.platform.os") return node.Description?.Platform?.OS ?? "";
-  if (lower === "node.platform.arch") return node.Description?.Platform?.Architecture ?? "";
-  for (const [prefix, labels] of [
-    ["node.labels.", node.Spec?.Labels],
-    ["engine.labels.", node.Description?.Engine?.Labels],
-  ] as const) {
-    if (lower.startsWith(prefix)) return labels?.[key.slice(prefix.length)] ?? "";
+/** A constraint as nodeMatches reads it: the key lower-cased, the value lower-cased. */
+interface Constraint {
+  key: string;
+  /** The label key after `node.labels.` or `engine.labels.`, as written. */
+  label?: string;
+  equal: boolean;
+  value: string;
+}
+
+/** Reads `node.labels.gpu == true`; undefined for what has no operator. */
+function parseConstraint(expr: string): Constraint | undefined {
+  const op = expr.includes("==") ? "==" : expr.includes("!=") ? "!=" : undefined;
+  if (!op) return undefined;
+  const at = expr.indexOf(op);
+  const written = expr.slice(0, at).trim();
+  const key = written.toLowerCase();
+  const prefix = ["node.labels.", "engine.labels."].find((p) => key.startsWith(p));
+  return {
+    key: prefix ?? key,
+    ...(prefix ? { label: written.slice(prefix.length) } : {}),
+    equal: op === "==",
+    value: expr
+      .slice(at + 2)
+      .trim()
+      .toLowerCase(),
+  };
+}
+
+/** The constraint keys nodeValue reads (labels by their prefix). */
+const KNOWN_KEYS = new Set([
+  "node.id",
+  "node.hostname",
+  "node.role",
+  "node.platform.os",
+  "node.platform.arch",
+  "node.labels.",
+  "engine.labels.",
+]);
+
+/** Swarm's reading of a node for a constraint (manager/constraint), or undefined when unknown. */
+function nodeValue(node: Node, c: Constraint): string | undefined {
+  switch (c.key) {
+    case "node.id":
+      return node.ID;
+    case "node.hostname":
+      return node.Description?.Hostname ?? "";
+    case "node.role":
+      return node.Spec?.Role ?? "";
+    case "node.platform.os":
+      return node.Description?.Platform?.OS ?? "";
+    case "node.platform.arch":
+      return node.Description?.Platform?.Architecture ?? "";
+    case "node.labels.":
+      return node.Spec?.Labels?.[c.label ?? ""] ?? "";
+    case "engine.labels.":
+      return node.Description?.Engine?.Labels?.[c.label ?? ""] ?? "";
+    default:
+      return undefined;
   }
-  return undefined;
 }
 
 /**
@@ -54,20 +98,73 @@ function nodeValue(node: Node, key: string): string | undefined {
  * (`node.ip`, a malformed one) counts as satisfied, so the count errs on the side of more tasks.
  */
 export function nodeMatches(node: Node, constraints: readonly string[]): boolean {
-  return constraints.every((expr) => {
-    const op = expr.includes("==") ? "==" : expr.includes("!=") ? "!=" : undefined;
-    if (!op) return true;
-    const at = expr.indexOf(op);
-    const have = nodeValue(node, expr.slice(0, at).trim());
-    if (have === undefined) return true;
-    const equal =
-      have.toLowerCase() ===
-      expr
-        .slice(at + 2)
-        .trim()
-        .toLowerCase();
-    return op === "==" ? equal : !equal;
-  });
+  return matchesParsed(
+    node,
+    constraints.flatMap((c) => parseConstraint(c) ?? []),
+  );
+}
+
+function matchesParsed(node: Node, constraints: readonly Constraint[]): boolean {
+  for (const c of constraints) {
+    const have = nodeValue(node, c);
+    if (have !== undefined && (have.toLowerCase() === c.value) !== c.equal) return false;
+  }
+  return true;
+}
+
+/** Schedulable nodes, and those that satisfy a set of placement constraints (nodeMatches). */
+export interface NodeIndex {
+  readonly nodes: readonly Node[];
+  matching(constraints: readonly string[]): readonly Node[];
+}
+
+/**
+ * Indexes `nodes` (schedulable ones) for placement: each constraint set is matched once, from the
+ * nodes that carry the label value (or role, hostname, ...) of its first `==`, so that a fleet of
+ * a thousand nodes with a label per pinned stack is read once, not once per stack.
+ */
+export function indexNodes(nodes: readonly Node[]): NodeIndex {
+  const labels = new Map<string, Node[]>();
+  const add = (map: Map<string, Node[]>, key: string, n: Node) => {
+    const list = map.get(key);
+    if (list) list.push(n);
+    else map.set(key, [n]);
+  };
+  for (const n of nodes) {
+    for (const [k, v] of Object.entries(n.Spec?.Labels ?? {}))
+      add(labels, `node\0${k}\0${v.toLowerCase()}`, n);
+    for (const [k, v] of Object.entries(n.Description?.Engine?.Labels ?? {}))
+      add(labels, `engine\0${k}\0${v.toLowerCase()}`, n);
+  }
+  const fields = new Map<string, Map<string, Node[]>>();
+  const withValue = (c: Constraint): readonly Node[] => {
+    if (c.key === "node.labels." || c.key === "engine.labels.")
+      return labels.get(`${c.key.split(".")[0]}\0${c.label}\0${c.value}`) ?? [];
+    let field = fields.get(c.key);
+    if (!field) {
+      field = new Map();
+      for (const n of nodes) add(field, (nodeValue(n, c) ?? "").toLowerCase(), n);
+      fields.set(c.key, field);
+    }
+    return field.get(c.value) ?? [];
+  };
+  const matched = new Map<string, readonly Node[]>();
+  return {
+    nodes,
+    matching(constraints) {
+      const key = constraints.join("\n");
+      let found = matched.get(key);
+      if (!found) {
+        const parsed = constraints.flatMap((c) => parseConstraint(c) ?? []);
+        // A label `==` an empty value also matches nodes without the label: read them all then.
+        const first = parsed.find((c) => c.equal && c.value !== "" && KNOWN_KEYS.has(c.key));
+        const candidates = first ? withValue(first) : nodes;
+        found = parsed.length === 0 ? nodes : candidates.filter((n) => matchesParsed(n, parsed));
+        matched.set(key, found);
+      }
+      return found;
+    },
+  };
 }
 
 /** Nodes that take new tasks: ready and active (not paused or drained). */
@@ -102,8 +199,9 @@ function joins(spec: ServiceShape, network: Pick<EngineNetwork, "Id" | "Name">):
 export function addressesNeeded(
   network: Pick<EngineNetwork, "Id" | "Name">,
   services: readonly unknown[],
-  nodes: readonly Node[],
+  index: NodeIndex,
 ): AddressUse {
+  const nodes = index.nodes;
   let tasks = 0;
   let vips = 0;
   const hosts = new Set<string>();
@@ -111,7 +209,7 @@ export function addressesNeeded(
   for (const raw of services) {
     const spec = raw as ServiceShape;
     if (!joins(spec, network)) continue;
-    const matching = nodes.filter((n) => nodeMatches(n, spec.TaskTemplate?.Placement?.Constraints ?? []));
+    const matching = index.matching(spec.TaskTemplate?.Placement?.Constraints ?? []);
     const mode = spec.Mode ?? { Replicated: {} };
     const count = mode.Replicated
       ? (mode.Replicated.Replicas ?? 1)
@@ -120,7 +218,7 @@ export function addressesNeeded(
         : matching.length;
     tasks += count;
     if ((spec.EndpointSpec?.Mode ?? "vip") === "vip") vips++;
-    if (count > 0) for (const n of matching) hosts.add(n.ID);
+    if (count > 0 && hosts.size < nodes.length) for (const n of matching) hosts.add(n.ID);
     spread += Math.min(count, matching.length);
   }
   const onNodes = Math.min(hosts.size, spread);
