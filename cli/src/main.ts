@@ -178,7 +178,12 @@ Examples:
   stacks
     .command("ls", { isDefault: true })
     .description("List deployed stack environments")
-    .addHelpText("after", "\nExamples:\n  phoenix stacks ls\n  phoenix stacks ls --json")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  phoenix stacks ls\n  phoenix stacks ls --env dev1\n  phoenix stacks ls --stack qdrant_service --json",
+    )
+    .option("--env <env>", "only this environment")
+    .option("--stack <stack>", "only this stack")
     .option("--json", "print JSON")
     .action(lazy(async () => (await import("./commands/stacks")).list));
 

@@ -6,6 +6,7 @@ import { bashCompletion } from "./completion";
 import { formatEvent, parseSince } from "./events";
 import { roleCell, userLabels } from "./nodes";
 import { parseScale } from "./services";
+import { filterStacks, noStacksLine } from "./stacks";
 import { deployPlanText } from "./swarm";
 
 describe("parseScale", () => {
@@ -113,5 +114,30 @@ describe("deployPlanText", () => {
     ],
   ])("%j", (differences, text) => {
     expect(deployPlanText("dev1_app", differences)).toBe(text);
+  });
+});
+
+describe("stacks ls filters", () => {
+  const stacks = [
+    { stack: "web", env: "dev1" },
+    { stack: "db", env: "dev1" },
+    { stack: "web", env: "production" },
+  ];
+  it.each<[object, string[]]>([
+    [{}, ["dev1/web", "dev1/db", "production/web"]],
+    [{ env: "dev1" }, ["dev1/web", "dev1/db"]],
+    [{ stack: "web" }, ["dev1/web", "production/web"]],
+    [{ env: "production", stack: "web" }, ["production/web"]],
+    [{ env: "test" }, []],
+  ])("%j", (filter, want) => {
+    expect(filterStacks(stacks, filter).map((s) => `${s.env}/${s.stack}`)).toEqual(want);
+  });
+
+  it.each<[object, string]>([
+    [{}, "No stack environments deployed."],
+    [{ env: "test" }, "No stack environments deployed in environment test."],
+    [{ env: "test", stack: "web" }, "No stack environments deployed of stack web in environment test."],
+  ])("says what %j found none of", (filter, line) => {
+    expect(noStacksLine(filter)).toBe(line);
   });
 });
