@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { ErrorCode, PhoenixError } from "@phoenix/errors";
-import { type Model, stackNamespace } from "@phoenix/model";
+import { invalidModelError, type Model, stackNamespace } from "@phoenix/model";
 import {
   type DeployStackResponseSchema,
   NodeRole,
@@ -170,11 +170,25 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     return [...new Set([...reconciling.values()].flat())].sort();
   };
 
+  /**
+   * Refuses a plan that deploys a stack environment the model cannot render (a compose value
+   * Docker would refuse): INVALID_MODEL with every such problem, as for a model file that does not
+   * validate, so that a sync changes nothing instead of running the steps before that deploy.
+   */
+  const refuseUnrenderable = (model: Model, plan: Plan): void => {
+    const targets = plan.steps.flatMap((s) =>
+      s.kind === "deploy-stack" ? [{ stack: s.stack, env: s.env, specHash: s.specHash }] : [],
+    );
+    const failures = actions.renderFailures(model, targets);
+    if (failures.length > 0) throw invalidModelError(failures);
+  };
+
   /** A plan read after the reconciles under way, from the snapshot when it is newer than their changes. */
   const settledPlan = async (model: Model, snapshot?: FleetSnapshot, signal?: AbortSignal) => {
     const running = await settleReconciles();
     const fresh = snapshot && snapshot.at > reconciledAt ? snapshot : await observer.observe(signal);
     const { plan } = await checkedCompute(model, fresh, signal);
+    refuseUnrenderable(model, plan);
     if (running.length > 0)
       plan.notes.push({
         message: `an automatic reconcile of ${running.join(", ")} is still running: its steps may be under way`,
@@ -226,6 +240,7 @@ export function createConvergence(deps: ConvergenceDeps): Convergence {
     const model = await models.load();
     const snapshot = await observer.observe(signal);
     const outcome = o.checked ? await checkedCompute(model, snapshot, signal) : compute(model, snapshot);
+    if (o.checked) refuseUnrenderable(model, outcome.plan);
     return { model, snapshot, ...outcome };
   };
 

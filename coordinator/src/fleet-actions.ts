@@ -118,6 +118,12 @@ export interface FleetActions {
     signal?: AbortSignal,
     removing?: readonly string[],
   ): Promise<CheckAnswers>;
+  /**
+   * Why the model cannot render these stack environments (a compose file Docker would refuse, an
+   * environment variable left unset), one error each; none when every one renders. The renderings
+   * are kept for the check.
+   */
+  renderFailures(model: Model, targets: readonly StackTarget[]): PhoenixError[];
 }
 
 /** What checkStacks found. */
@@ -282,6 +288,16 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
   // hash (the stack's files and pin) and the environment network's subnet from the cluster file.
   // A plan renders only the stacks whose files changed since one before.
   const checkSpecs = new Map<string, { source: string; specsJson: string }>();
+  /** The specs_json of a stack environment, rendered unless kept from before; throws why it cannot render. */
+  const checkSpecsOf = (model: Model, t: StackTarget): string => {
+    const key = stackKey(t);
+    const source = `${t.specHash} ${model.cluster.environmentSubnets[t.env] ?? ""}`;
+    const cached = checkSpecs.get(key);
+    if (cached?.source === source) return cached.specsJson;
+    const specsJson = JSON.stringify(stackSpecs(renderModelStack(model, deps.modelDir, t.stack, t.env)));
+    checkSpecs.set(key, { source, specsJson });
+    return specsJson;
+  };
 
   const opts = (ctx: RunContext, timeoutMs: number, idempotencyKey: string) => ({
     timeoutMs,
@@ -528,6 +544,17 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
       return { result: out, rendered };
     },
 
+    renderFailures(model, targets) {
+      return targets.flatMap((t) => {
+        try {
+          checkSpecsOf(model, t);
+          return [];
+        } catch (err) {
+          return [PhoenixError.from(err)];
+        }
+      });
+    },
+
     async checkStacks(model, targets, signal, removing = []) {
       const out = new Map<string, string[] | PhoenixError>();
       const notes = new Set<string>();
@@ -535,16 +562,13 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
       let bytes = 0;
       for (const t of targets) {
         const key = stackKey(t);
-        const cached = checkSpecs.get(key);
-        const source = `${t.specHash} ${model.cluster.environmentSubnets[t.env] ?? ""}`;
-        let specsJson = cached?.source === source ? cached.specsJson : undefined;
+        let specsJson: string;
         try {
-          specsJson ??= JSON.stringify(stackSpecs(renderModelStack(model, deps.modelDir, t.stack, t.env)));
+          specsJson = checkSpecsOf(model, t);
         } catch (err) {
           out.set(key, PhoenixError.from(err));
           continue;
         }
-        checkSpecs.set(key, { source, specsJson });
         if (bytes > 0 && bytes + specsJson.length > (deps.checkBatchBytes ?? CHECK_BATCH_BYTES)) {
           batches.push([]);
           bytes = 0;

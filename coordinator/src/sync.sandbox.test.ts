@@ -460,6 +460,44 @@ describe("who owns a stack environment", () => {
     }
     expect(await c.plan({})).toMatchObject({ steps: [], warnings: [] });
   });
+
+  it("refuses a plan and a sync that would deploy a stack its compose file cannot render, and changes nothing", async () => {
+    const c = lab.client();
+    const labels = async () => (await labelsOf(sandbox.guest("guest-1").docker, "guest-1"))?.zone;
+    const vms = structuredClone(MODEL["etc/phoenix_vm_configs.json"]);
+    vms.vms[0]!.node_labels = ["zone=rack9"];
+    writeModel(
+      {
+        // A label step, then a deploy whose compose value Docker would refuse (the model loads).
+        "etc/phoenix_vm_configs.json": vms,
+        "stacks/web/docker-compose.yml": MODEL["stacks/web/docker-compose.yml"].replace(
+          "replicas: 1",
+          "replicas: two",
+        ),
+      },
+      modelDir,
+    );
+    try {
+      for (const call of [() => c.plan({}), () => drain(c.sync({}))]) {
+        const err = await call().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(PhoenixError);
+        expect((err as PhoenixError).code).toBe(ErrorCode.INVALID_MODEL);
+        expect((err as PhoenixError).details.map((d) => [d.place.file, d.message])).toEqual([
+          [
+            "stacks/web/docker-compose.yml",
+            expect.stringMatching(/services\.web\.deploy\.replicas: must be an integer/),
+          ],
+        ]);
+      }
+      expect(await labels()).toBe("rack1");
+    } finally {
+      writeModel(MODEL, modelDir);
+    }
+    expect((await c.plan({})).steps).toEqual([]);
+  });
 });
 
 /** Runs `change` and waits for the drift.found event the coordinator's next comparison emits. */
