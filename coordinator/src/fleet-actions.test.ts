@@ -414,6 +414,13 @@ describe("comparing stack deployments with the swarm", () => {
     expect(removing).toEqual([["dev1_old"]]);
   });
 
+  it("says which stack environments cannot render, one error each", async () => {
+    const { actions } = await checking();
+    const failures = actions.renderFailures(model, [targets[0]!, targets[3]!]);
+    expect(failures.map((f) => [f.code, f.place.stack])).toEqual([["NOT_FOUND", "nope"]]);
+    expect(actions.renderFailures(model, targets.slice(0, 3))).toEqual([]);
+  });
+
   it("splits the stacks over several commands past the batch size", async () => {
     const { actions, commands } = await checking(1);
     const found = await actions.checkStacks(model, targets.slice(0, 3));
