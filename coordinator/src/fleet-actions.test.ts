@@ -414,6 +414,12 @@ describe("comparing stack deployments with the swarm", () => {
     expect(removing).toEqual([["dev1_old"]]);
   });
 
+  it("adopts no fingerprints for a deployment only counted, whatever the agent answers", async () => {
+    const { actions, adopted } = await checking();
+    await actions.checkStacks(model, [{ ...targets[1]!, notesOnly: true }]);
+    expect(adopted).toEqual([]);
+  });
+
   it("says which stack environments cannot render, one error each", async () => {
     const { actions } = await checking();
     const failures = actions.renderFailures(model, [targets[0]!, targets[3]!]);

@@ -600,11 +600,12 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
         );
         const answers = resultOf(result, "stackCheck").stacks;
         const adopted: Promise<void>[] = [];
-        batch.forEach(({ key, namespace }, i) => {
+        batch.forEach(({ key, namespace, notesOnly }, i) => {
           const a = answers[i];
           if (!a) out.set(key, new PhoenixError(ErrorCode.INTERNAL, "the agent answered for fewer stacks"));
           else out.set(key, a.error ? fromErrorInfo(a.error) : [...a.differences]);
-          if (a && Object.keys(a.fingerprints).length > 0)
+          // A stack only counted was not compared (an agent older than notes_only compares it all the same).
+          if (a && !notesOnly && Object.keys(a.fingerprints).length > 0)
             adopted.push(deps.journal.adoptFingerprints(namespace, a.fingerprints));
           for (const n of a?.notes ?? []) notes.add(n);
         });
