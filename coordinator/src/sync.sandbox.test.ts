@@ -449,10 +449,14 @@ describe("who owns a stack environment", () => {
     try {
       const plan = await c.plan({});
       expect(plan.steps.map((st) => st.id)).toEqual(["deploy-stack:dev1/web"]);
-      // Counted as the plan would deploy it, on the one node its pin allows: Swarm's /24 holds 253.
+      // Counted as the plan would deploy it, on the one node its pin allows: Swarm's /24 holds 253,
+      // on the environment network and on the stack's own.
       expect(plan.warnings).toEqual([
         expect.stringMatching(
           /^network phoenix_env_dev1: needs 261 addresses \(260 tasks, 1 node load balancer\) and its subnet 10\.\d+\.\d+\.0\/24 has 253: the tasks past that stay in state "new" and never start; give it a larger subnet in etc\/phoenix_cluster\.json environment_networks\.dev1\.subnet \(the network must then be recreated\)$/,
+        ),
+        expect.stringMatching(
+          /^network dev1_web_default: needs 261 addresses \(260 tasks, 1 node load balancer\) and its subnet 10\.\d+\.\d+\.0\/24 has 253: .* in the stack's compose file \(networks\.default\.ipam\.config: - subnet: \.\.\.\) \(the network must then be recreated\)$/,
         ),
       ]);
     } finally {

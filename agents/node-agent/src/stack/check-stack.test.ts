@@ -322,6 +322,32 @@ describe("compareStacks: the capacity of an environment network", () => {
     expect(answer.stacks?.[0]?.notes).toEqual(notes);
   });
 
+  it("counts a stack's own network too: a global service on 300 nodes fills Swarm's /24", () => {
+    const label = { [NAMESPACE_LABEL]: "dev1_mon" };
+    const agent: ServiceSpec = {
+      Name: "dev1_mon_agent",
+      Labels: label,
+      TaskTemplate: { ContainerSpec: { Image: "agent:1" }, Networks: [{ Target: "dev1_mon_default" }] },
+      Mode: { Global: {} },
+      EndpointSpec: { Mode: "dnsrr" },
+    };
+    const specsJson = JSON.stringify({
+      networks: [{ Name: "dev1_mon_default", Labels: label, Driver: "overlay" }],
+      secrets: [],
+      configs: [],
+      services: [agent],
+    });
+    const many = Array.from({ length: 300 }, (_, i) => ({ ID: `n${i}`, Status: { State: "ready" } }));
+    const answer = compareStacks([{ namespace: "dev1_mon", specsJson, prune: true, notesOnly: true }], {
+      ...converged,
+      nodes: many,
+      subnetSize: 24,
+    });
+    expect(answer.stacks?.[0]?.notes).toEqual([
+      'network dev1_mon_default: needs 600 addresses (300 tasks, 300 node load balancers) and the /24 Swarm gives it has 253: the tasks past that stay in state "new" and never start; give it a larger subnet in the stack\'s compose file (networks.default.ipam.config: - subnet: ...)',
+    ]);
+  });
+
   it("says nothing without the swarm's nodes", () => {
     const answer = compareStacks(
       [{ namespace: "dev1_a", specsJson: stackOf("dev1_a", 40), prune: true }],

@@ -18,7 +18,14 @@ import {
   type EngineService,
 } from "./engine";
 import { isSharedNetwork, isStackNetwork, NAMESPACE_LABEL, SPEC_HASH_LABEL } from "./labels";
-import { addressesNeeded, capacityNote, indexNodes, schedulableNodes } from "./network-capacity";
+import {
+  addressesNeeded,
+  capacityNote,
+  composeSubnetSetting,
+  environmentSubnetSetting,
+  indexNodes,
+  schedulableNodes,
+} from "./network-capacity";
 import { subnetChange } from "./network-subnet";
 import { planObjects } from "./object-versions";
 import { checkNamespace, readAsManager } from "./preflight";
@@ -185,9 +192,10 @@ export function stackNotes(specs: StackSpecs, swarm: SwarmIndex): string[] {
 }
 
 /**
- * By shared network name, what to say when the stacks of a check, with every other service that
- * joins the network (any namespace but theirs and those the plan removes, services outside
- * Phoenix too), fill or nearly fill its subnet (capacityNote). Nothing without the swarm's nodes.
+ * By network name, what to say when the stacks of a check, with every other service that joins
+ * the network (any namespace but theirs and those the plan removes, services outside Phoenix too),
+ * fill or nearly fill its subnet (capacityNote): an environment network, or a stack's own (a
+ * global service on a few hundred guests fills a /24 alone). Nothing without the swarm's nodes.
  */
 export function capacityNotes(
   stacks: readonly { ns: string; specs: StackSpecs }[],
@@ -203,22 +211,28 @@ export function capacityNotes(
     ...stacks.flatMap((s) => s.specs.services),
   ];
   const nodes = indexNodes(schedulableNodes(swarm.nodes));
+  const existing = new Map(swarm.networks.filter((n) => n.Scope === "swarm").map((n) => [n.Name, n]));
   const counted = new Set<string>();
-  for (const spec of stacks.flatMap((s) => s.specs.networks)) {
-    const env = spec.Labels?.[LABEL_PHOENIX_ENVIRONMENT];
-    if (!env || counted.has(spec.Name)) continue;
-    counted.add(spec.Name);
-    const current = index.sharedNetworks.get(spec.Name);
-    const network = { Id: current?.Id ?? spec.Name, Name: spec.Name };
-    const subnet =
-      current?.IPAM?.Config?.[0]?.Subnet ??
-      (spec as { IPAM?: { Config?: { Subnet?: string }[] } }).IPAM?.Config?.[0]?.Subnet;
-    const line = capacityNote(
-      env,
-      { subnet, exists: current !== undefined, defaultPrefix: swarm.subnetSize ?? 24 },
-      addressesNeeded(network, services, nodes),
-    );
-    if (line) out.set(spec.Name, `network ${spec.Name}: ${line}`);
+  for (const { ns, specs } of stacks) {
+    for (const spec of specs.networks) {
+      if (counted.has(spec.Name) || (spec.Driver ?? "overlay") !== "overlay") continue;
+      counted.add(spec.Name);
+      const env = spec.Labels?.[LABEL_PHOENIX_ENVIRONMENT];
+      const raise = env
+        ? environmentSubnetSetting(env)
+        : composeSubnetSetting(spec.Name.startsWith(`${ns}_`) ? spec.Name.slice(ns.length + 1) : spec.Name);
+      const current = existing.get(spec.Name);
+      const network = { Id: current?.Id ?? spec.Name, Name: spec.Name };
+      const subnet =
+        current?.IPAM?.Config?.[0]?.Subnet ??
+        (spec as { IPAM?: { Config?: { Subnet?: string }[] } }).IPAM?.Config?.[0]?.Subnet;
+      const line = capacityNote(
+        raise,
+        { subnet, exists: current !== undefined, defaultPrefix: swarm.subnetSize ?? 24 },
+        addressesNeeded(network, services, nodes),
+      );
+      if (line) out.set(spec.Name, `network ${spec.Name}: ${line}`);
+    }
   }
   return out;
 }

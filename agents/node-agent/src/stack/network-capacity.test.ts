@@ -3,6 +3,8 @@ import type { EngineNode } from "./engine";
 import {
   addressesNeeded,
   capacityNote,
+  composeSubnetSetting,
+  environmentSubnetSetting,
   indexNodes,
   nodeMatches,
   schedulableNodes,
@@ -202,31 +204,49 @@ describe("capacityNote", () => {
   const existing = { subnet: "10.0.1.0/24", exists: true, defaultPrefix: 24 };
 
   it("says nothing up to 80 % of the subnet", () => {
-    expect(capacityNote("dev1", existing, use(202))).toBeUndefined();
+    expect(capacityNote(environmentSubnetSetting("dev1"), existing, use(202))).toBeUndefined();
   });
 
   it("says how many more fit past 80 %", () => {
-    expect(capacityNote("dev1", existing, use(203))).toBe(
+    expect(capacityNote(environmentSubnetSetting("dev1"), existing, use(203))).toBe(
       "will use 203 of the 253 addresses of its subnet 10.0.1.0/24 (200 tasks, 1 service VIP, 2 node load balancers): 50 more fit; a larger subnet goes in etc/phoenix_cluster.json environment_networks.dev1.subnet",
     );
   });
 
   it("says what happens past the subnet, and that an existing network must be recreated", () => {
-    expect(capacityNote("dev1", existing, { tasks: 290, vips: 0, nodes: 1, total: 291 })).toBe(
+    expect(
+      capacityNote(environmentSubnetSetting("dev1"), existing, { tasks: 290, vips: 0, nodes: 1, total: 291 }),
+    ).toBe(
       'needs 291 addresses (290 tasks, 1 node load balancer) and its subnet 10.0.1.0/24 has 253: the tasks past that stay in state "new" and never start; give it a larger subnet in etc/phoenix_cluster.json environment_networks.dev1.subnet (the network must then be recreated)',
     );
   });
 
   it("names Swarm's default size for a network not created yet", () => {
-    const note = capacityNote("test", { exists: false, defaultPrefix: 26 }, use(70));
+    const note = capacityNote(
+      environmentSubnetSetting("test"),
+      { exists: false, defaultPrefix: 26 },
+      use(70),
+    );
     expect(note).toBe(
       'needs 70 addresses (67 tasks, 1 service VIP, 2 node load balancers) and the /26 Swarm gives it has 61: the tasks past that stay in state "new" and never start; give it a larger subnet in etc/phoenix_cluster.json environment_networks.test.subnet',
     );
   });
 
+  it("says where a stack network's subnet is set", () => {
+    expect(
+      capacityNote(composeSubnetSetting("back"), existing, { tasks: 300, vips: 0, nodes: 3, total: 303 }),
+    ).toBe(
+      'needs 303 addresses (300 tasks, 3 node load balancers) and its subnet 10.0.1.0/24 has 253: the tasks past that stay in state "new" and never start; give it a larger subnet in the stack\'s compose file (networks.back.ipam.config: - subnet: ...) (the network must then be recreated)',
+    );
+  });
+
   it("says nothing of an IPv6 subnet", () => {
     expect(
-      capacityNote("dev1", { subnet: "fd00::/120", exists: true, defaultPrefix: 24 }, use(9999)),
+      capacityNote(
+        environmentSubnetSetting("dev1"),
+        { subnet: "fd00::/120", exists: true, defaultPrefix: 24 },
+        use(9999),
+      ),
     ).toBeUndefined();
   });
 });

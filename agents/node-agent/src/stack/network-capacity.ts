@@ -225,13 +225,24 @@ export function addressesNeeded(
   return { tasks, vips, nodes: onNodes, total: tasks + vips + onNodes };
 }
 
+/** Where an environment network's subnet is set. */
+export function environmentSubnetSetting(env: string): string {
+  return `etc/phoenix_cluster.json environment_networks.${env}.subnet`;
+}
+
+/** Where a stack network's subnet is set: its compose file (`name` as the file declares it). */
+export function composeSubnetSetting(name: string): string {
+  return `the stack's compose file (networks.${name}.ipam.config: - subnet: ...)`;
+}
+
 /**
- * What to say of a shared network whose subnet is full or nearly (NEARLY_FULL), or nothing.
+ * What to say of a network whose subnet is full or nearly (NEARLY_FULL), or nothing; `raise`
+ * says where a larger subnet is set (environmentSubnetSetting, composeSubnetSetting).
  * `subnet` is the network's (or the one it will be created with), or undefined when Swarm will
  * give it one of prefix `defaultPrefix`; `exists` when the network is already there.
  */
 export function capacityNote(
-  env: string,
+  raise: string,
   range: { subnet?: string | undefined; exists: boolean; defaultPrefix: number },
   use: AddressUse,
 ): string | undefined {
@@ -244,7 +255,6 @@ export function capacityNote(
     `${use.nodes} node load ${use.nodes === 1 ? "balancer" : "balancers"}`,
   ];
   const where = subnet ? `its subnet ${subnet}` : `the /${defaultPrefix} Swarm gives it`;
-  const raise = `etc/phoenix_cluster.json environment_networks.${env}.subnet`;
   if (use.total > usable)
     return `needs ${use.total} addresses (${parts.join(", ")}) and ${where} has ${usable}: the tasks past that stay in state "new" and never start; give it a larger subnet in ${raise}${exists ? " (the network must then be recreated)" : ""}`;
   return `will use ${use.total} of the ${usable} addresses of ${where} (${parts.join(", ")}): ${usable - use.total} more fit; a larger subnet goes in ${raise}`;
