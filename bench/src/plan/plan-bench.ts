@@ -182,7 +182,7 @@ async function checkFigures(
       value: median(checkedTimes),
       unit: "ms",
       budget: PLAN_BUDGET_MS,
-      note: `desiredState() + plan() + compareStacks() (what the manager's agent does with one stack_check: parse the specs, compare with ${swarm.services.length.toLocaleString("en-US")} services and their recorded fingerprints, count each environment network's addresses over ${swarm.nodes.length.toLocaleString("en-US")} nodes); ${what}`,
+      note: `desiredState() + plan() + compareStacks() (what the manager's agent does with one stack_check: parse the specs, compare with ${swarm.services.length.toLocaleString("en-US")} services and their recorded fingerprints, count the addresses of each overlay network over ${swarm.nodes.length.toLocaleString("en-US")} nodes); ${what}`,
     }),
   ];
 }

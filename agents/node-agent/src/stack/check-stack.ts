@@ -25,6 +25,7 @@ import {
   environmentSubnetSetting,
   indexNodes,
   schedulableNodes,
+  servicesByNetwork,
 } from "./network-capacity";
 import { subnetChange } from "./network-subnet";
 import { planObjects } from "./object-versions";
@@ -211,6 +212,7 @@ export function capacityNotes(
     ...stacks.flatMap((s) => s.specs.services),
   ];
   const nodes = indexNodes(schedulableNodes(swarm.nodes));
+  const joining = servicesByNetwork(services);
   const existing = new Map(swarm.networks.filter((n) => n.Scope === "swarm").map((n) => [n.Name, n]));
   const counted = new Set<string>();
   for (const { ns, specs } of stacks) {
@@ -229,7 +231,11 @@ export function capacityNotes(
       const line = capacityNote(
         raise,
         { subnet, exists: current !== undefined, defaultPrefix: swarm.subnetSize ?? 24 },
-        addressesNeeded(network, services, nodes),
+        addressesNeeded(
+          network,
+          [...new Set([...(joining.get(network.Id) ?? []), ...(joining.get(network.Name) ?? [])])],
+          nodes,
+        ),
       );
       if (line) out.set(spec.Name, `network ${spec.Name}: ${line}`);
     }

@@ -8,6 +8,7 @@ import {
   indexNodes,
   nodeMatches,
   schedulableNodes,
+  servicesByNetwork,
   usableAddresses,
 } from "./network-capacity";
 
@@ -196,6 +197,20 @@ describe("addressesNeeded", () => {
     ],
   ])("%s", (_, services, expected) => {
     expect(addressesNeeded(net, services, indexNodes(two))).toEqual(expected);
+  });
+});
+
+describe("servicesByNetwork", () => {
+  it("lists each service under every network it names, once", () => {
+    const a = { TaskTemplate: { Networks: [{ Target: "n1" }, { Target: "n2" }, { Target: "n1" }] } };
+    const b = { Networks: [{ Target: "n2" }] };
+    const c = { TaskTemplate: {} };
+    expect(servicesByNetwork([a, b, c])).toEqual(
+      new Map([
+        ["n1", [a]],
+        ["n2", [a, b]],
+      ]),
+    );
   });
 });
 

@@ -185,10 +185,29 @@ interface ServiceShape {
   EndpointSpec?: { Mode?: string } | null;
 }
 
-/** Whether the service joins `network` (its targets are ids in stored specs, names in rendered ones). */
+/** The networks a service names (ids in stored specs, names in rendered ones). */
+function targetsOf(spec: ServiceShape): string[] {
+  return [...(spec.TaskTemplate?.Networks ?? []), ...(spec.Networks ?? [])].flatMap((t) =>
+    t.Target ? [t.Target] : [],
+  );
+}
+
+/** Whether the service joins `network`. */
 function joins(spec: ServiceShape, network: Pick<EngineNetwork, "Id" | "Name">): boolean {
-  const targets = [...(spec.TaskTemplate?.Networks ?? []), ...(spec.Networks ?? [])];
-  return targets.some((t) => t.Target === network.Id || t.Target === network.Name);
+  return targetsOf(spec).some((t) => t === network.Id || t === network.Name);
+}
+
+/** Services (specs) by each network id or name they name, for addressesNeeded over many networks. */
+export function servicesByNetwork(services: readonly unknown[]): Map<string, unknown[]> {
+  const out = new Map<string, unknown[]>();
+  for (const spec of services) {
+    for (const t of new Set(targetsOf(spec as ServiceShape))) {
+      const list = out.get(t);
+      if (list) list.push(spec);
+      else out.set(t, [spec]);
+    }
+  }
+  return out;
 }
 
 /**
