@@ -147,7 +147,11 @@ export function createClusterHandlers(deps: ClusterHandlerDeps): ServiceImpl<typ
             pendingSteps = p.steps?.length ?? 0;
             warnings = p.warnings ?? [];
           },
-          () => {},
+          (err) => {
+            // A plan refused for the model (a stack it would deploy does not render) is its error too.
+            const pe = PhoenixError.from(err);
+            if (pe.code === ErrorCode.INVALID_MODEL) modelError = pe;
+          },
         );
       }
       const res: MessageInitShape<typeof GetStatusResponseSchema> = {

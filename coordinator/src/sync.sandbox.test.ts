@@ -497,6 +497,8 @@ describe("who owns a stack environment", () => {
         ]);
       }
       expect(await labels()).toBe("rack1");
+      // Status says the model is refused, rather than "converged".
+      expect((await c.getStatus({})).modelError?.code).toBe(ErrorCode.INVALID_MODEL);
     } finally {
       writeModel(MODEL, modelDir);
     }
