@@ -130,7 +130,7 @@ export interface FleetActions {
 export interface CheckAnswers {
   /** By `env/stack`: what an apply would change there (none when the swarm runs it), or why it could not be compared. */
   stacks: Map<string, string[] | PhoenixError>;
-  /** What the specs ask for and no apply can change (an environment network's subnet), once each. */
+  /** What the specs ask for and no apply can change (a network's subnet, a subnet they fill), once each. */
   notes: string[];
 }
 
@@ -141,7 +141,7 @@ export interface StackTarget {
   specHash: string;
   /**
    * A deployment the plan deploys anyway: not compared, only counted in the notes (the addresses
-   * its environment network needs). Its answer has no differences.
+   * its networks need). Its answer has no differences.
    */
   notesOnly?: boolean;
 }

@@ -28,8 +28,8 @@ export function stacksToCheck(desired: DesiredState, plan: Plan): StackTarget[] 
 
 /**
  * What a check counts besides: the deployments the plan deploys (notesOnly: their specs, not what
- * the swarm runs now, count in the addresses of their environment network) and the namespaces it
- * removes (not counted).
+ * the swarm runs now, count in the addresses of their networks) and the namespaces it removes (not
+ * counted).
  */
 export function stacksToCount(
   desired: DesiredState,

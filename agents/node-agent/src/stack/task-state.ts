@@ -110,7 +110,7 @@ export const NEW_STALL_MS = 5_000;
 
 /** Why a task stays in state "new": Docker says nothing of it. */
 export const NOT_ALLOCATED =
-  'a task stays in state "new": Swarm has not given it addresses on its networks; a network whose subnet is full does this (phoenix plan counts an environment network\'s addresses)';
+  'a task stays in state "new": Swarm has not given it addresses on its networks; a network whose subnet is full does this (phoenix plan counts the addresses of a stack\'s networks)';
 
 /** A task's error text: Docker's `Err` ("No such image: nope:latest"), else its status message. */
 export function taskError(task: EngineTask): string {

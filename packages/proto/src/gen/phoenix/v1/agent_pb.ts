@@ -866,7 +866,7 @@ export type StackCheckCommand = Message<"phoenix.v1.StackCheckCommand"> & {
 
   /**
    * Stack namespaces the plan removes: their services are left out when the notes
-   * count the addresses a shared network needs.
+   * count the addresses a network needs.
    *
    * @generated from field: repeated string removing = 2;
    */
@@ -1667,9 +1667,10 @@ export type StackDifferences = Message<"phoenix.v1.StackDifferences"> & {
   /**
    * What the specs ask for and an apply cannot change, one line each, e.g.
    * "network phoenix_env_test: has subnet 10.0.2.0/24, not 10.250.0.0/20; ...",
-   * or a shared network whose subnet the stacks of the command, with every other
-   * service that joins it, fill or nearly fill ("network phoenix_env_test: needs 290
-   * addresses (...) and its subnet 10.0.2.0/24 has 253: ...").
+   * or an overlay network of the specs (the environment's or the stack's own) whose
+   * subnet the stacks of the command, with every other service that joins it, fill or
+   * nearly fill ("network phoenix_env_test: needs 290 addresses (...) and its subnet
+   * 10.0.2.0/24 has 253: ...").
    *
    * @generated from field: repeated string notes = 5;
    */
