@@ -3,7 +3,7 @@ import { durationMs, type StackApplyCommand } from "@phoenix/proto";
 import type Dockerode from "dockerode";
 import { checkAborted } from "./abort";
 import { eachBounded, eachBoundedInOrder, WRITE_CONCURRENCY } from "./bounded";
-import { stateReads } from "./check-stack";
+import { capacityNotes, stateReads } from "./check-stack";
 import { changesOutside, specFingerprint } from "./drift";
 import {
   createEngine,
@@ -281,6 +281,7 @@ class StackApply {
       const unchanged = current && serviceHash(current.Spec) === serviceHash(body) && drifted.length === 0;
       return { body, current, drifted, unchanged };
     });
+    if (plan.some((p) => !p.unchanged)) await this.sayCapacity();
     await eachBoundedInOrder(
       plan,
       WRITE_CONCURRENCY,
@@ -293,6 +294,34 @@ class StackApply {
       },
       (change) => this.changes.push(change),
     );
+  }
+
+  /**
+   * Before services are written: what the plan would say of a network of the stack whose subnet
+   * these specs fill or nearly fill (capacityNotes), as progress lines. Best effort: a read that
+   * fails only leaves the lines out. An apply that writes no service reads nothing for it.
+   */
+  private async sayCapacity(): Promise<void> {
+    let lines: string[];
+    try {
+      const [services, networks, nodes, subnetSize] = await Promise.all([
+        this.engine.listServices(),
+        this.engine.listNetworks(),
+        this.engine.listNodes(),
+        this.engine.subnetSize(),
+      ]);
+      lines = [
+        ...capacityNotes(
+          [{ ns: this.ns, specs: this.specs }],
+          { services, networks, nodes, subnetSize },
+          [],
+        ).values(),
+      ];
+    } catch {
+      this.step();
+      return;
+    }
+    for (const line of lines) this.progress(line);
   }
 
   private async createService(body: EngineServiceSpec): Promise<ServiceChange> {

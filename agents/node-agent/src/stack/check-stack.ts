@@ -153,7 +153,6 @@ export function compareStacks(
   const capacity = capacityNotes(
     parsed.flatMap((p) => (p instanceof PhoenixError ? [] : [p])),
     swarm,
-    index,
     removing,
   );
   return {
@@ -200,8 +199,7 @@ export function stackNotes(specs: StackSpecs, swarm: SwarmIndex): string[] {
  */
 export function capacityNotes(
   stacks: readonly { ns: string; specs: StackSpecs }[],
-  swarm: SwarmState,
-  index: SwarmIndex,
+  swarm: Pick<SwarmState, "services" | "networks" | "nodes" | "subnetSize">,
   removing: readonly string[],
 ): Map<string, string> {
   const out = new Map<string, string>();

@@ -513,17 +513,23 @@ describe("on a one-node swarm", () => {
     expect(await notes(11)).toEqual([over("")]);
     expect(await notes(6)).toEqual([]);
     // 13 addresses of a /28 do hold 13: every task runs.
+    lines.length = 0;
     const full = await apply(lab, specs(10));
     expect(full.services?.map((x) => [x.name, x.running])).toEqual([
       ["lab_app_web", 1],
       ["lab_app_many", 10],
     ]);
-    expect(await notes(10)).toEqual([
-      "network phoenix_env_lab: will use 13 of the 13 addresses of its subnet 10.251.0.0/28 (11 tasks, 1 service VIP, 1 node load balancer): 0 more fit; a larger subnet goes in etc/phoenix_cluster.json environment_networks.lab.subnet",
-    ]);
+    const fullLine =
+      "network phoenix_env_lab: will use 13 of the 13 addresses of its subnet 10.251.0.0/28 (11 tasks, 1 service VIP, 1 node load balancer): 0 more fit; a larger subnet goes in etc/phoenix_cluster.json environment_networks.lab.subnet";
+    // The apply says it too, before it writes the services.
+    expect(lines.indexOf(fullLine)).toBeGreaterThanOrEqual(0);
+    expect(lines.indexOf(fullLine)).toBeLessThan(lines.indexOf("service lab_app_web: created"));
+    expect(await notes(10)).toEqual([fullLine]);
     expect(await notes(11)).toEqual([over(" (the network must then be recreated)")]);
     // One more, and Docker leaves it in state "new", as the note says.
+    lines.length = 0;
     const err = await applyFailure(lab, specs(11), { waitTimeoutMs: 7_000 });
+    expect(lines).toContain(over(" (the network must then be recreated)"));
     expect(err.message).toContain(
       'lab_app_many 10/11 running (a task stays in state "new": Swarm has not given it addresses',
     );
