@@ -298,15 +298,16 @@ class StackApply {
 
   /**
    * Before services are written: what the plan would say of a network of the stack whose subnet
-   * these specs fill or nearly fill (capacityNotes), as progress lines. Best effort: a read that
-   * fails only leaves the lines out. An apply that writes no service reads nothing for it.
+   * these specs fill or nearly fill (capacityNotes), as progress lines. The networks are the ones
+   * read at the start (one this apply created counts as new). Best effort: a read that fails only
+   * leaves the lines out. An apply that writes no service reads nothing for it.
    */
   private async sayCapacity(): Promise<void> {
     let lines: string[];
     try {
-      const [services, networks, nodes, subnetSize] = await Promise.all([
+      const [[, networks], services, nodes, subnetSize] = await Promise.all([
+        this.current,
         this.engine.listServices(),
-        this.engine.listNetworks(),
         this.engine.listNodes(),
         this.engine.subnetSize(),
       ]);

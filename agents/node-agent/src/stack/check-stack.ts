@@ -27,7 +27,7 @@ import {
   schedulableNodes,
   servicesByNetwork,
 } from "./network-capacity";
-import { subnetChange } from "./network-subnet";
+import { subnetChange, wantedSubnet } from "./network-subnet";
 import { planObjects } from "./object-versions";
 import { checkNamespace, readAsManager } from "./preflight";
 import {
@@ -223,9 +223,7 @@ export function capacityNotes(
         : composeSubnetSetting(spec.Name.startsWith(`${ns}_`) ? spec.Name.slice(ns.length + 1) : spec.Name);
       const current = existing.get(spec.Name);
       const network = { Id: current?.Id ?? spec.Name, Name: spec.Name };
-      const subnet =
-        current?.IPAM?.Config?.[0]?.Subnet ??
-        (spec as { IPAM?: { Config?: { Subnet?: string }[] } }).IPAM?.Config?.[0]?.Subnet;
+      const subnet = current?.IPAM?.Config?.[0]?.Subnet ?? wantedSubnet(spec);
       const line = capacityNote(
         raise,
         { subnet, exists: current !== undefined, defaultPrefix: swarm.subnetSize ?? 24 },
