@@ -27,14 +27,26 @@ export function parseSince(text: string | undefined, now = Date.now()): Since {
   );
 }
 
-/** One line for a person: time, seq, type, subject and the payload's main facts. */
+/** Whether a payload value says nothing: an empty string, list or map. Zero and false do say something. */
+function says(value: unknown): boolean {
+  if (value === "" || value === null || value === undefined) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  return typeof value !== "object" || Object.keys(value).length > 0;
+}
+
+/**
+ * One line for a person: time, seq, type, subject and the payload's facts. Numbers and flags are shown
+ * at zero too (`dockerWrites=0` is a re-deploy that changed nothing); empty texts and lists are not.
+ */
 export function formatEvent(ev: Event): string {
   const time = ev.time ? timestampDate(ev.time).toISOString() : "-";
-  const data = ev.data.value ? (EventCodec.toJson(ev) as { [k: string]: unknown }) : {};
+  const data = ev.data.value
+    ? (EventCodec.toJson(ev, { alwaysEmitImplicit: true }) as { [k: string]: unknown })
+    : {};
   const payload = ev.data.case ? (data[ev.data.case] as Record<string, unknown> | undefined) : undefined;
   const facts = payload
     ? Object.entries(payload)
-        .filter(([k]) => k !== "guest")
+        .filter(([k, v]) => k !== "guest" && says(v))
         .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
         .join(" ")
     : "";

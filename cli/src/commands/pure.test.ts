@@ -1,4 +1,4 @@
-import { create, EventSchema, NodeRole, timestampFromDate } from "@phoenix/proto";
+import { create, EventSchema, type MessageInitShape, NodeRole, timestampFromDate } from "@phoenix/proto";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { updateSummary } from "./agents";
@@ -65,19 +65,37 @@ describe("node cells", () => {
 });
 
 describe("formatEvent", () => {
-  it("prints time, seq, type, subject and the payload's facts", () => {
-    const ev = create(EventSchema, {
-      seq: 7n,
+  const event = (
+    seq: bigint,
+    type: string,
+    subject: string,
+    data: MessageInitShape<typeof EventSchema>["data"],
+  ) =>
+    create(EventSchema, {
+      seq,
       time: timestampFromDate(new Date("2026-11-22T12:00:00Z")),
-      type: "node.labels_changed",
-      subject: "gpu-worker-01",
-      data: {
-        case: "nodeLabelsChanged",
-        value: { guest: "gpu-worker-01", nodeId: "n1", added: { gpu: "true" } },
-      },
+      type,
+      subject,
+      data,
+    });
+
+  it("prints time, seq, type, subject and the payload's facts", () => {
+    const ev = event(7n, "node.labels_changed", "gpu-worker-01", {
+      case: "nodeLabelsChanged",
+      value: { guest: "gpu-worker-01", nodeId: "n1", added: { gpu: "true" } },
     });
     expect(formatEvent(ev)).toBe(
       '2026-11-22T12:00:00.000Z  #7  node.labels_changed      gpu-worker-01  nodeId=n1 added={"gpu":"true"}',
+    );
+  });
+
+  it("shows zero numbers and false flags, not empty texts and lists", () => {
+    const ev = event(8n, "stack.deployed", "dev1_app", {
+      case: "stackDeployed",
+      value: { stack: "app", env: "dev1", namespace: "dev1_app", services: [], dockerWrites: 0 },
+    });
+    expect(formatEvent(ev)).toBe(
+      "2026-11-22T12:00:00.000Z  #8  stack.deployed           dev1_app  stack=app env=dev1 namespace=dev1_app dockerWrites=0",
     );
   });
 });
