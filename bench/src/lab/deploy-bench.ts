@@ -162,7 +162,7 @@ async function gone(lab: Lab, ns: string): Promise<void> {
  * children it has waited for. On Docker 20.10 those children are much of a deploy's cost: besides
  * iptables runs, dockerd re-executes its own binary for network set-up (netns-create and
  * set-default-vlan as a node sets up an overlay network, set-ipv6 and setup-resolver as containers
- * join their networks, libnetwork-setkey for each container), each run about a tenth of a second of
+ * join their networks, libnetwork-setkey for each container), each run a tenth to a fifth of a second of
  * CPU on this machine. containerd, its shims and runc are not counted.
  */
 function engineCpuMs(lab: Lab): number {
