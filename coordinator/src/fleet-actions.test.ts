@@ -54,6 +54,24 @@ describe("stack rendering for a deploy", () => {
     expect(specs.networks[0]?.Name).toBe(environmentNetworkName("test"));
   });
 
+  it("ensures the networks of the other environments a stack joins, with their subnets", () => {
+    const withSubnet = {
+      ...model,
+      cluster: { ...model.cluster, environmentSubnets: { test: "10.42.0.0/20" } },
+    };
+    // The example's Traefik runs in production and joins dev1's and test's networks (external).
+    const specs = stackSpecs(renderModelStack(withSubnet, MODEL_DIR, "traefik", "production")) as {
+      networks: { Name: string; IPAM?: unknown; Labels: Record<string, string> }[];
+    };
+    expect(specs.networks.map((n) => n.Name)).toEqual([
+      "phoenix_env_production",
+      "phoenix_env_dev1",
+      "phoenix_env_test",
+    ]);
+    expect(specs.networks[2]?.IPAM).toEqual({ Driver: "default", Config: [{ Subnet: "10.42.0.0/20" }] });
+    for (const n of specs.networks) expect(n.Labels["phoenix.role"]).toBe("environment-network");
+  });
+
   it("gives the environment network the subnet etc/phoenix_cluster.json sets for it", () => {
     const withSubnet = {
       ...model,

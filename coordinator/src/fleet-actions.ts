@@ -261,15 +261,25 @@ export function renderModelStack(model: Model, modelDir: string, stack: string, 
     ...(model.cluster.environmentSubnets[env]
       ? { environmentSubnet: model.cluster.environmentSubnets[env] }
       : {}),
+    clusterEnvironments: Object.fromEntries(
+      model.cluster.environments.map((e) => [e, model.cluster.environmentSubnets[e]]),
+    ),
   });
   pinIfNeeded(model, stack, rendered);
   return rendered;
 }
 
-/** The specs_json of a stack apply: the environment network first (shared, never pruned), then the stack's own. */
+/**
+ * The specs_json of a stack apply: the environment networks first (its own and those of other
+ * environments it joins: shared, created when missing, never pruned), then the stack's own networks.
+ */
 export function stackSpecs(rendered: RenderedStack): Record<string, unknown> {
   return {
-    networks: [...(rendered.environmentNetwork ? [rendered.environmentNetwork] : []), ...rendered.networks],
+    networks: [
+      ...(rendered.environmentNetwork ? [rendered.environmentNetwork] : []),
+      ...(rendered.otherEnvironmentNetworks ?? []),
+      ...rendered.networks,
+    ],
     secrets: rendered.secrets,
     configs: rendered.configs,
     services: rendered.services,
@@ -285,13 +295,17 @@ export function createFleetActions(deps: FleetActionDeps): FleetActions {
   const { registry, managers, emit } = deps;
   const log = deps.logger.child({ component: "actions" });
   // The specs checks rendered, by `env/stack`, with what they were rendered from: the deployment
-  // hash (the stack's files and pin) and the environment network's subnet from the cluster file.
+  // hash (the stack's files and pin) and the environments' networks' subnets from the cluster file.
   // A plan renders only the stacks whose files changed since one before.
   const checkSpecs = new Map<string, { source: string; specsJson: string }>();
   /** The specs_json of a stack environment, rendered unless kept from before; throws why it cannot render. */
   const checkSpecsOf = (model: Model, t: StackTarget): string => {
     const key = stackKey(t);
-    const source = `${t.specHash} ${model.cluster.environmentSubnets[t.env] ?? ""}`;
+    // The environments and their subnets: a stack may join other environments' networks too.
+    const environments = model.cluster.environments.map(
+      (e) => `${e}=${model.cluster.environmentSubnets[e] ?? ""}`,
+    );
+    const source = `${t.specHash} ${environments.join(",")}`;
     const cached = checkSpecs.get(key);
     if (cached?.source === source) return cached.specsJson;
     const specsJson = JSON.stringify(stackSpecs(renderModelStack(model, deps.modelDir, t.stack, t.env)));

@@ -21,7 +21,8 @@ const MODEL = {
   "etc/phoenix_cluster.json": {
     name: "lab",
     swarm: { managers: "auto", adopt: "worker" },
-    environments: ["dev1"],
+    // qa has no stack of its own: its network exists only once a stack that joins it is deployed.
+    environments: ["dev1", "edge", "qa"],
   },
   "etc/phoenix_vm_configs.json": {
     vms: [
@@ -46,6 +47,9 @@ const MODEL = {
   },
   "stacks/api/docker-compose.yml": `services:\n  api:\n    image: ${TEST_IMAGE}\n    command: ["sleep", "3600"]\n    stop_grace_period: 1s\n    deploy:\n      replicas: 2\n      endpoint_mode: dnsrr\n`,
   "stacks/api/phoenix.json": { description: "test api", environments: { dev1: {} } },
+  // An edge router of the edge environment that also joins qa's network, as Traefik joins every environment.
+  "stacks/proxy/docker-compose.yml": `services:\n  proxy:\n    image: ${TEST_IMAGE}\n    command: ["sleep", "3600"]\n    stop_grace_period: 1s\n    networks: [qa]\n    deploy:\n      endpoint_mode: dnsrr\nnetworks:\n  qa:\n    external: true\n    name: phoenix_env_qa\n`,
+  "stacks/proxy/phoenix.json": { description: "test edge router", environments: { edge: {} } },
 };
 
 let lab: TestCoordinator;
@@ -282,6 +286,31 @@ describe("sync on fresh guests", () => {
     const again = await c.removeStack({ stack: "api", env: "dev1" }).catch((e: PhoenixError) => e);
     expect((again as PhoenixError).code).toBe(ErrorCode.NOT_FOUND);
   });
+  it("creates the network of another environment a stack joins while that environment has no stack", async () => {
+    const c = lab.client();
+    const manager = sandbox.guest("guest-1").docker;
+    const environmentNetworks = async () =>
+      (await manager.listNetworks({ filters: { label: ["phoenix.role=environment-network"] } }))
+        .map((n) => n.Name)
+        .sort();
+    expect(await environmentNetworks()).not.toContain("phoenix_env_qa");
+    const last = (await drain(c.deployStack({ stack: "proxy", env: "edge" }))).at(-1)!.msg;
+    expect(last.case === "result" && [last.value.ok, last.value.error?.message]).toEqual([true, undefined]);
+    expect(await environmentNetworks()).toEqual(
+      expect.arrayContaining(["phoenix_env_edge", "phoenix_env_qa"]),
+    );
+    const [qa] = await manager.listNetworks({ filters: { name: ["phoenix_env_qa"] } });
+    expect(qa?.Labels).toMatchObject({ "phoenix.environment": "qa", "phoenix.managed": "true" });
+    const [proxy] = await manager.listServices({ filters: { name: ["edge_proxy_proxy"] } });
+    const targets = (proxy?.Spec?.TaskTemplate?.Networks ?? []).map((n) => n.Target);
+    expect(targets).toContain(qa?.Id);
+    // Shared networks are never a stack's to remove.
+    await c.removeStack({ stack: "proxy", env: "edge" });
+    expect(await environmentNetworks()).toEqual(
+      expect.arrayContaining(["phoenix_env_edge", "phoenix_env_qa"]),
+    );
+  });
+
   it("lists tasks, reads logs and scales a service through a manager's agent", async () => {
     const c = lab.client();
     const tasks = (await c.listTasks({ service: "dev1_web_web" })).tasks;

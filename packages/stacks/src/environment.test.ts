@@ -190,6 +190,45 @@ services:
     expect(render().environmentNetwork?.IPAM).toBeUndefined();
   });
 
+  it.each([
+    ["no cluster environments given", undefined, [], ["phoenix_env_test", "proxy"]],
+    [
+      "another environment's network",
+      { dev1: undefined, test: "10.42.0.0/20" },
+      [{ ...environmentNetwork("test", "10.42.0.0/20") }],
+      ["proxy"],
+    ],
+    [
+      "an environment the cluster does not have",
+      { dev1: undefined, prod: undefined },
+      [],
+      ["phoenix_env_test", "proxy"],
+    ],
+  ])(
+    "ensures the networks of other environments the stack joins: %s",
+    (_, clusterEnvironments, others, external) => {
+      const joins = `services:
+  edge:
+    image: traefik:v3.1
+    networks: [test, proxy]
+networks:
+  test:
+    external: true
+    name: phoenix_env_test
+  proxy:
+    external: true
+`;
+      const r = render({
+        composeYaml: joins,
+        manifest: { environments: { dev1: { services: {} } } },
+        ...(clusterEnvironments ? { clusterEnvironments } : {}),
+      });
+      expect(r.otherEnvironmentNetworks ?? []).toEqual(others);
+      expect(r.external.networks).toEqual(external);
+      expect(r.networks).toEqual([]);
+    },
+  );
+
   it("merges replicas, constraints, environment and variables per service", () => {
     const r = render();
     const app = r.services.find((s) => s.Name === "dev1_thinkheads_app");

@@ -16,6 +16,7 @@ import {
   applyEnvironment,
   environmentNamespace,
   environmentNetwork,
+  environmentNetworkName,
   environmentOf,
   type StackManifest,
   scopeEnvironmentAliases,
@@ -46,6 +47,14 @@ export interface RenderInput {
   env?: string;
   /** Subnet of the environment's network (`environmentNetwork`), when the cluster sets one. */
   environmentSubnet?: string;
+  /**
+   * The cluster's environments (with `env`), each with the subnet the cluster gives its network
+   * (undefined for Docker's default). An external network of the compose file named after one of them
+   * (`phoenix_env_dev1`, as Traefik joins every environment) is that environment's network: it is
+   * rendered in `otherEnvironmentNetworks`, so a deploy creates it while that environment has no
+   * stack yet instead of failing on it.
+   */
+  clusterEnvironments?: Readonly<Record<string, string | undefined>>;
   manifest?: StackManifest;
   manifestFile?: string;
   /** Interpolation variables; they win over the environment's and the `.env` file's. */
@@ -74,6 +83,8 @@ export interface RenderedStack {
   services: ServiceSpec[];
   /** The environment's shared network (present with `env`): ensured, never owned by the stack. */
   environmentNetwork?: NetworkCreate;
+  /** Networks of other environments the stack joins (external in its compose file): ensured, never owned. */
+  otherEnvironmentNetworks?: NetworkCreate[];
   /** Objects that must exist before the deploy (external in the compose file). */
   external: ExternalRefs;
   warnings: string[];
@@ -208,7 +219,14 @@ export function renderStackSource(input: RenderInput): RenderedStack {
     if (input.env !== undefined) {
       const envNetwork = environmentNetwork(input.env, input.environmentSubnet);
       rendered.environmentNetwork = envNetwork;
-      rendered.external.networks = rendered.external.networks.filter((n) => n !== envNetwork.Name);
+      const others = Object.entries(input.clusterEnvironments ?? {})
+        .filter(
+          ([name]) => name !== input.env && rendered.external.networks.includes(environmentNetworkName(name)),
+        )
+        .map(([name, subnet]) => environmentNetwork(name, subnet));
+      if (others.length > 0) rendered.otherEnvironmentNetworks = others;
+      const ensured = new Set([envNetwork.Name, ...others.map((n) => n.Name)]);
+      rendered.external.networks = rendered.external.networks.filter((n) => !ensured.has(n));
       rendered.services = scopeEnvironmentAliases(
         rendered.services,
         config.services.map((s) => s.name),
