@@ -258,9 +258,6 @@ export function renderModelStack(model: Model, modelDir: string, stack: string, 
     env,
     manifest: manifestOf(model, stack),
     manifestFile: `${s.dir}/phoenix.json`,
-    ...(model.cluster.environmentSubnets[env]
-      ? { environmentSubnet: model.cluster.environmentSubnets[env] }
-      : {}),
     clusterEnvironments: Object.fromEntries(
       model.cluster.environments.map((e) => [e, model.cluster.environmentSubnets[e]]),
     ),

@@ -45,7 +45,7 @@ export interface RenderInput {
   stack?: string;
   /** Environment of `manifest` to apply. */
   env?: string;
-  /** Subnet of the environment's network (`environmentNetwork`), when the cluster sets one. */
+  /** Subnet of the environment's network (`environmentNetwork`), when the cluster sets one (else `clusterEnvironments`'). */
   environmentSubnet?: string;
   /**
    * The cluster's environments (with `env`), each with the subnet the cluster gives its network
@@ -217,7 +217,10 @@ export function renderStackSource(input: RenderInput): RenderedStack {
       warnings,
     };
     if (input.env !== undefined) {
-      const envNetwork = environmentNetwork(input.env, input.environmentSubnet);
+      const envNetwork = environmentNetwork(
+        input.env,
+        input.environmentSubnet ?? input.clusterEnvironments?.[input.env],
+      );
       rendered.environmentNetwork = envNetwork;
       const others = Object.entries(input.clusterEnvironments ?? {})
         .filter(

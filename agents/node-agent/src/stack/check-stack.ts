@@ -18,6 +18,7 @@ import {
   type EngineService,
 } from "./engine";
 import { isSharedNetwork, isStackNetwork, NAMESPACE_LABEL, SPEC_HASH_LABEL } from "./labels";
+import { pushTo } from "./multimap";
 import {
   addressesNeeded,
   capacityNote,
@@ -110,10 +111,7 @@ export function indexSwarm(swarm: StackState): SwarmIndex {
     const out = new Map<string, T[]>();
     for (const item of items) {
       const ns = nsOf(item);
-      if (!ns) continue;
-      const list = out.get(ns);
-      if (list) list.push(item);
-      else out.set(ns, [item]);
+      if (ns) pushTo(out, ns, item);
     }
     return out;
   };

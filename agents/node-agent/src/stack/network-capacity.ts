@@ -1,4 +1,5 @@
 import type { EngineNetwork, EngineNode, EngineServiceSpec } from "./engine";
+import { pushTo } from "./multimap";
 
 /**
  * How many addresses a Swarm overlay network needs, against what its subnet holds. Swarm gives
@@ -125,16 +126,11 @@ export interface NodeIndex {
  */
 export function indexNodes(nodes: readonly Node[]): NodeIndex {
   const labels = new Map<string, Node[]>();
-  const add = (map: Map<string, Node[]>, key: string, n: Node) => {
-    const list = map.get(key);
-    if (list) list.push(n);
-    else map.set(key, [n]);
-  };
   for (const n of nodes) {
     for (const [k, v] of Object.entries(n.Spec?.Labels ?? {}))
-      add(labels, `node\0${k}\0${v.toLowerCase()}`, n);
+      pushTo(labels, `node\0${k}\0${v.toLowerCase()}`, n);
     for (const [k, v] of Object.entries(n.Description?.Engine?.Labels ?? {}))
-      add(labels, `engine\0${k}\0${v.toLowerCase()}`, n);
+      pushTo(labels, `engine\0${k}\0${v.toLowerCase()}`, n);
   }
   const fields = new Map<string, Map<string, Node[]>>();
   const withValue = (c: Constraint): readonly Node[] => {
@@ -143,7 +139,7 @@ export function indexNodes(nodes: readonly Node[]): NodeIndex {
     let field = fields.get(c.key);
     if (!field) {
       field = new Map();
-      for (const n of nodes) add(field, (nodeValue(n, c) ?? "").toLowerCase(), n);
+      for (const n of nodes) pushTo(field, (nodeValue(n, c) ?? "").toLowerCase(), n);
       fields.set(c.key, field);
     }
     return field.get(c.value) ?? [];
@@ -201,11 +197,7 @@ function joins(spec: ServiceShape, network: Pick<EngineNetwork, "Id" | "Name">):
 export function servicesByNetwork(services: readonly unknown[]): Map<string, unknown[]> {
   const out = new Map<string, unknown[]>();
   for (const spec of services) {
-    for (const t of new Set(targetsOf(spec as ServiceShape))) {
-      const list = out.get(t);
-      if (list) list.push(spec);
-      else out.set(t, [spec]);
-    }
+    for (const t of new Set(targetsOf(spec as ServiceShape))) pushTo(out, t, spec);
   }
   return out;
 }
